@@ -1,0 +1,78 @@
+// Size benchmark (issue 7): what a browser app ships for tasklane's client and webhook
+// handler, next to @fal-ai/client, replicate and standardwebhooks, each bundled by esbuild
+// (minified ESM, browser platform) from this repo's lockfile. Raw / gzip -9 / brotli.
+// Writes bench/results/size.md. Run: node bench/size/size.mjs
+import { build } from "esbuild";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const out = mkdtempSync(path.join(tmpdir(), "tasklane-size-"));
+
+/** The entries a user's app would write, one per library and use. */
+const entries = {
+  "tasklane client": `import { TaskClient } from "tasklane"; globalThis.x = TaskClient;`,
+  "tasklane webhook handler": `import { createWebhookHandler } from "tasklane"; globalThis.x = createWebhookHandler;`,
+  "@fal-ai/client": `import { fal } from "@fal-ai/client"; globalThis.x = fal;`,
+  "replicate": `import Replicate from "replicate"; globalThis.x = Replicate;`,
+  "standardwebhooks": `import { Webhook } from "standardwebhooks"; globalThis.x = Webhook;`,
+};
+
+/** Bytes of each file esbuild wrote for one entry (JS bundle plus any .wasm asset). */
+async function bundle(name, source) {
+  const dir = path.join(out, name.replace(/[^a-z0-9]+/gi, "_"));
+  mkdirSync(dir, { recursive: true });
+  const entry = path.join(root, "bench/size", `.entry-${path.basename(dir)}.mjs`);
+  writeFileSync(entry, source);
+  try {
+    await build({
+      entryPoints: [entry], bundle: true, minify: true, format: "esm", platform: "browser",
+      target: "es2022", outdir: dir, loader: { ".wasm": "file" }, logLevel: "error",
+      conditions: ["browser"],
+    });
+  } finally {
+    (await import("node:fs")).rmSync(entry);
+  }
+  return readdirSync(dir).map((f) => readFileSync(path.join(dir, f)));
+}
+
+const measure = (bufs) => {
+  const all = Buffer.concat(bufs);
+  const gz = bufs.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+  const br = bufs.reduce((n, b) => n + brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length, 0);
+  return { raw: all.length, gzip: gz, brotli: br };
+};
+
+const kb = (n) => (n / 1024).toFixed(1);
+const rows = [];
+for (const [name, src] of Object.entries(entries)) {
+  try {
+    rows.push({ name, ...measure(await bundle(name, src)) });
+  } catch (e) {
+    rows.push({ name, error: String(e.message ?? e).split("\n")[0] });
+  }
+}
+
+// What the wasm module itself weighs, and its JS glue, as pkg/dist ships them.
+const dist = path.join(root, "pkg/dist");
+const files = (statSync(dist, { throwIfNoEntry: false }) ? readdirSync(dist) : []).filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
+const distRows = files.map((f) => ({ name: `pkg/dist/${f}`, ...measure([readFileSync(path.join(dist, f))]) }));
+
+const fal = rows.find((r) => r.name === "@fal-ai/client");
+const ratio = (r, ref) => (ref && r.gzip ? (r.gzip / ref.gzip).toFixed(2) + "×" : "");
+let md = `## Size: what a browser app ships\n\n`;
+md += `Command: \`node bench/size/size.mjs\` (after \`make build\`). Each row is an app entry that imports one thing, bundled by esbuild ${
+  JSON.parse(readFileSync(path.join(root, "node_modules/esbuild/package.json"))).version
+} (\`--bundle --minify --format=esm --platform=browser\`, \`.wasm\` as a file asset); sizes add the JS bundle and the .wasm, each compressed on its own as a server sends them. gzip is level 9, brotli quality 11.\n\n`;
+md += `| bundle | raw KB | gzip -9 KB | brotli KB | gzip vs @fal-ai/client |\n|---|---:|---:|---:|---:|\n`;
+for (const r of rows) {
+  md += r.error ? `| ${r.name} | failed: ${r.error} | | | |\n` : `| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${ratio(r, fal)} |\n`;
+}
+md += `\nThe package files themselves:\n\n| file | raw KB | gzip -9 KB | brotli KB |\n|---|---:|---:|---:|\n`;
+for (const r of distRows) md += `| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} |\n`;
+mkdirSync(path.join(root, "bench/results"), { recursive: true });
+writeFileSync(path.join(root, "bench/results/size.md"), md);
+console.log(md);
