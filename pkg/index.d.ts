@@ -1,0 +1,240 @@
+// Type declarations of the `tasklane` package (the contract in API.md).
+
+/** The normalized state of a task; `queued` and `running` are live, the rest terminal. */
+export type TaskState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "timed_out";
+
+/** JSON as parsed from a provider's body. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One file a task produced. A base64 image becomes a `data:` URL. */
+export interface Output {
+  /** Where the file is (`https:` or `data:` URL). */
+  url: string;
+  /** What kind of file it is. */
+  kind: "image" | "video" | "audio" | "file";
+}
+
+/** A task as one status answer (or webhook) showed it, the same for every dialect. */
+export interface TaskUpdate {
+  /** The provider's task id. */
+  id: string;
+  /** The normalized state. */
+  state: TaskState;
+  /** The provider's own status value, as a string (mindproxy `4` is `"4"`). */
+  rawStatus: string;
+  /** Position in the provider's queue, when it says. */
+  queuePosition?: number;
+  /** Milliseconds until the task is expected to finish. */
+  etaMs?: number;
+  /** Why the task did not succeed. */
+  error?: { code: string; message: string };
+  /** The files it produced (on success). */
+  outputs?: Output[];
+  /** How long the provider says it ran, in milliseconds. */
+  costMs?: number;
+  /** The provider's body as parsed JSON. */
+  raw: Json;
+}
+
+/** One entry of a task's event log (dialects with events, e.g. mindproxy). */
+export interface TaskEvent {
+  /** The event's id, when the provider gives one. */
+  id?: string;
+  /** The event type, when given. */
+  type?: string;
+  /** The provider's status value at that event. */
+  rawStatus?: string;
+  /** The normalized state at that event, when the status maps to one. */
+  state?: TaskState;
+  /** A human-readable message. */
+  message?: string;
+  /** When it happened, as the provider wrote it. */
+  createdAt?: string;
+  /** The provider's entry as parsed JSON. */
+  raw: Json;
+}
+
+/** The stable codes of {@link TaskError}. */
+export type TaskErrorCode =
+  | "failed"
+  | "canceled"
+  | "timed_out"
+  | "wait_timeout"
+  | "aborted"
+  | "http"
+  | "bad_response"
+  | "network"
+  | "unsupported"
+  | "invalid_argument";
+
+/** How a task operation fails: the task's own end, our timeout, the signal, HTTP or bad input. */
+export class TaskError extends Error {
+  /** Always `"TaskError"`. */
+  readonly name: "TaskError";
+  /** The stable code. */
+  readonly code: TaskErrorCode;
+  /** The task this is about, when known. */
+  readonly taskId?: string;
+  /** The HTTP status of the answer that ended it, when there was one. */
+  readonly httpStatus?: number;
+  /** The last update seen, for the task's own ends and `wait_timeout`. */
+  readonly update?: TaskUpdate;
+  private constructor();
+}
+
+/** How a webhook delivery is refused (400 malformed, 401 bad auth, 405 not POST, 413 too large). */
+export class WebhookError extends Error {
+  /** Always `"WebhookError"`. */
+  readonly name: "WebhookError";
+  /** The HTTP status to answer with. */
+  readonly status: 400 | 401 | 405 | 413;
+  /** The stable code. */
+  readonly code: string;
+  private constructor();
+}
+
+/** The name of a built-in dialect. */
+export type DialectName = "mirako" | "apixo" | "mindproxy" | "queue";
+
+/**
+ * A dialect as data: paths, field locations, state map, where results and errors are.
+ * Start from a copy of one of {@link profiles} to describe a fifth provider.
+ */
+export interface ProviderProfile {
+  /** The profile's name (used in messages). */
+  name: string;
+  /** The rest of the profile: see the built-in profiles for the fields. */
+  [field: string]: Json;
+}
+
+/** The four built-in dialects as plain profile objects. */
+export declare const profiles: Readonly<Record<DialectName, ProviderProfile>>;
+
+/** Polling and timeouts. */
+export interface PollOptions {
+  /** The first wait after submit, in milliseconds. */
+  initialDelayMs?: number;
+  /** The longest wait between two polls. */
+  maxDelayMs?: number;
+  /** How much each wait grows. */
+  multiplier?: number;
+  /** Random spread of each wait, 0..1. */
+  jitter?: number;
+  /** The whole wait; finite by default. */
+  timeoutMs?: number;
+  /** One HTTP request. */
+  requestTimeoutMs?: number;
+}
+
+/** What the client remembers about a submitted task so it can follow it later. */
+export interface TaskRecord {
+  /** The task id. */
+  id: string;
+  /** The rest of what the dialect needs (model, URLs...), as plain JSON. */
+  [field: string]: Json;
+}
+
+/** Where live task ids are remembered (e.g. a database or IndexedDB wrapper). */
+export interface TaskStore {
+  /** Remembers (or replaces) a task's record. */
+  put(id: string, record: TaskRecord): void | Promise<void>;
+  /** Forgets a task (it reached a terminal state). */
+  delete(id: string): void | Promise<void>;
+  /** Every remembered record. */
+  list(): TaskRecord[] | Promise<TaskRecord[]>;
+}
+
+/** The options of `new TaskClient(...)`. */
+export interface TaskClientOptions {
+  /** A built-in dialect name or a profile object. */
+  provider: DialectName | ProviderProfile;
+  /** The provider's base URL, e.g. `https://api.example.com` or an edge proxy. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** The fetch to use; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Polling and timeouts. */
+  poll?: PollOptions;
+  /** Where live task ids are remembered; default `"memory"`. */
+  store?: "memory" | "localStorage" | TaskStore;
+}
+
+/** What to submit. Which fields matter depends on the dialect (see API.md). */
+export interface SubmitRequest {
+  /** apixo: the path's `{model}`; mindproxy: `public_model`. */
+  model?: string;
+  /** mirako: the path's `{operation}` (default `avatar/async_generate`). */
+  operation?: string;
+  /** queue: the path's `{endpoint}`, e.g. `fal-ai/flux/dev`. */
+  endpoint?: string;
+  /** mindproxy: `task_type`. */
+  taskType?: string;
+  /** The model's input (e.g. `{prompt}`). */
+  input: { [field: string]: Json };
+  /** Ask the provider to call this URL when the task ends. */
+  webhook?: { url: string; authToken?: string };
+  /** Protects the submit so it can be retried; generated when the dialect supports it. */
+  idempotencyKey?: string;
+  /** mindproxy: `metadata_json`. */
+  metadata?: { [field: string]: Json };
+}
+
+/** For an id this client never submitted: what the dialect needs to follow it. */
+export interface TaskLocator {
+  /** apixo / mindproxy model. */
+  model?: string;
+  /** mirako operation. */
+  operation?: string;
+  /** queue endpoint. */
+  endpoint?: string;
+}
+
+/** The options of `wait`, `run`, `watch` and `resume`. */
+export interface WaitOptions extends TaskLocator {
+  /** Aborts the wait: it rejects with `TaskError{code: "aborted"}` and sends nothing more. */
+  signal?: AbortSignal;
+  /** Called with every change of state or queue position. */
+  onUpdate?: (update: TaskUpdate) => void;
+  /** Overrides `poll.timeoutMs` for this wait. */
+  timeoutMs?: number;
+}
+
+/** The options of `events`. */
+export interface EventsOptions extends TaskLocator {
+  /** At most this many events. */
+  limit?: number;
+  /** Skip this many. */
+  offset?: number;
+}
+
+/** One client for one provider: submit, follow, cancel tasks. */
+export class TaskClient {
+  /** Throws `TaskError{code: "invalid_argument"}` naming the bad option. */
+  constructor(options: TaskClientOptions);
+  /** Submits a task; resolves with `{id, state: "queued", ...}`. */
+  submit(req: SubmitRequest): Promise<TaskUpdate>;
+  /** One status request, normalized. */
+  status(id: string, opts?: TaskLocator): Promise<TaskUpdate>;
+  /** Polls until terminal; resolves when `succeeded`, rejects with `TaskError` otherwise. */
+  wait(id: string, opts?: WaitOptions): Promise<TaskUpdate>;
+  /** `submit` then `wait`. */
+  run(req: SubmitRequest, opts?: WaitOptions): Promise<TaskUpdate>;
+  /** Every change of state / queue position; ends after the terminal update. */
+  watch(id: string, opts?: WaitOptions): AsyncIterable<TaskUpdate>;
+  /** Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`. */
+  cancel(id: string, reason?: string, opts?: TaskLocator): Promise<TaskUpdate>;
+  /** The task's event log, where the dialect has one. */
+  events(id: string, opts?: EventsOptions): Promise<TaskEvent[]>;
+  /** Ids in the store that have not reached a terminal state. */
+  pending(): Promise<string[]>;
+  /** Waits on every pending task in the store (each settles on its own; see `Promise.allSettled`). */
+  resume(opts?: WaitOptions): Promise<TaskUpdate[]>;
+  /** Stops every running operation and timer of this client. */
+  free(): void;
+}
+
+/** Resolves once the WebAssembly module is ready (it already is when the import resolves). */
+export declare const ready: Promise<void>;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the npm package's generated part, pkg/dist/:
+#   release wasm (cargo) -> wasm-bindgen --target web -> wasm-opt -Oz (npm binaryen) -> sizes.
+# Quick when nothing changed: cargo is incremental, and the bindgen/opt steps are skipped
+# when the release .wasm is older than pkg/dist/.stamp.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+want="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+if [[ -z "$have" ]]; then
+  echo "build-pkg: wasm-bindgen CLI not found; run 'make setup' (needs wasm-bindgen-cli $want)" >&2
+  exit 1
+fi
+if [[ "$have" != "$want" ]]; then
+  echo "build-pkg: wasm-bindgen CLI is $have but Cargo.lock pins $want; run 'cargo install wasm-bindgen-cli --version $want'" >&2
+  exit 1
+fi
+wasm_opt="$root/node_modules/.bin/wasm-opt"   # npm binaryen; Debian's wasm-opt breaks the output
+if [[ ! -x "$wasm_opt" ]]; then
+  echo "build-pkg: $wasm_opt missing; run 'npm install' (binaryen from package-lock.json)" >&2
+  exit 1
+fi
+
+cargo build --release --target wasm32-unknown-unknown -p tasklane
+raw="target/wasm32-unknown-unknown/release/tasklane.wasm"
+out="pkg/dist"
+stamp="$out/.stamp"
+if [[ -f "$stamp" && "$stamp" -nt "$raw" && -f "$out/tasklane_bg.wasm" ]]; then
+  echo "build-pkg: pkg/dist is up to date"
+else
+  rm -rf "$out"
+  wasm-bindgen --target web --out-dir "$out" "$raw"
+  "$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$out/tasklane_bg.wasm" -o "$out/tasklane_bg.opt.wasm"
+  mv "$out/tasklane_bg.opt.wasm" "$out/tasklane_bg.wasm"
+  touch "$stamp"
+fi
+
+# The wasm must import nothing from `env` (a sign of a missing shim or std item).
+if node -e 'const m=new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));process.exit(WebAssembly.Module.imports(m).some(i=>i.module==="env")?1:0)' "$out/tasklane_bg.wasm"; then :; else
+  echo "build-pkg: $out/tasklane_bg.wasm imports from 'env'" >&2
+  exit 1
+fi
+
+size() { printf '%8d B raw %8d B gzip -9' "$(wc -c <"$1")" "$(gzip -9c "$1" | wc -c)"; }
+echo "build-pkg: sizes"
+echo "  wasm        $(size "$out/tasklane_bg.wasm")"
+echo "  wasm glue   $(size "$out/tasklane.js")"
+echo "  js total    $(cat "$out/tasklane.js" pkg/*.js pkg/dist/snippets/*/*.js | wc -c) B raw $(cat "$out/tasklane.js" pkg/*.js pkg/dist/snippets/*/*.js | gzip -9 | wc -c) B gzip -9 (glue + entries)"
