@@ -2,3 +2,4 @@
 //! random source: callers pass `now` (milliseconds) and HTTP responses in, and take
 //! request descriptions, wake-up times and normalized task updates out.
 #![deny(missing_docs)]
+pub mod webhook;

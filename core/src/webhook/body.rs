@@ -1,0 +1,30 @@
+//! Reading a webhook body as JSON: empty and malformed bodies are told apart (both 400),
+//! and nothing here panics on any bytes.
+
+use super::WebhookError;
+
+/// Parses the raw body bytes as a JSON value. Empty (or whitespace-only) bodies are
+/// `empty_body`; bytes that are not UTF-8 JSON are `malformed_json` with serde's reason.
+pub fn parse_json(body: &[u8]) -> Result<serde_json::Value, WebhookError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WebhookError::EmptyBody);
+    }
+    serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_refuses() {
+        assert_eq!(parse_json(br#" {"a":1} "#).unwrap()["a"], 1);
+        assert_eq!(parse_json(b"").unwrap_err().code(), "empty_body");
+        assert_eq!(parse_json(b" \n").unwrap_err().code(), "empty_body");
+        for bad in [&b"{"[..], b"{\"a\":}", b"\xff\xfe", b"{} {}", b"nul"] {
+            let err = parse_json(bad).unwrap_err();
+            assert_eq!(err.code(), "malformed_json");
+            assert_eq!(err.status(), 400);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Duplicate detection for webhook deliveries. Senders retry, and simulators (and real
+//! vendors) sometimes send the same delivery twice: a delivery whose key was already
+//! handled is acknowledged without being passed on again.
+//!
+//! The key is the `webhook-id` when the delivery has one, else the task id plus its
+//! terminal state (a live update without an id is never treated as a duplicate: it
+//! carries no claim to be unique). A key is recorded only after the user's handler
+//! succeeded ([`DedupeWindow::commit`]), so a delivery that failed is processed again when
+//! the sender retries it.
+
+use std::collections::{HashMap, VecDeque};
+
+/// The dedupe key of a delivery, or `None` when it cannot be deduplicated.
+///
+/// `webhook_id` wins; otherwise a terminal update is keyed by task id and state. `scope`
+/// (e.g. the dialect name) keeps keys of different handlers sharing one store apart.
+pub fn dedupe_key(
+    scope: &str,
+    webhook_id: Option<&str>,
+    task_id: &str,
+    state: &str,
+    terminal: bool,
+) -> Option<String> {
+    match webhook_id.filter(|id| !id.is_empty()) {
+        Some(id) => Some(format!("tasklane:wh:{scope}:id:{id}")),
+        None if terminal && !task_id.is_empty() => {
+            Some(format!("tasklane:wh:{scope}:task:{task_id}:{state}"))
+        }
+        None => None,
+    }
+}
+
+/// What [`DedupeWindow::begin`] found for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Not seen: process it, then `commit` (or `abandon` on failure).
+    New,
+    /// Handled before, within the window: acknowledge without processing.
+    Duplicate,
+    /// Being processed right now by another request: the caller should wait for that one.
+    InFlight,
+}
+
+/// An in-memory window of recently handled keys, with expiry on `now` (milliseconds)
+/// and a bound on how many keys it holds (oldest dropped first).
+#[derive(Debug, Clone)]
+pub struct DedupeWindow {
+    ttl_ms: u64,
+    max_keys: usize,
+    done: HashMap<String, u64>,
+    order: VecDeque<(String, u64)>,
+    in_flight: HashMap<String, u64>,
+}
+
+impl DedupeWindow {
+    /// A window remembering keys for `ttl_ms`, at most `max_keys` of them.
+    pub fn new(ttl_ms: u64, max_keys: usize) -> Self {
+        Self {
+            ttl_ms,
+            max_keys: max_keys.max(1),
+            done: HashMap::new(),
+            order: VecDeque::new(),
+            in_flight: HashMap::new(),
+        }
+    }
+
+    fn expire(&mut self, now: u64) {
+        while let Some((key, expires)) = self.order.front() {
+            if *expires > now && self.order.len() <= self.max_keys {
+                break;
+            }
+            // Only drop the map entry if it still belongs to this queue slot.
+            if self.done.get(key) == Some(expires) {
+                self.done.remove(key);
+            }
+            self.order.pop_front();
+        }
+    }
+
+    /// Looks a key up and, when new, marks it in flight.
+    pub fn begin(&mut self, now: u64, key: &str) -> Seen {
+        self.expire(now);
+        if self.done.contains_key(key) {
+            return Seen::Duplicate;
+        }
+        if self.in_flight.contains_key(key) {
+            return Seen::InFlight;
+        }
+        self.in_flight.insert(key.to_owned(), now);
+        Seen::New
+    }
+
+    /// Records a key as handled (its handler succeeded).
+    pub fn commit(&mut self, now: u64, key: &str) {
+        self.in_flight.remove(key);
+        let expires = now.saturating_add(self.ttl_ms);
+        self.done.insert(key.to_owned(), expires);
+        self.order.push_back((key.to_owned(), expires));
+        self.expire(now);
+    }
+
+    /// Forgets an in-flight key whose handler failed, so a retry is processed.
+    pub fn abandon(&mut self, key: &str) {
+        self.in_flight.remove(key);
+    }
+
+    /// How many handled keys the window holds.
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Whether the window holds no handled key.
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        assert_eq!(
+            dedupe_key("apixo", Some("msg_1"), "t", "succeeded", true).as_deref(),
+            Some("tasklane:wh:apixo:id:msg_1")
+        );
+        assert_eq!(
+            dedupe_key("apixo", None, "t", "succeeded", true).as_deref(),
+            Some("tasklane:wh:apixo:task:t:succeeded")
+        );
+        assert_eq!(dedupe_key("apixo", Some(""), "t", "running", false), None);
+        assert_eq!(dedupe_key("apixo", None, "", "failed", true), None);
+    }
+
+    #[test]
+    fn duplicate_only_after_commit() {
+        let mut w = DedupeWindow::new(1000, 10);
+        assert_eq!(w.begin(0, "a"), Seen::New);
+        assert_eq!(w.begin(1, "a"), Seen::InFlight);
+        w.abandon("a");
+        assert_eq!(w.begin(2, "a"), Seen::New);
+        w.commit(3, "a");
+        assert_eq!(w.begin(4, "a"), Seen::Duplicate);
+        assert_eq!(w.begin(1002, "a"), Seen::Duplicate);
+        assert_eq!(w.begin(1003, "a"), Seen::New, "expired after ttl");
+    }
+
+    #[test]
+    fn bounded() {
+        let mut w = DedupeWindow::new(u64::MAX, 3);
+        for (i, k) in ["a", "b", "c", "d"].iter().enumerate() {
+            assert_eq!(w.begin(i as u64, k), Seen::New);
+            w.commit(i as u64, k);
+        }
+        assert_eq!(w.len(), 3);
+        assert_eq!(w.begin(10, "a"), Seen::New, "oldest dropped");
+        assert_eq!(w.begin(10, "d"), Seen::Duplicate);
+    }
+
+    #[test]
+    fn recommit_keeps_the_newer_expiry() {
+        let mut w = DedupeWindow::new(10, 10);
+        w.begin(0, "a");
+        w.commit(0, "a");
+        w.begin(5, "b");
+        w.commit(5, "b");
+        // A re-commit of "a" (e.g. after expiry) must survive the old queue slot expiring.
+        assert_eq!(w.begin(11, "a"), Seen::New);
+        w.commit(11, "a");
+        assert_eq!(w.begin(12, "a"), Seen::Duplicate);
+    }
+}

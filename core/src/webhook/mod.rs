@@ -1,0 +1,31 @@
+//! Webhook verification: everything a receiver checks before believing a delivery, as
+//! pure functions of the request's parts and `now`.
+//!
+//! - [`signature`]: Standard Webhooks v1 (`webhook-id` / `-timestamp` / `-signature`,
+//!   `whsec_` secrets, several signatures, timestamp tolerance).
+//! - [`bearer`]: `Authorization: Bearer <token>` (mirako's `auth_token`).
+//! - [`limit`]: the body size limit (`Content-Length`, then counted while reading).
+//! - [`body`]: the body as JSON; each dialect's body is then normalized by the
+//!   dialect's profile like a status response.
+//! - [`dedupe`]: duplicate deliveries.
+//!
+//! Every refusal is a [`WebhookError`] with a stable `code()` and the HTTP `status()` to
+//! answer with. Comparisons of secrets are constant-time ([`ct`]).
+
+pub mod bearer;
+pub mod body;
+pub mod ct;
+pub mod dedupe;
+mod error;
+pub mod limit;
+mod secret;
+pub mod signature;
+
+pub use bearer::verify_bearer;
+pub use dedupe::{dedupe_key, DedupeWindow, Seen};
+pub use error::WebhookError;
+pub use limit::{check_content_length, BodyLimit, DEFAULT_MAX_BODY_BYTES};
+pub use secret::{WebhookSecret, SECRET_PREFIX};
+pub use signature::{
+    parse_signature_header, sign, Prechecked, Verifier, WebhookHeaders, DEFAULT_TOLERANCE_SECS,
+};
