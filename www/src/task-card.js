@@ -1,0 +1,262 @@
+// One task on the page: it submits through its own TaskClient (whose counting fetch tells the
+// card exactly which requests were made for it), follows the task with `wait` (and, in webhook
+// mode, with the deliveries the demo server relays), and draws the card: state, timeline,
+// queue position, progress against the ETA, request counts, cancel, result or error.
+import { classify, fixedLoopRequests, NO_CANCEL } from "./dialects.js";
+import { countingFetch } from "./counting-fetch.js";
+import { h, fmtSec, fmtInt } from "./dom.js";
+
+const TERMINAL = new Set(["succeeded", "failed", "canceled", "timed_out"]);
+const STATE_LABEL = {
+  submitting: "submitting", queued: "queued", running: "running", succeeded: "succeeded",
+  failed: "failed", canceled: "canceled", timed_out: "timed out", error: "error",
+};
+
+export class TaskCard {
+  /**
+   * @param {object} o
+   * @param {string} o.dialect  mirako | apixo | mindproxy | queue
+   * @param {object} o.dialectInfo  DIALECTS[dialect]
+   * @param {object} o.profile  PROFILES[...]
+   * @param {string} o.prompt
+   * @param {object} o.sim  the `_sim` control object for this task
+   * @param {"poll"|"webhook"} o.mode
+   * @param {(fetch: typeof fetch, mode: string) => any} o.makeClient  builds a TaskClient
+   * @param {{url: string, authToken: string} | null} o.webhook
+   * @param {(card: TaskCard) => void} o.onEnd
+   */
+  constructor(o) {
+    Object.assign(this, o);
+    this.t0 = performance.now();
+    this.state = "submitting";
+    this.id = null;
+    this.timeline = [];
+    this.counts = { submit: 0, status: 0, result: 0, cancel: 0, events: 0, faults: 0 };
+    this.queuePosition = undefined;
+    this.eta = null; // { at: ms since t0 when the ETA was given, ms }
+    this.endAt = null;
+    this.simDurationMs = null;
+    this.final = null;
+    this.abort = new AbortController();
+    const fetch = countingFetch(
+      (r) => { this.counts[classify(this.dialect, r.method, r.url)]++; this.renderCounts(); },
+      (r) => { if (r.status === 0 || r.status >= 400) { this.counts.faults++; this.renderCounts(); } },
+    );
+    this.client = this.makeClient(fetch, this.mode);
+    this.el = this.build();
+  }
+
+  get terminal() { return TERMINAL.has(this.state) || this.state === "error"; }
+  get elapsed() { return (this.endAt ?? performance.now()) - this.t0; }
+
+  build() {
+    const d = this.dialectInfo;
+    this.$state = h("span", { class: "pill", "data-role": "state" }, STATE_LABEL.submitting);
+    this.$id = h("code", { class: "task-id", title: "task id" }, "…");
+    this.$bar = h("div", { class: "bar-fill" });
+    this.$barLabel = h("span", { class: "bar-label" }, "");
+    this.$queue = h("span", { class: "queue", hidden: true });
+    this.$timeline = h("ol", { class: "timeline" });
+    this.$status = h("strong", { "data-role": "status-requests" }, "0");
+    this.$fixed = h("strong", {}, "1");
+    this.$other = h("span", { class: "muted" }, "");
+    this.$cancel = h("button", { type: "button", class: "cancel", disabled: !d.canCancel, "data-role": "cancel" }, "Cancel");
+    this.$cancel.addEventListener("click", () => this.cancel());
+    const cancelWrap = h("span", { class: "cancel-wrap", title: d.canCancel ? "Ask the provider to cancel this task" : NO_CANCEL(this.dialect) }, this.$cancel);
+    this.$result = h("div", { class: "result" });
+    this.$note = h("div", { class: "note", hidden: true });
+    const el = h("article", { class: "card", "data-dialect": this.dialect, "data-state": "submitting" },
+      h("header", {},
+        h("div", { class: "chips" },
+          h("span", { class: `chip d-${this.dialect}` }, this.dialect),
+          h("span", { class: "chip plain", title: this.profile.about }, this.profile.model),
+          h("span", { class: "chip plain" }, this.mode === "webhook" ? "webhook + polling" : "polling"),
+        ),
+        this.$state,
+      ),
+      h("p", { class: "prompt", title: this.prompt }, this.prompt),
+      h("div", { class: "meta" }, this.$id, this.$queue),
+      h("div", { class: "bar", role: "progressbar", "aria-label": "elapsed against ETA" }, this.$bar),
+      h("div", { class: "bar-row" }, this.$barLabel),
+      this.$timeline,
+      h("div", { class: "counts" },
+        h("div", {}, h("span", { class: "k" }, "status requests"), this.$status),
+        h("div", { class: "vs", title: "1 + ⌈duration / 0.5 s⌉" }, h("span", { class: "k" }, "fixed 500 ms loop"), this.$fixed),
+        this.$other,
+      ),
+      this.$note,
+      this.$result,
+      h("footer", {}, cancelWrap),
+    );
+    return el;
+  }
+
+  request() {
+    const input = { prompt: this.prompt, _sim: this.sim };
+    const req = this.dialectInfo.request({ model: this.profile.model, input });
+    if (this.mode === "webhook" && this.webhook) req.webhook = { url: this.webhook.url, authToken: this.webhook.authToken };
+    return req;
+  }
+
+  /** Submits and follows the task to its end. Never rejects: failures are drawn on the card. */
+  async run() {
+    let sub;
+    try {
+      sub = await this.client.submit(this.request());
+    } catch (e) {
+      return this.fail(e);
+    }
+    this.id = sub.id;
+    this.el.dataset.taskId = sub.id;
+    this.$id.textContent = sub.id;
+    this.$id.title = `task id ${sub.id}`;
+    this.update(sub, "submit");
+    if (this.terminal) return;
+    try {
+      const fin = await this.client.wait(sub.id, { signal: this.abort.signal, onUpdate: (u) => this.update(u, "poll") });
+      this.update(fin, "poll");
+    } catch (e) {
+      if (this.terminal) return; // a webhook (or cancel) ended it first; the wait was aborted
+      this.fail(e);
+    }
+  }
+
+  /** Takes a TaskUpdate from submit, a poll, a cancel answer or a webhook. */
+  update(u, via) {
+    if (!u || this.terminal) return;
+    const t = performance.now() - this.t0;
+    const changed = u.state !== this.state || (u.state === "queued" && u.queuePosition !== this.queuePosition);
+    if (u.etaMs != null) this.eta = { at: t, ms: u.etaMs };
+    if (changed) {
+      this.timeline.push({ t, state: u.state, raw: u.rawStatus, queuePosition: u.queuePosition, via });
+      this.state = u.state;
+      this.queuePosition = u.queuePosition;
+    }
+    if (TERMINAL.has(u.state)) this.end(u);
+    this.render();
+  }
+
+  end(u) {
+    this.final = u;
+    this.endAt = performance.now();
+    this.abort.abort();
+    this.$cancel.disabled = true;
+    if (u.state === "succeeded") this.showOutputs(u.outputs ?? []);
+    else this.showError(u.error?.code ?? u.state, u.error?.message ?? `the task ended ${STATE_LABEL[u.state]}`);
+    this.onEnd?.(this);
+  }
+
+  fail(e) {
+    if (this.terminal) return;
+    const u = e?.update;
+    if (u && TERMINAL.has(u.state)) {
+      // TaskError with the task's own end (failed / canceled / timed_out).
+      this.update({ ...u, error: u.error ?? { code: e.code, message: e.message } }, "poll");
+      return;
+    }
+    const t = performance.now() - this.t0;
+    this.timeline.push({ t, state: "error", raw: e?.code ?? "error", via: "client" });
+    this.state = "error";
+    this.final = null;
+    this.endAt = performance.now();
+    this.$cancel.disabled = true;
+    this.showError(e?.code ?? "error", e?.message ?? String(e));
+    this.render();
+    this.onEnd?.(this);
+  }
+
+  async cancel() {
+    if (!this.id || this.terminal) return;
+    this.$cancel.disabled = true;
+    this.$cancel.textContent = "Canceling…";
+    try {
+      const u = await this.client.cancel(this.id, "canceled from the demo page");
+      this.update(u, "cancel");
+    } catch (e) {
+      if (this.terminal) return;
+      this.$cancel.textContent = "Cancel";
+      this.$cancel.disabled = false;
+      this.note(`cancel: ${e?.code ?? "error"} — ${e?.message ?? e}`);
+    }
+  }
+
+  note(text) {
+    this.$note.hidden = false;
+    this.$note.textContent = text;
+  }
+
+  showOutputs(outputs) {
+    this.$result.replaceChildren(...outputs.slice(0, 4).map((o) => {
+      if (o.kind === "video") return h("video", { src: o.url, controls: true, muted: true, loop: true, playsinline: true, preload: "metadata" });
+      if (o.kind === "audio") return h("audio", { src: o.url, controls: true, preload: "metadata" });
+      if (o.kind === "image") return h("img", { src: o.url, alt: this.prompt, loading: "lazy", decoding: "async" });
+      return h("a", { href: o.url, target: "_blank", rel: "noopener" }, "download result");
+    }));
+    if (outputs.length === 0) this.$result.replaceChildren(h("p", { class: "muted" }, "succeeded without outputs"));
+  }
+
+  showError(code, message) {
+    this.$result.replaceChildren(h("div", { class: "error", role: "status" }, h("strong", {}, code), " ", message));
+  }
+
+  /** Duration a fixed loop would have polled: the simulator's, once known, else what we saw. */
+  durationMs() {
+    if (this.simDurationMs != null) return this.simDurationMs;
+    const firstT = this.timeline[0]?.t ?? 0;
+    return this.elapsed - firstT;
+  }
+
+  renderCounts() {
+    const c = this.counts;
+    this.$status.textContent = fmtInt(c.status);
+    this.el.dataset.statusRequests = String(c.status);
+    const extra = [`${c.submit} submit`];
+    if (c.result) extra.push(`${c.result} result`);
+    if (c.cancel) extra.push(`${c.cancel} cancel`);
+    if (c.faults) extra.push(`${c.faults} answered with a fault, retried`);
+    this.$other.textContent = "+ " + extra.join(" · ");
+  }
+
+  render() {
+    this.el.dataset.state = this.state;
+    this.$state.textContent = STATE_LABEL[this.state] ?? this.state;
+    this.$state.className = `pill s-${this.state}`;
+    if (this.state === "queued" && this.queuePosition != null) {
+      this.$queue.hidden = false;
+      this.$queue.textContent = `queue position ${this.queuePosition}`;
+    } else this.$queue.hidden = true;
+    this.$timeline.replaceChildren(...this.timeline.map((e) =>
+      h("li", { class: `s-${e.state}` },
+        h("span", { class: "t" }, `+${fmtSec(e.t)}`),
+        h("span", { class: "st" }, STATE_LABEL[e.state] ?? e.state),
+        h("code", { class: "raw", title: "the provider's own status" }, String(e.raw ?? "")),
+        e.queuePosition != null && e.state === "queued" ? h("span", { class: "qp" }, `#${e.queuePosition}`) : null,
+        e.via === "webhook" ? h("span", { class: "via" }, "webhook") : null,
+        e.via === "cancel" ? h("span", { class: "via" }, "cancel") : null,
+      )));
+    this.renderCounts();
+    this.tick();
+  }
+
+  /** Redraws what moves with time: the progress bar and the fixed-loop comparison. */
+  tick() {
+    const elapsed = this.elapsed;
+    this.$fixed.textContent = fmtInt(fixedLoopRequests(this.durationMs()));
+    if (this.terminal) {
+      this.$bar.style.width = "100%";
+      this.$bar.className = `bar-fill s-${this.state}`;
+      this.$barLabel.textContent = `${STATE_LABEL[this.state]} after ${fmtSec(elapsed)}`;
+      return;
+    }
+    let expected, source;
+    if (this.eta) { expected = this.eta.at + this.eta.ms; source = "ETA from the provider"; }
+    else { expected = this.profile.estimateMs; source = "estimate"; }
+    const frac = Math.min(elapsed / Math.max(expected, 1), 0.98);
+    this.$bar.style.width = `${(frac * 100).toFixed(1)}%`;
+    const over = elapsed > expected;
+    this.$bar.className = `bar-fill live${over ? " over" : ""}`;
+    this.$barLabel.textContent = over
+      ? `${fmtSec(elapsed)} — longer than the ${source} (${fmtSec(expected)})`
+      : `${fmtSec(elapsed)} of ~${fmtSec(expected)} (${source})`;
+  }
+}
