@@ -55,6 +55,9 @@ pub enum WebhookError {
     /// `Content-Length` is present but not a non-negative integer.
     #[error("Content-Length is not a non-negative integer")]
     MalformedContentLength,
+    /// Reading the body failed (the sender went away, or the stream errored).
+    #[error("the webhook body could not be read: {0}")]
+    UnreadableBody(String),
     /// The body is empty.
     #[error("the webhook body is empty")]
     EmptyBody,
@@ -88,6 +91,7 @@ impl WebhookError {
             Self::TimestampInFuture { .. } => "timestamp_in_future",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::MalformedContentLength => "malformed_content_length",
+            Self::UnreadableBody(_) => "unreadable_body",
             Self::EmptyBody => "empty_body",
             Self::MalformedJson(_) => "malformed_json",
             Self::UnrecognizedBody { .. } => "unrecognized_body",
@@ -112,6 +116,7 @@ impl WebhookError {
             | Self::TimestampInFuture { .. } => 401,
             Self::BodyTooLarge { .. } => 413,
             Self::MalformedContentLength
+            | Self::UnreadableBody(_)
             | Self::EmptyBody
             | Self::MalformedJson(_)
             | Self::UnrecognizedBody { .. } => 400,

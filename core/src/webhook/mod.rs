@@ -5,8 +5,8 @@
 //!   `whsec_` secrets, several signatures, timestamp tolerance).
 //! - [`bearer`]: `Authorization: Bearer <token>` (mirako's `auth_token`).
 //! - [`limit`]: the body size limit (`Content-Length`, then counted while reading).
-//! - [`body`]: the body as JSON; each dialect's body is then normalized by the
-//!   dialect's profile like a status response.
+//! - [`body`] and [`dialect`]: the body as JSON, normalized by the dialect's profile like
+//!   a status response.
 //! - [`dedupe`]: duplicate deliveries.
 //!
 //! Every refusal is a [`WebhookError`] with a stable `code()` and the HTTP `status()` to
@@ -16,6 +16,7 @@ pub mod bearer;
 pub mod body;
 pub mod ct;
 pub mod dedupe;
+pub mod dialect;
 mod error;
 pub mod limit;
 mod secret;
@@ -23,6 +24,7 @@ pub mod signature;
 
 pub use bearer::verify_bearer;
 pub use dedupe::{dedupe_key, DedupeWindow, Seen};
+pub use dialect::{parse_update, update_from_value};
 pub use error::WebhookError;
 pub use limit::{check_content_length, BodyLimit, DEFAULT_MAX_BODY_BYTES};
 pub use secret::{WebhookSecret, SECRET_PREFIX};

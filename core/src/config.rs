@@ -1,0 +1,478 @@
+//! What callers hand the core: the client's [`ClientConfig`] (dialect, base URL, key,
+//! polling and limits), a [`SubmitRequest`], [`WaitOptions`], and a [`TaskRef`] naming a
+//! task to follow (or a stored [`TaskRecord`]). Numbers arrive from JavaScript as floats;
+//! [`PollOptions::resolve`] checks them and turns them into a [`PollConfig`].
+
+use crate::error::CoreError;
+use crate::profile::ProviderSpec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The options of `new TaskClient({...})` that the core uses (the shell keeps `fetch` and `store`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientConfig {
+    /// A dialect name or a profile object.
+    pub provider: ProviderSpec,
+    /// Absolute http(s) URL; the dialect's paths are appended to it (a path prefix is kept).
+    pub base_url: String,
+    /// Sent as `Authorization: Bearer <apiKey>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// Extra headers sent with every request.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Polling defaults.
+    #[serde(default)]
+    pub poll: PollOptions,
+    /// Limits on concurrent status requests.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+impl ClientConfig {
+    /// A config for a built-in dialect with default options.
+    pub fn new(provider: &str, base_url: &str) -> Self {
+        ClientConfig {
+            provider: ProviderSpec::Name(provider.to_owned()),
+            base_url: base_url.to_owned(),
+            api_key: None,
+            headers: BTreeMap::new(),
+            poll: PollOptions::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Polling options as the user writes them; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollOptions {
+    /// The first wait after submit, in ms (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_ms: Option<f64>,
+    /// The longest wait between polls, in ms (default 10 000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_delay_ms: Option<f64>,
+    /// Growth per poll, at least 1 (default 1.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<f64>,
+    /// Random spread of each delay, 0..1 (default 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<f64>,
+    /// The whole wait, in ms (default 600 000; never infinite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<f64>,
+    /// One HTTP request, in ms (default 30 000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<f64>,
+    /// Consecutive transient failures tolerated before `network` (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<f64>,
+    /// Poll interval while a webhook is expected to bring the result (default 30 000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_net_ms: Option<f64>,
+    /// Use hints (queue position, learned durations) to poll near the expected end (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<bool>,
+}
+
+/// Checked polling settings in whole milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollConfig {
+    /// First wait.
+    pub initial_delay_ms: u64,
+    /// Longest wait.
+    pub max_delay_ms: u64,
+    /// Growth per poll (≥ 1).
+    pub multiplier: f64,
+    /// Spread (0..=1).
+    pub jitter: f64,
+    /// Whole wait.
+    pub timeout_ms: u64,
+    /// One request.
+    pub request_timeout_ms: u64,
+    /// Consecutive transient failures tolerated.
+    pub max_retries: u32,
+    /// Slow rate while a webhook is expected.
+    pub safety_net_ms: u64,
+    /// Adaptive scheduling on.
+    pub adaptive: bool,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            initial_delay_ms: 500,
+            max_delay_ms: 10_000,
+            multiplier: 1.5,
+            jitter: 0.2,
+            timeout_ms: 600_000,
+            request_timeout_ms: 30_000,
+            max_retries: 10,
+            safety_net_ms: 30_000,
+            adaptive: true,
+        }
+    }
+}
+
+/// The longest any single duration option may be (one year): keeps arithmetic far from overflow.
+const MAX_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
+
+fn ms(field: &str, v: Option<f64>, default: u64, min: f64) -> Result<u64, CoreError> {
+    match v {
+        None => Ok(default),
+        Some(x) if !x.is_finite() => Err(CoreError::invalid(field, "must be a finite number")),
+        Some(x) if x < min => Err(CoreError::invalid(
+            field,
+            if min > 0.0 {
+                "must be positive"
+            } else {
+                "must not be negative"
+            },
+        )),
+        Some(x) if x > MAX_MS => Err(CoreError::invalid(field, "must be at most one year")),
+        // in range 0..=MAX_MS, so the cast is exact enough and cannot wrap.
+        Some(x) => Ok(x.round() as u64),
+    }
+}
+
+impl PollOptions {
+    /// Checks these options over `base` (unset fields keep `base`'s values). Errors name
+    /// the field as `poll.<name>`.
+    pub fn resolve(&self, base: &PollConfig) -> Result<PollConfig, CoreError> {
+        let f = |n: &str| format!("poll.{n}");
+        let multiplier = match self.multiplier {
+            None => base.multiplier,
+            Some(m) if m.is_finite() && (1.0..=100.0).contains(&m) => m,
+            Some(_) => {
+                return Err(CoreError::invalid(
+                    f("multiplier"),
+                    "must be between 1 and 100",
+                ))
+            }
+        };
+        let jitter = match self.jitter {
+            None => base.jitter,
+            Some(j) if (0.0..=1.0).contains(&j) => j,
+            Some(_) => return Err(CoreError::invalid(f("jitter"), "must be between 0 and 1")),
+        };
+        let max_retries = match self.max_retries {
+            None => base.max_retries,
+            Some(r) if r.is_finite() && (0.0..=1000.0).contains(&r) => r as u32,
+            Some(_) => {
+                return Err(CoreError::invalid(
+                    f("maxRetries"),
+                    "must be between 0 and 1000",
+                ))
+            }
+        };
+        let c = PollConfig {
+            initial_delay_ms: ms(
+                &f("initialDelayMs"),
+                self.initial_delay_ms,
+                base.initial_delay_ms,
+                0.0,
+            )?,
+            max_delay_ms: ms(&f("maxDelayMs"), self.max_delay_ms, base.max_delay_ms, 0.0)?,
+            multiplier,
+            jitter,
+            timeout_ms: ms(&f("timeoutMs"), self.timeout_ms, base.timeout_ms, 1.0)?,
+            request_timeout_ms: ms(
+                &f("requestTimeoutMs"),
+                self.request_timeout_ms,
+                base.request_timeout_ms,
+                1.0,
+            )?,
+            max_retries,
+            safety_net_ms: ms(
+                &f("safetyNetMs"),
+                self.safety_net_ms,
+                base.safety_net_ms,
+                1.0,
+            )?,
+            adaptive: self.adaptive.unwrap_or(base.adaptive),
+        };
+        if c.max_delay_ms < c.initial_delay_ms {
+            return Err(CoreError::invalid(
+                f("maxDelayMs"),
+                "must not be smaller than initialDelayMs",
+            ));
+        }
+        Ok(c)
+    }
+}
+
+/// Limits on how hard the client hits one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Status requests in flight per host (default 16).
+    #[serde(default = "default_in_flight")]
+    pub max_in_flight_per_host: u32,
+    /// Status requests started per host per second; `None`: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_second: Option<u32>,
+}
+
+fn default_in_flight() -> u32 {
+    16
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_in_flight_per_host: 16,
+            max_per_second: None,
+        }
+    }
+}
+
+/// Where a provider should post the task's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTarget {
+    /// The URL.
+    pub url: String,
+    /// A token the provider sends back (mirako's `auth_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<String>,
+}
+
+/// `submit(req)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitRequest {
+    /// The model (apixo path, mindproxy `public_model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The operation (mirako path; default `avatar/async_generate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The endpoint (queue path, e.g. `fal-ai/flux/dev`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The task type (mindproxy `task_type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<String>,
+    /// The model's input; must be an object.
+    #[serde(default)]
+    pub input: Value,
+    /// Where the provider should post the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookTarget>,
+    /// The idempotency key (generated when the dialect has one and this is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Free metadata (mindproxy `metadata_json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+}
+
+impl SubmitRequest {
+    /// A request with just an input.
+    pub fn new(input: Value) -> Self {
+        SubmitRequest {
+            model: None,
+            operation: None,
+            endpoint: None,
+            task_type: None,
+            input,
+            webhook: None,
+            idempotency_key: None,
+            metadata: None,
+        }
+    }
+}
+
+/// `wait(id, opts)` options the core uses (the shell keeps `signal` and `onUpdate`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitOptions {
+    /// The whole wait in ms (overrides `poll.timeoutMs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<f64>,
+    /// Polling overrides for this wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<PollOptions>,
+    /// A webhook is expected to bring the end (via `deliver`): poll only at the slow
+    /// safety-net rate.
+    #[serde(default)]
+    pub expect_webhook: bool,
+}
+
+/// A task to follow: its id plus what the dialect needs to address it. A stored
+/// [`TaskRecord`] converts into one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRef {
+    /// The provider's task id.
+    pub id: String,
+    /// The model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The task type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<String>,
+    /// Status URL from the submit answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_url: Option<String>,
+    /// Response (result) URL from the submit answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_url: Option<String>,
+    /// Cancel URL from the submit answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+    /// When the task was submitted (epoch ms), for duration estimates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<u64>,
+}
+
+impl TaskRef {
+    /// A reference by id only.
+    pub fn new(id: impl Into<String>) -> Self {
+        TaskRef {
+            id: id.into(),
+            ..TaskRef::default()
+        }
+    }
+}
+
+/// What the store keeps for a live task: enough to follow it after a reload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRecord {
+    /// The profile's name.
+    pub provider: String,
+    /// The task id and everything needed to address the task (flattened into the record).
+    #[serde(flatten)]
+    pub task: TaskRef,
+    /// When the submit's wait would end (epoch ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<u64>,
+    /// The idempotency key used for the submit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+impl From<&TaskRecord> for TaskRef {
+    fn from(r: &TaskRecord) -> TaskRef {
+        r.task.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_options_are_checked_and_named() {
+        let base = PollConfig::default();
+        let ok = PollOptions {
+            initial_delay_ms: Some(100.0),
+            jitter: Some(0.0),
+            ..Default::default()
+        };
+        let c = ok.resolve(&base).expect("valid");
+        assert_eq!(c.initial_delay_ms, 100);
+        assert_eq!(c.max_delay_ms, 10_000);
+        for (opts, field) in [
+            (
+                PollOptions {
+                    initial_delay_ms: Some(-1.0),
+                    ..Default::default()
+                },
+                "poll.initialDelayMs",
+            ),
+            (
+                PollOptions {
+                    jitter: Some(1.5),
+                    ..Default::default()
+                },
+                "poll.jitter",
+            ),
+            (
+                PollOptions {
+                    jitter: Some(f64::NAN),
+                    ..Default::default()
+                },
+                "poll.jitter",
+            ),
+            (
+                PollOptions {
+                    multiplier: Some(0.5),
+                    ..Default::default()
+                },
+                "poll.multiplier",
+            ),
+            (
+                PollOptions {
+                    timeout_ms: Some(0.0),
+                    ..Default::default()
+                },
+                "poll.timeoutMs",
+            ),
+            (
+                PollOptions {
+                    timeout_ms: Some(f64::INFINITY),
+                    ..Default::default()
+                },
+                "poll.timeoutMs",
+            ),
+            (
+                PollOptions {
+                    max_delay_ms: Some(10.0),
+                    ..Default::default()
+                },
+                "poll.maxDelayMs",
+            ),
+        ] {
+            let e = opts.resolve(&base).expect_err(field);
+            match e {
+                CoreError::InvalidArgument { field: f, .. } => assert_eq!(f, field),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn config_from_js_shape() {
+        let c: ClientConfig = serde_json::from_value(serde_json::json!({
+            "provider": "apixo", "baseUrl": "http://127.0.0.1:1/apixo", "apiKey": "k",
+            "headers": {"x-a": "1"}, "poll": {"jitter": 0.1}, "store": "memory"
+        }))
+        .expect("valid config");
+        assert_eq!(c.provider, ProviderSpec::Name("apixo".into()));
+        assert_eq!(c.poll.jitter, Some(0.1));
+        assert_eq!(c.limits.max_in_flight_per_host, 16);
+    }
+
+    #[test]
+    fn record_round_trip() {
+        let r = TaskRecord {
+            provider: "queue".into(),
+            task: TaskRef {
+                id: "t".into(),
+                endpoint: Some("a/b".into()),
+                status_url: Some("http://h/s".into()),
+                ..TaskRef::default()
+            },
+            deadline: Some(5),
+            idempotency_key: None,
+        };
+        let v = serde_json::to_value(&r).expect("plain data");
+        assert_eq!(v["statusUrl"], "http://h/s");
+        assert_eq!(v["id"], "t");
+        let back: TaskRecord = serde_json::from_value(v).expect("round trip");
+        let t = TaskRef::from(&back);
+        assert_eq!(t.id, "t");
+        assert_eq!(t.endpoint.as_deref(), Some("a/b"));
+    }
+}

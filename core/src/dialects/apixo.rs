@@ -1,0 +1,113 @@
+//! apixo: `POST /api/v1/generateTask/{model}` with `{request_type, input, callback_url?}`
+//! → `{code, message, data: {taskId}}`; `GET /api/v1/statusTask/{model}?taskId=` →
+//! `data.state` and `data.resultJson`, a JSON **string** with `resultUrls`.
+
+use crate::profile::*;
+use crate::state::TaskState::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The apixo profile.
+pub fn profile() -> ProviderProfile {
+    ProviderProfile {
+        name: "apixo".into(),
+        defaults: BTreeMap::new(),
+        submit: SubmitSpec {
+            route: Route::new("POST", "/api/v1/generateTask/{model}"),
+            body: vec![
+                BodyField::constant("request_type", json!("async"), Some(json!("callback"))),
+                BodyField::new("input", Source::Input),
+                BodyField::new("callback_url", Source::WebhookUrl),
+            ],
+            required: vec![],
+            id_path: "data.taskId".into(),
+            urls: BTreeMap::new(),
+            idempotent: false,
+        },
+        status: StatusSpec {
+            route: Route::new("GET", "/api/v1/statusTask/{model}?taskId={id}"),
+            json_string_fields: vec!["data.resultJson".into()],
+            id_path: "data.taskId".into(),
+            state_path: "data.state".into(),
+            states: state_map(&[
+                ("pending", Queued),
+                ("processing", Running),
+                ("success", Succeeded),
+                ("failed", Failed),
+            ]),
+            state_error_codes: BTreeMap::new(),
+            queue_position_path: None,
+            error_message_path: Some("data.failMsg".into()),
+            error_code_path: Some("data.failCode".into()),
+            error_means_failure: false,
+            error_code_states: BTreeMap::new(),
+            outputs: vec![OutputRule::new("data.resultJson.resultUrls[]", None)],
+            cost_path: Some("data.costTime".into()),
+            cost_scale: 1.0,
+        },
+        result: None,
+        cancel: None,
+        events: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::normalize::status_update;
+    use crate::state::{OutputKind, TaskState};
+    use serde_json::json;
+
+    #[test]
+    fn vendor_bodies() {
+        let p = super::profile();
+        let u = status_update(
+            &p,
+            &json!({"data": {"taskId": "task_abc123xyz", "state": "processing"}}),
+            None,
+        )
+        .expect("documented body");
+        assert_eq!(
+            (u.id.as_str(), u.state),
+            ("task_abc123xyz", TaskState::Running)
+        );
+        let done = json!({"data": {"taskId": "task_abc123xyz", "state": "success",
+            "resultJson": "{\"resultUrls\":[\"https://cdn.apixo.ai/a.png\",\"https://cdn.apixo.ai/b.mp4\"]}",
+            "costTime": 12500}});
+        let u = status_update(&p, &done, None).expect("documented body");
+        assert_eq!(u.state, TaskState::Succeeded);
+        assert_eq!(u.cost_ms, Some(12500));
+        let o = u.outputs.expect("outputs");
+        assert_eq!(o.len(), 2);
+        assert_eq!(
+            (o[0].url.as_str(), o[0].kind),
+            ("https://cdn.apixo.ai/a.png", OutputKind::Image)
+        );
+        assert_eq!(o[1].kind, OutputKind::Video);
+        // raw keeps the provider's body as it came, string and all
+        assert!(u.raw["data"]["resultJson"].is_string());
+        let u = status_update(&p, &json!({"code": 200, "msg": "ok", "data": {"taskId": "t", "state": "failed", "failMsg": "nsfw"}}), None)
+            .expect("webhook-shaped body");
+        assert_eq!(u.state, TaskState::Failed);
+        assert_eq!(u.error.expect("error").message, "nsfw");
+        let u = status_update(
+            &p,
+            &json!({"data": {"taskId": "t", "state": "pending"}}),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(u.state, TaskState::Queued);
+    }
+
+    #[test]
+    fn broken_result_json_is_no_outputs_not_a_crash() {
+        let p = super::profile();
+        let u = status_update(
+            &p,
+            &json!({"data": {"taskId": "t", "state": "success", "resultJson": "{not json"}}),
+            None,
+        )
+        .expect("status is still readable");
+        assert_eq!(u.state, TaskState::Succeeded);
+        assert!(u.outputs.is_none());
+    }
+}

@@ -1,0 +1,174 @@
+//! The errors of the core. [`CoreError`] is what a call refuses synchronously (bad
+//! arguments, an operation the dialect cannot do); [`TaskFailure`] is how an operation
+//! ends when it does not succeed. Both carry an [`ErrorCode`], the stable `code` string
+//! the JavaScript `TaskError` exposes.
+
+use crate::state::TaskUpdate;
+use serde::{Deserialize, Serialize};
+
+/// The stable error codes of API.md (`TaskError.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The task itself failed.
+    Failed,
+    /// The task was canceled.
+    Canceled,
+    /// The provider timed the task out (or it expired).
+    TimedOut,
+    /// Our own `timeoutMs` ran out.
+    WaitTimeout,
+    /// The caller aborted the operation.
+    Aborted,
+    /// A non-retryable HTTP answer.
+    Http,
+    /// A body that matches no dialect, or a status that stays unknown.
+    BadResponse,
+    /// Transient failures outlasted the deadline or the retry budget, or a submit's fate is unknown.
+    Network,
+    /// The dialect cannot do this (cancel, events...).
+    Unsupported,
+    /// The caller passed something wrong.
+    InvalidArgument,
+}
+
+impl ErrorCode {
+    /// The wire string (`"wait_timeout"`...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Failed => "failed",
+            ErrorCode::Canceled => "canceled",
+            ErrorCode::TimedOut => "timed_out",
+            ErrorCode::WaitTimeout => "wait_timeout",
+            ErrorCode::Aborted => "aborted",
+            ErrorCode::Http => "http",
+            ErrorCode::BadResponse => "bad_response",
+            ErrorCode::Network => "network",
+            ErrorCode::Unsupported => "unsupported",
+            ErrorCode::InvalidArgument => "invalid_argument",
+        }
+    }
+}
+
+/// Why a call was refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// An argument is missing or malformed; `field` names it (e.g. `baseUrl`, `model`, `poll.jitter`).
+    #[error("invalid argument `{field}`: {message}")]
+    InvalidArgument {
+        /// The argument's name as the JavaScript API spells it.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The dialect has no such capability.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// No operation with this id is running.
+    #[error("no operation {0} is running")]
+    UnknownOp(u64),
+}
+
+impl CoreError {
+    /// Shorthand for [`CoreError::InvalidArgument`].
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        CoreError::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable code.
+    pub const fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::InvalidArgument { .. } | CoreError::UnknownOp(_) => {
+                ErrorCode::InvalidArgument
+            }
+            CoreError::Unsupported(_) => ErrorCode::Unsupported,
+        }
+    }
+}
+
+/// How an operation ended without success: the fields of API.md's `TaskError`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{}: {message}", code.as_str())]
+pub struct TaskFailure {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A message for people.
+    pub message: String,
+    /// The task this is about, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// The HTTP status of the answer that ended it, for `http` (and others when known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The last update seen (for `failed`, `canceled`, `timed_out`, `wait_timeout`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<Box<TaskUpdate>>,
+}
+
+impl TaskFailure {
+    /// A failure with a code and message only.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        TaskFailure {
+            code,
+            message: message.into(),
+            task_id: None,
+            http_status: None,
+            update: None,
+        }
+    }
+
+    /// The stable code.
+    pub const fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// Sets the task id.
+    pub fn with_task(mut self, id: Option<&str>) -> Self {
+        self.task_id = id.map(str::to_owned);
+        self
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// Sets the last update.
+    pub fn with_update(mut self, update: Option<TaskUpdate>) -> Self {
+        self.update = update.map(Box::new);
+        self
+    }
+}
+
+impl From<CoreError> for TaskFailure {
+    fn from(e: CoreError) -> Self {
+        TaskFailure::new(e.code(), e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_strings() {
+        let e = CoreError::invalid("baseUrl", "must be absolute http(s)");
+        assert_eq!(e.code().as_str(), "invalid_argument");
+        assert!(e.to_string().contains("baseUrl"));
+        let f = TaskFailure::new(ErrorCode::WaitTimeout, "timeoutMs ran out").with_http_status(0);
+        let v = serde_json::to_value(&f).expect("plain data serializes");
+        assert_eq!(v["code"], "wait_timeout");
+        assert_eq!(v["httpStatus"], 0);
+        assert_eq!(
+            serde_json::to_value(ErrorCode::BadResponse).expect("unit enum serializes"),
+            "bad_response"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Dotted paths into JSON values, as profiles write them: `data.task_id`, `images[].url`
+//! (a `[]` suffix walks every element of an array), `items.0.url` (a number indexes an array).
+
+use serde_json::{Map, Value};
+
+/// The value at `path` (the first one, if the path walks arrays); `None` when absent. An
+/// empty path is the value itself.
+pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    collect(v, path).into_iter().next()
+}
+
+/// Every value `path` reaches (several when it walks arrays with `[]`).
+pub fn collect<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
+    let mut cur = vec![v];
+    if path.is_empty() {
+        return cur;
+    }
+    for seg in path.split('.') {
+        let (name, each) = match seg.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (seg, false),
+        };
+        let mut next = Vec::new();
+        for c in cur {
+            let child = if name.is_empty() {
+                Some(c)
+            } else {
+                match c {
+                    Value::Object(m) => m.get(name),
+                    Value::Array(a) => name.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                }
+            };
+            match (child, each) {
+                (Some(Value::Array(a)), true) => next.extend(a.iter()),
+                (Some(_), true) | (None, _) => {}
+                (Some(x), false) => next.push(x),
+            }
+        }
+        cur = next;
+        if cur.is_empty() {
+            break;
+        }
+    }
+    cur
+}
+
+/// A mutable reference to the value at a plain dotted path (no `[]`), if present.
+pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut cur = v;
+    if path.is_empty() {
+        return Some(cur);
+    }
+    for seg in path.split('.') {
+        cur = match cur {
+            Value::Object(m) => m.get_mut(seg)?,
+            Value::Array(a) => a.get_mut(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Sets `value` at a plain dotted path of an object, creating objects on the way (and
+/// replacing non-objects in the way).
+pub fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut segs = path.split('.').peekable();
+    let mut cur = root;
+    while let Some(seg) = segs.next() {
+        if segs.peek().is_none() {
+            cur.insert(seg.to_owned(), value);
+            return;
+        }
+        let slot = cur
+            .entry(seg.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        cur = match slot {
+            Value::Object(m) => m,
+            // made an object just above.
+            _ => return,
+        };
+    }
+}
+
+/// A scalar as text: strings as they are, numbers and booleans written out; `None` for
+/// null, arrays and objects.
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_owned()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths() {
+        let v = json!({"data": {"id": "x", "n": 4}, "images": [{"url": "a"}, {"url": "b"}, 3], "l": ["p", "q"]});
+        assert_eq!(get(&v, "data.id"), Some(&json!("x")));
+        assert_eq!(get(&v, "data.missing"), None);
+        assert_eq!(get(&v, "data.id.deeper"), None);
+        assert_eq!(collect(&v, "images[].url"), vec![&json!("a"), &json!("b")]);
+        assert_eq!(collect(&v, "l[]").len(), 2);
+        assert_eq!(get(&v, "l.1"), Some(&json!("q")));
+        assert_eq!(get(&v, ""), Some(&v));
+        assert_eq!(scalar_text(&json!(4)).as_deref(), Some("4"));
+        assert_eq!(scalar_text(&json!(null)), None);
+    }
+
+    #[test]
+    fn set_creates_objects() {
+        let mut m = Map::new();
+        set(&mut m, "webhook.url", json!("u"));
+        set(&mut m, "webhook.auth_token", json!("t"));
+        set(&mut m, "a", json!(1));
+        set(&mut m, "a.b", json!(2));
+        assert_eq!(
+            Value::Object(m),
+            json!({"webhook": {"url": "u", "auth_token": "t"}, "a": {"b": 2}})
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! Turning a dialect's bodies into normalized data, by reading its [`ProviderProfile`]:
+//! a status (or webhook) body into a [`TaskUpdate`], a result body into [`Output`]s, an
+//! events body into [`TaskEvent`]s. No per-dialect code lives here; everything comes from
+//! the profile. The webhook verifier calls [`status_update`] with the verified body.
+
+use crate::json_path::{self, scalar_text};
+use crate::profile::{EventsSpec, OutputRule, ProviderProfile, StatusSpec};
+use crate::state::{Output, OutputKind, TaskEvent, TaskState, TaskUpdate, UpdateError};
+use serde_json::Value;
+
+/// Why a body could not be normalized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NormalizeError {
+    /// The body is not JSON.
+    #[error("body is not JSON")]
+    NotJson,
+    /// The body has no status value where the profile says.
+    #[error("body has no status at `{0}`")]
+    NoStatus(String),
+    /// The status value is not in the profile's state map.
+    #[error("unknown status value {0:?}")]
+    UnknownStatus(String),
+    /// The body has no task id where the profile says (and none was known).
+    #[error("body has no task id at `{0}`")]
+    NoId(String),
+    /// The body is not shaped as the profile says (e.g. no event list).
+    #[error("body does not match the dialect: {0}")]
+    Shape(String),
+}
+
+impl NormalizeError {
+    /// Always `bad_response`: the body does not match the dialect.
+    pub const fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::BadResponse
+    }
+}
+
+/// Parses JSON text; [`NormalizeError::NotJson`] otherwise.
+pub fn parse_json(body: &str) -> Result<Value, NormalizeError> {
+    serde_json::from_str(body).map_err(|_| NormalizeError::NotJson)
+}
+
+/// A copy of `raw` with the listed JSON-text fields parsed in place (fields that do not
+/// parse stay strings).
+pub fn expand(raw: &Value, json_string_fields: &[String]) -> Value {
+    let mut v = raw.clone();
+    for path in json_string_fields {
+        if let Some(slot) = json_path::get_mut(&mut v, path) {
+            if let Value::String(s) = slot {
+                if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                    *slot = parsed;
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Normalizes a status body (or a webhook body, which has the same shape) of the dialect
+/// `profile` describes. `known_id` is used when the body carries no id.
+///
+/// ```
+/// use tasklane_core::{normalize::status_update, ProviderProfile, TaskState};
+/// let p = ProviderProfile::builtin("mindproxy").unwrap();
+/// let body = r#"{"task_id":"t1","status":8}"#;
+/// let u = status_update(&p, &serde_json::from_str(body).unwrap(), None).unwrap();
+/// assert_eq!(u.state, TaskState::Failed);
+/// assert_eq!(u.error.unwrap().code, "REFUNDED");
+/// ```
+pub fn status_update(
+    profile: &ProviderProfile,
+    raw: &Value,
+    known_id: Option<&str>,
+) -> Result<TaskUpdate, NormalizeError> {
+    let spec: &StatusSpec = &profile.status;
+    let v = expand(raw, &spec.json_string_fields);
+    let id = json_path::get(&v, &spec.id_path)
+        .filter(|_| !spec.id_path.is_empty())
+        .and_then(scalar_text)
+        .filter(|s| !s.is_empty())
+        .or_else(|| known_id.map(str::to_owned))
+        .ok_or_else(|| NormalizeError::NoId(spec.id_path.clone()))?;
+    let raw_status = json_path::get(&v, &spec.state_path)
+        .and_then(scalar_text)
+        .ok_or_else(|| NormalizeError::NoStatus(spec.state_path.clone()))?;
+    let mut state = *spec
+        .states
+        .get(&raw_status)
+        .ok_or_else(|| NormalizeError::UnknownStatus(raw_status.clone()))?;
+
+    let text_at = |p: &Option<String>| -> Option<String> {
+        let x = json_path::get(&v, p.as_deref()?)?;
+        match x {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::Object(_) | Value::Array(_) => Some(x.to_string()),
+            other => scalar_text(other),
+        }
+    };
+    let err_message = text_at(&spec.error_message_path);
+    let err_code = text_at(&spec.error_code_path);
+    if state == TaskState::Succeeded
+        && spec.error_means_failure
+        && (err_message.is_some() || err_code.is_some())
+    {
+        state = err_code
+            .as_ref()
+            .and_then(|c| spec.error_code_states.get(c).copied())
+            .unwrap_or(TaskState::Failed);
+    }
+
+    let mut u = TaskUpdate::new(id, state, raw_status.clone());
+    u.queue_position = spec
+        .queue_position_path
+        .as_deref()
+        .and_then(|p| json_path::get(&v, p))
+        .and_then(non_negative)
+        .map(|x| x as u64);
+    u.cost_ms = spec
+        .cost_path
+        .as_deref()
+        .and_then(|p| json_path::get(&v, p))
+        .and_then(non_negative)
+        .map(|x| (x * spec.cost_scale).round())
+        .filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e15)
+        .map(|x| x as u64);
+    if state.is_terminal() && state != TaskState::Succeeded {
+        let code = spec
+            .state_error_codes
+            .get(&raw_status)
+            .cloned()
+            .or(err_code)
+            .unwrap_or_else(|| state.as_str().to_owned());
+        let message = err_message.unwrap_or_else(|| {
+            let mut m = String::from("task ended ");
+            m.push_str(state.as_str());
+            m.push_str(" (status ");
+            m.push_str(&raw_status);
+            m.push(')');
+            m
+        });
+        u.error = Some(UpdateError { code, message });
+    }
+    let outputs = outputs(&v, &spec.outputs);
+    if !outputs.is_empty() {
+        u.outputs = Some(outputs);
+    }
+    u.raw = raw.clone();
+    Ok(u)
+}
+
+fn non_negative(v: &Value) -> Option<f64> {
+    let x = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (x.is_finite() && x >= 0.0 && x < 1e15).then_some(x)
+}
+
+/// The output files the rules find in `v` (already expanded), without duplicates.
+pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
+    let mut out: Vec<Output> = Vec::new();
+    for rule in rules {
+        let field = rule
+            .path
+            .rsplit('.')
+            .find(|s| !s.is_empty() && *s != "url" && *s != "[]")
+            .unwrap_or("");
+        for x in json_path::collect(v, &rule.path) {
+            let s = match x {
+                Value::String(s) if !s.trim().is_empty() => s.trim(),
+                Value::Object(m) => match m.get("url") {
+                    Some(Value::String(s)) if !s.is_empty() => s.as_str(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let url = if rule.base64 && !looks_like_url(s) {
+                match data_url(s) {
+                    Some(u) => u,
+                    None => continue,
+                }
+            } else {
+                s.to_owned()
+            };
+            let kind = rule
+                .kind
+                .or_else(|| OutputKind::from_extension(&url))
+                .or_else(|| OutputKind::from_field_name(field))
+                .unwrap_or(OutputKind::File);
+            if !out.iter().any(|o| o.url == url) {
+                out.push(Output { url, kind });
+            }
+        }
+    }
+    out
+}
+
+fn looks_like_url(s: &str) -> bool {
+    let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("data:")
+}
+
+/// `data:<mime>;base64,<b64>` for base64 file content, with the MIME type its first bytes
+/// show (PNG, JPEG, GIF, WebP; else `application/octet-stream`). `None` if `b64` is not base64.
+pub fn data_url(b64: &str) -> Option<String> {
+    let clean: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if clean.is_empty()
+        || !clean
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    {
+        return None;
+    }
+    let head = decode_prefix(&clean, 12);
+    let mime = sniff_mime(&head);
+    let mut s = String::with_capacity(clean.len() + 32);
+    s.push_str("data:");
+    s.push_str(mime);
+    s.push_str(";base64,");
+    s.push_str(&clean);
+    Some(s)
+}
+
+/// Decodes up to `n` bytes from the start of a base64 text (standard or URL alphabet);
+/// stops at padding or the first character outside the alphabet.
+pub fn decode_prefix(b64: &str, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n + 2);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for b in b64.bytes() {
+        let x = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => break,
+        };
+        acc = (acc << 6) | u32::from(x);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+            if out.len() >= n {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The MIME type the first bytes of a file show.
+pub fn sniff_mime(head: &[u8]) -> &'static str {
+    if head.starts_with(&[0x89, b'P', b'N', b'G']) {
+        "image/png"
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if head.starts_with(b"GIF8") {
+        "image/gif"
+    } else if head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// The outputs in a result body (queue's `response_url` answer).
+pub fn result_outputs(profile: &ProviderProfile, raw: &Value) -> Vec<Output> {
+    match &profile.result {
+        Some(r) => outputs(&expand(raw, &r.json_string_fields), &r.outputs),
+        None => Vec::new(),
+    }
+}
+
+/// The events in an events body.
+pub fn events(profile: &ProviderProfile, raw: &Value) -> Result<Vec<TaskEvent>, NormalizeError> {
+    let spec: &EventsSpec = profile
+        .events
+        .as_ref()
+        .ok_or_else(|| NormalizeError::Shape("the dialect has no events".into()))?;
+    let list = json_path::get(raw, &spec.list_path)
+        .and_then(Value::as_array)
+        .ok_or_else(|| NormalizeError::Shape(format!("no event list at `{}`", spec.list_path)))?;
+    let text = |e: &Value, p: &str| -> Option<String> {
+        if p.is_empty() {
+            return None;
+        }
+        json_path::get(e, p).and_then(scalar_text)
+    };
+    Ok(list
+        .iter()
+        .map(|e| {
+            let raw_status = text(e, &spec.status_path);
+            TaskEvent {
+                id: text(e, &spec.id_path),
+                event_type: text(e, &spec.type_path),
+                state: raw_status
+                    .as_ref()
+                    .and_then(|s| profile.status.states.get(s).copied()),
+                raw_status,
+                message: text(e, &spec.message_path),
+                created_at: text(e, &spec.created_at_path),
+                raw: e.clone(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_prefix_and_sniffing() {
+        // "\x89PNG\r\n\x1a\n" + IHDR start
+        assert_eq!(
+            decode_prefix("iVBORw0KGgoAAAANSUhEUgAA", 8),
+            vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10]
+        );
+        assert_eq!(
+            sniff_mime(&decode_prefix("/9j/4AAQSkZJRg", 12)),
+            "image/jpeg"
+        );
+        assert_eq!(
+            sniff_mime(&decode_prefix("R0lGODlhAQABAAAAACw=", 12)),
+            "image/gif"
+        );
+        assert_eq!(
+            sniff_mime(&decode_prefix("UklGRiQAAABXRUJQVlA4", 12)),
+            "image/webp"
+        );
+        assert_eq!(
+            sniff_mime(&decode_prefix("AAAA", 12)),
+            "application/octet-stream"
+        );
+        assert_eq!(data_url("not base64!"), None);
+        assert_eq!(data_url(""), None);
+        assert_eq!(
+            data_url("iVBORw0K\nGgo=").as_deref(),
+            Some("data:image/png;base64,iVBORw0KGgo=")
+        );
+    }
+
+    #[test]
+    fn outputs_dedupe_and_guess() {
+        let v = serde_json::json!({"a": ["https://x/1.mp4", "https://x/1.mp4", "https://x/f"], "image_url": "https://x/i"});
+        let rules = vec![
+            OutputRule {
+                path: "a[]".into(),
+                kind: None,
+                base64: false,
+            },
+            OutputRule {
+                path: "image_url".into(),
+                kind: None,
+                base64: false,
+            },
+        ];
+        let o = outputs(&v, &rules);
+        assert_eq!(o.len(), 3);
+        assert_eq!(o[0].kind, OutputKind::Video);
+        assert_eq!(o[1].kind, OutputKind::File);
+        assert_eq!(o[2].kind, OutputKind::Image);
+    }
+}

@@ -1,0 +1,694 @@
+//! Building the HTTP requests a [`ProviderProfile`] describes (submit, status, result,
+//! cancel, events) and reading the submit answer. Missing arguments are reported as
+//! `invalid_argument` naming the field; every request carries `Authorization: Bearer
+//! <apiKey>` when a key is set, the user's headers, and `Content-Type: application/json`
+//! when it has a body.
+
+use crate::config::{ClientConfig, SubmitRequest, TaskRef};
+use crate::error::CoreError;
+use crate::http::HttpRequest;
+use crate::json_path::{self, scalar_text};
+use crate::normalize::{self, NormalizeError};
+use crate::profile::{BodyField, ProviderProfile, Route, Source, UrlKind};
+use crate::state::{TaskState, TaskUpdate};
+use crate::url::{encode, is_absolute_http, BaseUrl};
+use serde_json::{Map, Value};
+
+/// A client's request builder: a profile, a base URL and the headers to send.
+#[derive(Debug, Clone)]
+pub struct Requests {
+    /// The dialect.
+    pub profile: ProviderProfile,
+    base: BaseUrl,
+    headers: Vec<(String, String)>,
+}
+
+/// The values a request's placeholders and body read.
+#[derive(Debug, Clone, Default)]
+pub struct Args<'a> {
+    /// The task (for everything but submit).
+    pub task: Option<&'a TaskRef>,
+    /// The submit request.
+    pub submit: Option<&'a SubmitRequest>,
+    /// The idempotency key.
+    pub idempotency_key: Option<&'a str>,
+    /// The cancel reason.
+    pub reason: Option<&'a str>,
+    /// Events paging.
+    pub limit: Option<u64>,
+    /// Events paging.
+    pub offset: Option<u64>,
+}
+
+impl<'a> Args<'a> {
+    fn text(&self, name: &str) -> Option<String> {
+        let t = self.task;
+        let s = self.submit;
+        let pick =
+            |a: Option<&String>, b: Option<&String>| a.or(b).filter(|x| !x.is_empty()).cloned();
+        match name {
+            "id" => t.map(|t| t.id.clone()).filter(|x| !x.is_empty()),
+            "model" => pick(
+                t.and_then(|t| t.model.as_ref()),
+                s.and_then(|s| s.model.as_ref()),
+            ),
+            "operation" => pick(
+                t.and_then(|t| t.operation.as_ref()),
+                s.and_then(|s| s.operation.as_ref()),
+            ),
+            "endpoint" => pick(
+                t.and_then(|t| t.endpoint.as_ref()),
+                s.and_then(|s| s.endpoint.as_ref()),
+            ),
+            "taskType" => pick(
+                t.and_then(|t| t.task_type.as_ref()),
+                s.and_then(|s| s.task_type.as_ref()),
+            ),
+            "limit" => self.limit.map(|x| x.to_string()),
+            "offset" => self.offset.map(|x| x.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl Requests {
+    /// Checks the config's provider, base URL and headers.
+    pub fn new(cfg: &ClientConfig) -> Result<Requests, CoreError> {
+        let profile = cfg.provider.resolve()?;
+        let base = BaseUrl::parse(&cfg.base_url)?;
+        let mut headers = Vec::new();
+        if let Some(k) = cfg.api_key.as_deref().filter(|k| !k.is_empty()) {
+            if k.contains(['\r', '\n']) {
+                return Err(CoreError::invalid("apiKey", "must not contain line breaks"));
+            }
+            headers.push(("Authorization".to_owned(), format!("Bearer {k}")));
+        }
+        for (k, v) in &cfg.headers {
+            let bad_name = k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+            if bad_name || v.contains(['\r', '\n']) {
+                return Err(CoreError::invalid(
+                    format!("headers.{k}"),
+                    "is not a valid header",
+                ));
+            }
+            headers.push((k.clone(), v.clone()));
+        }
+        Ok(Requests {
+            profile,
+            base,
+            headers,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    fn placeholder(&self, args: &Args, name: &str) -> Option<String> {
+        args.text(name)
+            .or_else(|| self.profile.defaults.get(name).cloned())
+    }
+
+    /// Renders a path template: placeholders in the path are required (the error names
+    /// them); query pairs whose placeholder has no value are left out.
+    fn render(&self, template: &str, args: &Args) -> Result<String, CoreError> {
+        let (path, query) = match template.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (template, None),
+        };
+        let mut out = String::new();
+        self.render_part(path, args, &mut out, true)?
+            .map_or(Ok(()), |missing| {
+                Err(CoreError::invalid(
+                    missing.clone(),
+                    format!("`{missing}` is required by this provider"),
+                ))
+            })?;
+        if let Some(q) = query {
+            let mut first = true;
+            for pair in q.split('&') {
+                let mut p = String::new();
+                if self.render_part(pair, args, &mut p, false)?.is_none() {
+                    out.push(if first { '?' } else { '&' });
+                    out.push_str(&p);
+                    first = false;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends `part` with placeholders replaced; returns the first missing placeholder.
+    fn render_part(
+        &self,
+        part: &str,
+        args: &Args,
+        out: &mut String,
+        in_path: bool,
+    ) -> Result<Option<String>, CoreError> {
+        let mut rest = part;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let end = after.find('}').ok_or_else(|| {
+                CoreError::invalid(
+                    "provider",
+                    format!("unclosed placeholder in path template {part:?}"),
+                )
+            })?;
+            let name = &after[..end];
+            match self.placeholder(args, name) {
+                Some(v) => {
+                    if in_path && name != "id" && v.split('/').any(|seg| seg == ".." || seg == ".")
+                    {
+                        return Err(CoreError::invalid(
+                            name,
+                            "must not contain `.` or `..` path segments",
+                        ));
+                    }
+                    out.push_str(&encode(&v, in_path && name != "id"))
+                }
+                None => return Ok(Some(name.to_owned())),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(None)
+    }
+
+    fn url_for(&self, route: &Route, args: &Args) -> Result<String, CoreError> {
+        if let (Some(kind), Some(t)) = (route.url_from, args.task) {
+            let remembered = match kind {
+                UrlKind::Status => t.status_url.as_ref(),
+                UrlKind::Response => t.response_url.as_ref(),
+                UrlKind::Cancel => t.cancel_url.as_ref(),
+            };
+            if let Some(u) = remembered.filter(|u| is_absolute_http(u)) {
+                return Ok(u.clone());
+            }
+        }
+        if route.path.is_empty() {
+            let what = match route.url_from {
+                Some(UrlKind::Cancel) => "cancelUrl",
+                Some(UrlKind::Response) => "responseUrl",
+                _ => "statusUrl",
+            };
+            return Err(CoreError::invalid(
+                what,
+                format!("`{what}` is required by this provider"),
+            ));
+        }
+        Ok(self.base.join(&self.render(&route.path, args)?))
+    }
+
+    fn request(
+        &self,
+        route: &Route,
+        args: &Args,
+        body: Option<Value>,
+        timeout_ms: u64,
+    ) -> Result<HttpRequest, CoreError> {
+        let url = self.url_for(route, args)?;
+        let mut headers = self.headers.clone();
+        let body = body.map(|b| b.to_string());
+        if body.is_some() {
+            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+        }
+        Ok(HttpRequest {
+            method: route.method.clone(),
+            url,
+            headers,
+            body,
+            timeout_ms,
+        })
+    }
+
+    fn body(&self, fields: &[BodyField], args: &Args) -> Result<Map<String, Value>, CoreError> {
+        let mut m = Map::new();
+        let s = args.submit;
+        let input = s.map(|s| &s.input);
+        for f in fields {
+            let v: Option<Value> = match f.from {
+                Source::Input => input.cloned(),
+                Source::InputField => input
+                    .and_then(|i| i.get(f.field.as_deref().unwrap_or("")))
+                    .cloned(),
+                Source::InputExcept => input.and_then(Value::as_object).and_then(|o| {
+                    let rest: Map<String, Value> = o
+                        .iter()
+                        .filter(|(k, _)| !f.except.iter().any(|e| e == *k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    (!rest.is_empty()).then_some(Value::Object(rest))
+                }),
+                Source::Model => args.text("model").map(Value::String),
+                Source::Operation => args.text("operation").map(Value::String),
+                Source::Endpoint => args.text("endpoint").map(Value::String),
+                Source::TaskType => args.text("taskType").map(Value::String),
+                Source::Metadata => s.and_then(|s| s.metadata.clone()),
+                Source::IdempotencyKey => args.idempotency_key.map(|k| Value::String(k.to_owned())),
+                Source::WebhookUrl => s
+                    .and_then(|s| s.webhook.as_ref())
+                    .map(|w| Value::String(w.url.clone())),
+                Source::WebhookAuthToken => s
+                    .and_then(|s| s.webhook.as_ref())
+                    .and_then(|w| w.auth_token.clone())
+                    .map(Value::String),
+                Source::Reason => args.reason.map(|r| Value::String(r.to_owned())),
+                Source::Const => {
+                    let hook = s.is_some_and(|s| s.webhook.is_some());
+                    if hook && f.value_with_webhook.is_some() {
+                        f.value_with_webhook.clone()
+                    } else {
+                        f.value.clone()
+                    }
+                }
+            };
+            match v {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(o)) if f.to.is_empty() => m.extend(o),
+                Some(_) if f.to.is_empty() => {
+                    return Err(CoreError::invalid(
+                        "provider",
+                        "a body field with `to: \"\"` must come from an object",
+                    ))
+                }
+                Some(v) => json_path::set(&mut m, &f.to, v),
+            }
+        }
+        Ok(m)
+    }
+
+    /// The submit request. `idempotency_key` is used when the profile's body has one.
+    pub fn submit(
+        &self,
+        req: &SubmitRequest,
+        idempotency_key: Option<&str>,
+        timeout_ms: u64,
+    ) -> Result<HttpRequest, CoreError> {
+        if !req.input.is_object() {
+            return Err(CoreError::invalid("input", "must be an object"));
+        }
+        if let Some(w) = &req.webhook {
+            if !is_absolute_http(&w.url) {
+                return Err(CoreError::invalid(
+                    "webhook.url",
+                    "must be an absolute http(s) URL",
+                ));
+            }
+        }
+        let args = Args {
+            submit: Some(req),
+            idempotency_key,
+            ..Args::default()
+        };
+        for name in &self.profile.submit.required {
+            if self.placeholder(&args, name).is_none() {
+                return Err(CoreError::invalid(
+                    name.clone(),
+                    format!("`{name}` is required by this provider"),
+                ));
+            }
+        }
+        let body = self.body(&self.profile.submit.body, &args)?;
+        self.request(
+            &self.profile.submit.route,
+            &args,
+            Some(Value::Object(body)),
+            timeout_ms,
+        )
+    }
+
+    /// Checks that a status request can be built for `task` (what `wait` needs).
+    pub fn check_task(&self, task: &TaskRef) -> Result<(), CoreError> {
+        if task.id.is_empty() {
+            return Err(CoreError::invalid("id", "must not be empty"));
+        }
+        self.status(task, 1).map(|_| ())
+    }
+
+    /// The status request.
+    pub fn status(&self, task: &TaskRef, timeout_ms: u64) -> Result<HttpRequest, CoreError> {
+        let args = Args {
+            task: Some(task),
+            ..Args::default()
+        };
+        self.request(&self.profile.status.route, &args, None, timeout_ms)
+    }
+
+    /// The result request, for dialects that fetch results separately.
+    pub fn result(
+        &self,
+        task: &TaskRef,
+        timeout_ms: u64,
+    ) -> Option<Result<HttpRequest, CoreError>> {
+        let spec = self.profile.result.as_ref()?;
+        let args = Args {
+            task: Some(task),
+            ..Args::default()
+        };
+        Some(self.request(&spec.route, &args, None, timeout_ms))
+    }
+
+    /// The cancel request; `unsupported` when the dialect cannot cancel (or, for queue,
+    /// when no `cancel_url` is known).
+    pub fn cancel(
+        &self,
+        task: &TaskRef,
+        reason: Option<&str>,
+        timeout_ms: u64,
+    ) -> Result<HttpRequest, CoreError> {
+        let spec = self.profile.cancel.as_ref().ok_or_else(|| {
+            CoreError::Unsupported(format!("{} cannot cancel tasks", self.profile.name))
+        })?;
+        let args = Args {
+            task: Some(task),
+            reason,
+            ..Args::default()
+        };
+        let body = if spec.body.is_empty() {
+            None
+        } else {
+            Some(Value::Object(self.body(&spec.body, &args)?))
+        };
+        self.request(&spec.route, &args, body, timeout_ms)
+            .map_err(|e| match e {
+                CoreError::InvalidArgument { ref field, .. } if field == "cancelUrl" => {
+                    CoreError::Unsupported(format!(
+                        "{}: this task has no cancel URL",
+                        self.profile.name
+                    ))
+                }
+                other => other,
+            })
+    }
+
+    /// The events request; `unsupported` when the dialect has no events.
+    pub fn events(
+        &self,
+        task: &TaskRef,
+        limit: Option<u64>,
+        offset: Option<u64>,
+        timeout_ms: u64,
+    ) -> Result<HttpRequest, CoreError> {
+        let spec = self.profile.events.as_ref().ok_or_else(|| {
+            CoreError::Unsupported(format!("{} has no task events", self.profile.name))
+        })?;
+        let args = Args {
+            task: Some(task),
+            limit,
+            offset,
+            ..Args::default()
+        };
+        self.request(&spec.route, &args, None, timeout_ms)
+    }
+
+    /// Reads a submit answer: the task (state from the answer's status if it has one,
+    /// else `queued`) and the task reference to follow it with (remembered URLs included).
+    pub fn parse_submit(
+        &self,
+        req: &SubmitRequest,
+        body: &str,
+        now: u64,
+    ) -> Result<(TaskUpdate, TaskRef), NormalizeError> {
+        let raw = normalize::parse_json(body)?;
+        let spec = &self.profile.submit;
+        let id = json_path::get(&raw, &spec.id_path)
+            .and_then(scalar_text)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| NormalizeError::NoId(spec.id_path.clone()))?;
+        let url = |k: UrlKind| {
+            spec.urls
+                .get(&k)
+                .and_then(|p| json_path::get(&raw, p))
+                .and_then(Value::as_str)
+                .filter(|u| is_absolute_http(u))
+                .map(str::to_owned)
+        };
+        let task = TaskRef {
+            id: id.clone(),
+            model: req.model.clone(),
+            operation: req
+                .operation
+                .clone()
+                .or_else(|| self.profile.defaults.get("operation").cloned()),
+            endpoint: req.endpoint.clone(),
+            task_type: req.task_type.clone(),
+            status_url: url(UrlKind::Status),
+            response_url: url(UrlKind::Response),
+            cancel_url: url(UrlKind::Cancel),
+            submitted_at: Some(now),
+        };
+        // The answer may already carry a status (mirako, mindproxy, queue); a live one is
+        // taken as is, anything else (absent, unknown, even terminal) reads as `queued`.
+        let mut update = match normalize::status_update(&self.profile, &raw, Some(&id)) {
+            Ok(u) if !u.state.is_terminal() => u,
+            _ => TaskUpdate::new(id.clone(), TaskState::Queued, ""),
+        };
+        update.id = id;
+        update.raw = raw;
+        Ok((update, task))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WebhookTarget;
+    use serde_json::json;
+
+    fn rq(provider: &str, base: &str) -> Requests {
+        let mut c = ClientConfig::new(provider, base);
+        c.api_key = Some("sim-key".into());
+        c.headers.insert("x-extra".into(), "1".into());
+        Requests::new(&c).expect("valid config")
+    }
+
+    fn body(r: &HttpRequest) -> Value {
+        serde_json::from_str(r.body.as_deref().expect("has a body")).expect("json body")
+    }
+
+    #[test]
+    fn mirako_submit_and_status() {
+        let r = rq("mirako", "http://127.0.0.1:8787/mirako");
+        let mut s = SubmitRequest::new(json!({"prompt": "p"}));
+        s.webhook = Some(WebhookTarget {
+            url: "https://app/hook".into(),
+            auth_token: Some("tok".into()),
+        });
+        let h = r.submit(&s, None, 1000).expect("valid");
+        assert_eq!(h.method, "POST");
+        assert_eq!(
+            h.url,
+            "http://127.0.0.1:8787/mirako/v1/avatar/async_generate"
+        );
+        assert_eq!(h.header("authorization"), Some("Bearer sim-key"));
+        assert_eq!(h.header("content-type"), Some("application/json"));
+        assert_eq!(h.header("x-extra"), Some("1"));
+        assert_eq!(
+            body(&h),
+            json!({"prompt": "p", "webhook": {"url": "https://app/hook", "auth_token": "tok"}})
+        );
+        let (u, t) = r
+            .parse_submit(
+                &s,
+                r#"{"data":{"task_id":"xdac2o3c","status":"IN_QUEUE"}}"#,
+                5,
+            )
+            .expect("valid");
+        assert_eq!(
+            (u.id.as_str(), u.state, u.raw_status.as_str()),
+            ("xdac2o3c", TaskState::Queued, "IN_QUEUE")
+        );
+        let st = r.status(&t, 10).expect("valid");
+        assert_eq!(
+            st.url,
+            "http://127.0.0.1:8787/mirako/v1/avatar/async_generate/xdac2o3c/status"
+        );
+        assert_eq!(st.body, None);
+        assert_eq!(st.header("content-type"), None);
+        let mut other = TaskRef::new("a/b c");
+        other.operation = Some("voice/clone".into());
+        assert_eq!(
+            r.status(&other, 1).expect("valid").url,
+            "http://127.0.0.1:8787/mirako/v1/voice/clone/a%2Fb%20c/status"
+        );
+        assert_eq!(
+            r.cancel(&other, None, 1)
+                .expect_err("no cancel")
+                .code()
+                .as_str(),
+            "unsupported"
+        );
+        assert_eq!(
+            r.events(&other, None, None, 1)
+                .expect_err("no events")
+                .code()
+                .as_str(),
+            "unsupported"
+        );
+    }
+
+    #[test]
+    fn apixo_submit_modes() {
+        let r = rq("apixo", "http://127.0.0.1:8787/apixo/");
+        let mut s = SubmitRequest::new(json!({"prompt": "p", "mode": "text-to-image"}));
+        s.model = Some("flux".into());
+        let h = r.submit(&s, None, 1000).expect("valid");
+        assert_eq!(
+            h.url,
+            "http://127.0.0.1:8787/apixo/api/v1/generateTask/flux"
+        );
+        assert_eq!(
+            body(&h),
+            json!({"request_type": "async", "input": {"prompt": "p", "mode": "text-to-image"}})
+        );
+        s.webhook = Some(WebhookTarget {
+            url: "https://app/cb".into(),
+            auth_token: None,
+        });
+        assert_eq!(
+            body(&r.submit(&s, None, 1000).expect("valid")),
+            json!({"request_type": "callback", "callback_url": "https://app/cb", "input": {"prompt": "p", "mode": "text-to-image"}})
+        );
+        let (u, t) = r
+            .parse_submit(
+                &s,
+                r#"{"code":200,"message":"success","data":{"taskId":"task_abc"}}"#,
+                0,
+            )
+            .expect("valid");
+        assert_eq!((u.state, u.raw_status.as_str()), (TaskState::Queued, ""));
+        assert_eq!(
+            r.status(&t, 1).expect("valid").url,
+            "http://127.0.0.1:8787/apixo/api/v1/statusTask/flux?taskId=task_abc"
+        );
+        let e = r.status(&TaskRef::new("x"), 1).expect_err("model needed");
+        assert!(
+            matches!(e, CoreError::InvalidArgument { ref field, .. } if field == "model"),
+            "{e}"
+        );
+        s.model = None;
+        assert!(
+            matches!(r.submit(&s, None, 1), Err(CoreError::InvalidArgument { field, .. }) if field == "model")
+        );
+    }
+
+    #[test]
+    fn mindproxy_submit_cancel_events() {
+        let r = rq("mindproxy", "http://127.0.0.1:8787/mindproxy");
+        let mut s = SubmitRequest::new(
+            json!({"prompt": "city", "ref_image": "https://x/r.png", "_sim": {"run_ms": 5}}),
+        );
+        s.model = Some("flux-1-dev".into());
+        s.metadata = Some(json!({"user": 1}));
+        assert!(
+            matches!(r.submit(&s, Some("k"), 1), Err(CoreError::InvalidArgument { field, .. }) if field == "taskType")
+        );
+        s.task_type = Some("async_image".into());
+        let h = r.submit(&s, Some("key-1"), 1000).expect("valid");
+        assert_eq!(h.url, "http://127.0.0.1:8787/mindproxy/v1/tasks");
+        assert_eq!(
+            body(&h),
+            json!({"task_type": "async_image", "public_model": "flux-1-dev", "prompt": "city", "idempotency_key": "key-1",
+                   "input_assets_json": {"ref_image": "https://x/r.png", "_sim": {"run_ms": 5}}, "metadata_json": {"user": 1}})
+        );
+        let only_prompt = SubmitRequest {
+            input: json!({"prompt": "x"}),
+            ..s.clone()
+        };
+        assert!(body(&r.submit(&only_prompt, Some("k"), 1).expect("valid"))
+            .get("input_assets_json")
+            .is_none());
+        let t = TaskRef::new("f47");
+        let c = r.cancel(&t, Some("user cancelled"), 1).expect("can cancel");
+        assert_eq!(
+            (c.method.as_str(), c.url.as_str()),
+            (
+                "POST",
+                "http://127.0.0.1:8787/mindproxy/v1/tasks/f47/cancel"
+            )
+        );
+        assert_eq!(body(&c), json!({"reason": "user cancelled"}));
+        assert_eq!(
+            r.events(&t, Some(50), Some(0), 1).expect("ok").url,
+            "http://127.0.0.1:8787/mindproxy/v1/tasks/f47/events?limit=50&offset=0"
+        );
+        assert_eq!(
+            r.events(&t, None, Some(5), 1).expect("ok").url,
+            "http://127.0.0.1:8787/mindproxy/v1/tasks/f47/events?offset=5"
+        );
+        assert_eq!(
+            r.events(&t, None, None, 1).expect("ok").url,
+            "http://127.0.0.1:8787/mindproxy/v1/tasks/f47/events"
+        );
+    }
+
+    #[test]
+    fn queue_remembers_urls() {
+        let r = rq("queue", "http://127.0.0.1:8787/queue");
+        let mut s = SubmitRequest::new(json!({"prompt": "p"}));
+        s.endpoint = Some("fal-ai/flux/dev".into());
+        let h = r.submit(&s, None, 1000).expect("valid");
+        assert_eq!(
+            h.url,
+            "http://127.0.0.1:8787/queue/v1/queue/fal-ai/flux/dev"
+        );
+        assert_eq!(body(&h), json!({"prompt": "p"}));
+        let (_, t) = r
+            .parse_submit(&s, r#"{"request_id":"r1","status_url":"http://h:1/s","response_url":"http://h:1/r","cancel_url":"http://h:1/c"}"#, 0)
+            .expect("valid");
+        assert_eq!(r.status(&t, 1).expect("ok").url, "http://h:1/s");
+        assert_eq!(
+            r.result(&t, 1).expect("has result").expect("ok").url,
+            "http://h:1/r"
+        );
+        let c = r.cancel(&t, None, 1).expect("ok");
+        assert_eq!(
+            (c.method.as_str(), c.url.as_str(), c.body.as_deref()),
+            ("PUT", "http://h:1/c", None)
+        );
+        let mut bare = TaskRef::new("r2");
+        bare.endpoint = Some("a/b".into());
+        assert_eq!(
+            r.status(&bare, 1).expect("ok").url,
+            "http://127.0.0.1:8787/queue/v1/queue/a/b/requests/r2/status"
+        );
+        assert_eq!(
+            r.cancel(&bare, None, 1)
+                .expect_err("no url")
+                .code()
+                .as_str(),
+            "unsupported"
+        );
+        let e = r
+            .status(&TaskRef::new("r3"), 1)
+            .expect_err("endpoint needed");
+        assert!(matches!(e, CoreError::InvalidArgument { ref field, .. } if field == "endpoint"));
+        bare.endpoint = Some("a/../admin".into());
+        assert!(r.status(&bare, 1).is_err());
+    }
+
+    #[test]
+    fn bad_arguments_are_named() {
+        let e = Requests::new(&ClientConfig::new("nope", "http://x")).expect_err("unknown");
+        assert!(matches!(e, CoreError::InvalidArgument { ref field, .. } if field == "provider"));
+        let e = Requests::new(&ClientConfig::new("queue", "x.com")).expect_err("relative");
+        assert!(matches!(e, CoreError::InvalidArgument { ref field, .. } if field == "baseUrl"));
+        let r = rq("queue", "http://x");
+        let mut s = SubmitRequest::new(json!("text"));
+        s.endpoint = Some("e".into());
+        assert!(
+            matches!(r.submit(&s, None, 1), Err(CoreError::InvalidArgument { field, .. }) if field == "input")
+        );
+        s.input = json!({});
+        s.webhook = Some(WebhookTarget {
+            url: "nope".into(),
+            auth_token: None,
+        });
+        assert!(
+            matches!(r.submit(&s, None, 1), Err(CoreError::InvalidArgument { field, .. }) if field == "webhook.url")
+        );
+    }
+}

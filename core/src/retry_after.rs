@@ -1,0 +1,126 @@
+//! `Retry-After`: either delay-seconds (`120`) or an HTTP-date (IMF-fixdate,
+//! `Sun, 06 Nov 1994 08:49:37 GMT`), turned into milliseconds to wait from `now`.
+//! Parsed by hand to keep date libraries out of the wasm.
+
+/// The wait a `Retry-After` value asks for, in ms from `now` (epoch ms). `None` when the
+/// value is neither form. A date in the past gives 0. Capped at one day so a bad header
+/// cannot stall a client beyond its own deadline handling.
+pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
+    const CAP: u64 = 24 * 3600 * 1000;
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: u64 = v.parse().unwrap_or(u64::MAX);
+        return Some(secs.saturating_mul(1000).min(CAP));
+    }
+    let at = http_date_ms(v)?;
+    Some(at.saturating_sub(now).min(CAP))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch ms.
+pub fn http_date_ms(s: &str) -> Option<u64> {
+    let rest = s.trim().split_once(", ")?.1;
+    let mut it = rest.split(' ');
+    let day: u64 = num(it.next()?, 2)?;
+    let month = match it.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: u64 = num(it.next()?, 4)?;
+    let mut hms = it.next()?.split(':');
+    let h: u64 = num(hms.next()?, 2)?;
+    let m: u64 = num(hms.next()?, 2)?;
+    let sec: u64 = num(hms.next()?, 2)?;
+    if it.next()? != "GMT" || it.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    if !(1..=31).contains(&day) || year < 1970 || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + h) * 60 + m) * 60 * 1000 + sec * 1000)
+}
+
+fn num(s: &str, width: usize) -> Option<u64> {
+    if s.len() != width || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970), after Howard Hinnant's
+/// `days_from_civil`.
+fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds() {
+        assert_eq!(retry_after_ms("3", 0), Some(3000));
+        assert_eq!(retry_after_ms(" 0 ", 0), Some(0));
+        assert_eq!(
+            retry_after_ms("99999999999999999999999", 0),
+            Some(24 * 3600 * 1000)
+        );
+        assert_eq!(retry_after_ms("-1", 0), None);
+        assert_eq!(retry_after_ms("1.5", 0), None);
+        assert_eq!(retry_after_ms("", 0), None);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            http_date_ms("Wed, 25 Nov 2026 19:00:00 GMT"),
+            Some(1_795_633_200_000)
+        );
+        assert_eq!(
+            http_date_ms("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400_000)
+        );
+        let now = 784_111_777_000 - 2500;
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(2500)
+        );
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", now + 10_000),
+            Some(0)
+        );
+        for bad in [
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+        ] {
+            assert_eq!(http_date_ms(bad), None, "{bad}");
+        }
+    }
+}
