@@ -1,18 +1,15 @@
 //! A verified webhook body → [`TaskUpdate`], read by the dialect's profile. Each dialect's
 //! webhook body has the shape of its status body, so the core's status normalizer does the
-//! work; the one addition is queue-style deliveries that carry the result itself in a
-//! `payload` field (fal's convention), read with the profile's result rules.
+//! work (the queue profile's output rules also look in the `payload` a queue webhook
+//! carries); this module only tells empty, non-JSON and wrong-shape bodies apart.
 
 use serde_json::Value;
 
 use super::body::parse_json;
 use super::WebhookError;
-use crate::normalize::{result_outputs, status_update};
+use crate::normalize::status_update;
 use crate::profile::ProviderProfile;
-use crate::state::{TaskState, TaskUpdate};
-
-/// The field of a queue-style webhook body that carries the result body.
-pub const PAYLOAD_FIELD: &str = "payload";
+use crate::state::TaskUpdate;
 
 /// Parses and normalizes the raw body of a webhook of the dialect `profile` describes.
 ///
@@ -21,13 +18,13 @@ pub const PAYLOAD_FIELD: &str = "payload";
 /// all are 400.
 pub fn parse_update(profile: &ProviderProfile, body: &[u8]) -> Result<TaskUpdate, WebhookError> {
     let raw = parse_json(body)?;
-    update_from_value(profile, raw)
+    update_from_value(profile, &raw)
 }
 
 /// [`parse_update`] for a body already parsed as JSON.
 pub fn update_from_value(
     profile: &ProviderProfile,
-    raw: Value,
+    raw: &Value,
 ) -> Result<TaskUpdate, WebhookError> {
     if !raw.is_object() {
         return Err(unrecognized(
@@ -35,18 +32,7 @@ pub fn update_from_value(
             "the body is not a JSON object".into(),
         ));
     }
-    let mut update =
-        status_update(profile, &raw, None).map_err(|e| unrecognized(profile, e.to_string()))?;
-    if update.state == TaskState::Succeeded && update.outputs.is_none() && profile.result.is_some()
-    {
-        if let Some(payload) = raw.get(PAYLOAD_FIELD).filter(|p| !p.is_null()) {
-            let outputs = result_outputs(profile, payload);
-            if !outputs.is_empty() {
-                update.outputs = Some(outputs);
-            }
-        }
-    }
-    Ok(update)
+    status_update(profile, raw, None).map_err(|e| unrecognized(profile, e.to_string()))
 }
 
 fn unrecognized(profile: &ProviderProfile, reason: String) -> WebhookError {
@@ -59,6 +45,7 @@ fn unrecognized(profile: &ProviderProfile, reason: String) -> WebhookError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::TaskState;
 
     fn p(name: &str) -> ProviderProfile {
         ProviderProfile::builtin(name).unwrap()
