@@ -94,12 +94,19 @@ async function makeWebhooks({ authToken, secret, broadcast }) {
   }
   if (typeof tl.createWebhookHandler !== "function") return null;
   const handlers = {};
-  for (const provider of ["mirako", "apixo", "mindproxy", "queue"]) {
+  // The two dialects that send webhooks (API.md): mirako carries its auth_token as a Bearer
+  // header; apixo's callback is verified by the Standard Webhooks signature the simulator
+  // adds when it has a secret (it signs mirako's deliveries too).
+  const options = {
+    mirako: { authToken, ...(secret ? { secret } : {}) },
+    apixo: secret ? { secret } : null,
+  };
+  for (const [provider, opts] of Object.entries(options)) {
+    if (!opts) continue;
     try {
       handlers[provider] = tl.createWebhookHandler({
         provider,
-        authToken,
-        secret,
+        ...opts,
         onUpdate: (update) => {
           // `raw` can be large (mirako's base64 image); the page needs the normalized fields.
           const { id, state, rawStatus, queuePosition, etaMs, error, outputs, costMs } = update;

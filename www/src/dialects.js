@@ -9,7 +9,8 @@ export const DIALECTS = {
     about: "status in the body, base64 image, webhook with auth token",
     canCancel: false,
     webhook: true,
-    request: ({ model, input }) => ({ operation: "avatar/async_generate", model, input: { ...input, model } }),
+    // The simulator takes the operation as the model name (a real app: "avatar/async_generate").
+    request: ({ model, input }) => ({ operation: model, input }),
   },
   apixo: {
     label: "apixo",
@@ -30,7 +31,8 @@ export const DIALECTS = {
     about: "fal-style queue: position, status_url, response_url, cancel_url",
     canCancel: true,
     webhook: false,
-    request: ({ model, input }) => ({ endpoint: `sim/${model}`, model, input }),
+    // The simulator takes the endpoint as the model name (a real app: "fal-ai/flux/dev").
+    request: ({ model, input }) => ({ endpoint: model, input }),
   },
 };
 

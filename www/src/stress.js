@@ -176,14 +176,17 @@ export class StressPanel {
     g.fillStyle = "#64748b";
     g.strokeStyle = "#e2e8f0";
     g.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const v = (yMax / 4) * i;
+    for (let i = 0; i <= 5; i++) {
+      const v = (yMax / 5) * i;
       g.beginPath(); g.moveTo(pad.l, Y(v)); g.lineTo(w - pad.r, Y(v)); g.stroke();
       g.textAlign = "right"; g.fillText(String(Math.round(v)), pad.l - 6, Y(v) + 4);
     }
     g.textAlign = "center";
     const step = tMax > 60_000 ? 10_000 : 5_000;
-    for (let t = 0; t <= tMax; t += step) g.fillText(`${t / 1000} s`, X(t), hgt - 6);
+    for (let t = 0; t <= tMax; t += step) {
+      g.textAlign = t === 0 ? "left" : t + step > tMax ? "right" : "center";
+      g.fillText(`${t / 1000} s`, X(t), hgt - 6);
+    }
     const line = (key, color, fill) => {
       if (s.length < 2) return;
       g.beginPath();
@@ -201,6 +204,6 @@ export class StressPanel {
 
 function niceMax(v) {
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return Math.max(5, m * p);
   return 10 * p;
 }

@@ -6,6 +6,7 @@ import { classify, fixedLoopRequests, NO_CANCEL } from "./dialects.js";
 import { countingFetch } from "./counting-fetch.js";
 import { h, fmtSec, fmtInt } from "./dom.js";
 
+let seq = 0;
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "timed_out"]);
 const STATE_LABEL = {
   submitting: "submitting", queued: "queued", running: "running", succeeded: "succeeded",
@@ -65,12 +66,12 @@ export class TaskCard {
     const cancelWrap = h("span", { class: "cancel-wrap", title: d.canCancel ? "Ask the provider to cancel this task" : NO_CANCEL(this.dialect) }, this.$cancel);
     this.$result = h("div", { class: "result" });
     this.$note = h("div", { class: "note", hidden: true });
-    const el = h("article", { class: "card", "data-dialect": this.dialect, "data-state": "submitting" },
+    const el = h("article", { class: "card", id: `task-${++seq}`, "data-dialect": this.dialect, "data-state": "submitting" },
       h("header", {},
         h("div", { class: "chips" },
           h("span", { class: `chip d-${this.dialect}` }, this.dialect),
           h("span", { class: "chip plain", title: this.profile.about }, this.profile.model),
-          h("span", { class: "chip plain" }, this.mode === "webhook" ? "webhook + polling" : "polling"),
+          this.mode === "webhook" ? h("span", { class: "chip plain", title: "completed by webhook, polling as a safety net" }, "webhook") : null,
         ),
         this.$state,
       ),
