@@ -3,16 +3,38 @@
 //! This crate is the thin wasm-bindgen shell over `tasklane-core`: it does `fetch`,
 //! timers and JavaScript conversions. On targets other than `wasm32` it is empty, so
 //! `cargo test --workspace` runs the core natively.
+//!
+//! Modules: [`client`] (the `TaskClient` class), `driver` (runs the engine on the event
+//! loop), `fetch`, `store`, `convert` (JS ⇄ serde), `errors` (`TaskError`,
+//! `WebhookError`), `js` (what comes from `globalThis`).
 #![cfg_attr(target_arch = "wasm32", deny(missing_docs))]
 
 #[cfg(target_arch = "wasm32")]
+pub mod client;
+#[cfg(target_arch = "wasm32")]
+mod convert;
+#[cfg(target_arch = "wasm32")]
+mod driver;
+#[cfg(target_arch = "wasm32")]
 mod errors;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod store;
+// Other shell modules (webhook, proxy) go here, one `#[cfg(target_arch = "wasm32")] mod` line each.
 
+#[cfg(target_arch = "wasm32")]
+pub use client::TaskClient;
+#[cfg(target_arch = "wasm32")]
+pub use errors::{task_error_class, webhook_error_class};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
+    use tasklane_core::ProviderProfile;
     use wasm_bindgen::prelude::*;
 
     /// Runs once when the module is instantiated: panics (which would be bugs) reach the
@@ -20,5 +42,18 @@ mod wasm {
     #[wasm_bindgen(start)]
     pub fn start() {
         console_error_panic_hook::set_once();
+    }
+
+    /// The four built-in dialects as plain profile objects (`profiles.mirako` ...); the
+    /// package exports the result as `profiles`.
+    #[wasm_bindgen(js_name = __profiles, skip_typescript)]
+    pub fn profiles() -> JsValue {
+        let out = js_sys::Object::new();
+        for name in ProviderProfile::BUILTIN {
+            if let Some(p) = ProviderProfile::builtin(name) {
+                crate::js::set(&out, name, &crate::convert::to_js(&p));
+            }
+        }
+        out.into()
     }
 }

@@ -1,0 +1,383 @@
+//! `TaskClient`, the class users construct: it checks its options (throwing
+//! `TaskError{code: "invalid_argument"}` naming the bad one), owns one engine driver, and
+//! turns each method call into an engine operation whose promise the driver settles.
+
+use crate::convert::{field, optional_object, string_field};
+use crate::driver::{self, Driver, Shared};
+use crate::errors::{invalid_argument, task_error};
+use crate::fetch::Fetcher;
+use crate::js;
+use crate::store::Store;
+use js_sys::{Array, Function, Promise};
+use std::collections::BTreeMap;
+use tasklane_core::{
+    ClientConfig, CoreError, Engine, PollOptions, ProviderSpec, SubmitRequest, TaskRecord, TaskRef,
+    WaitOptions, WebhookTarget,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+#[wasm_bindgen(inline_js = r#"
+const same = (a, b) => a !== undefined && a.state === b.state && a.rawStatus === b.rawStatus && a.queuePosition === b.queuePosition;
+const TERMINAL = ["failed", "canceled", "timed_out"];
+export function makeWatch(start, opts) {
+  return { [Symbol.asyncIterator]() {
+    const queue = []; let waiting = null; let finished = false; let last;
+    const ctrl = new AbortController();
+    const user = opts && opts.signal;
+    if (user) { if (user.aborted) ctrl.abort(user.reason); else user.addEventListener("abort", () => ctrl.abort(user.reason), { once: true }); }
+    const push = (item) => { if (waiting) { const w = waiting; waiting = null; w(item); } else queue.push(item); };
+    const onUpdate = (u) => { last = u; if (opts && opts.onUpdate) opts.onUpdate(u); push({ value: u, done: false }); };
+    const end = (u) => { if (!same(last, u)) push({ value: u, done: false }); push({ done: true }); };
+    start({ ...opts, signal: ctrl.signal, onUpdate }).then(end,
+      (e) => { if (e && e.update && TERMINAL.includes(e.code)) end(e.update); else push({ error: e }); });
+    const settle = (item) => {
+      if (finished) return { done: true, value: undefined };
+      if (item.error) { finished = true; throw item.error; }
+      if (item.done) { finished = true; return { done: true, value: undefined }; }
+      return item;
+    };
+    return {
+      next() { return queue.length || finished ? Promise.resolve().then(() => settle(queue.length ? queue.shift() : { done: true })) : new Promise((r) => { waiting = r; }).then(settle); },
+      return() { finished = true; ctrl.abort(); if (waiting) { const w = waiting; waiting = null; w({ done: true }); } return Promise.resolve({ done: true, value: undefined }); },
+      [Symbol.asyncIterator]() { return this; },
+    };
+  } };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = makeWatch)]
+    fn make_watch(start: JsValue, opts: &JsValue) -> JsValue;
+}
+
+/// One client for one provider: submit tasks, follow them to a result, cancel them.
+#[wasm_bindgen(skip_typescript)]
+pub struct TaskClient {
+    shared: Shared,
+}
+
+/// A `TaskError` from a refused core call.
+fn core_error(e: CoreError) -> JsValue {
+    task_error(e.code().as_str(), &e.to_string(), None, None, &JsValue::UNDEFINED)
+}
+
+/// A promise rejected with `e`.
+fn rejected(e: JsValue) -> Promise {
+    Promise::reject(&e)
+}
+
+#[wasm_bindgen]
+impl TaskClient {
+    /// `new TaskClient({provider, baseUrl, apiKey?, headers?, fetch?, poll?, store?})`;
+    /// throws `TaskError{code: "invalid_argument"}` naming the bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<TaskClient, JsValue> {
+        if !options.is_object() {
+            return Err(invalid_argument("invalid argument `options`: expected an object {provider, baseUrl, ...}"));
+        }
+        let provider = js::get(&options, "provider");
+        if !(provider.is_string() || provider.is_object()) {
+            return Err(invalid_argument(
+                "invalid argument `provider`: expected \"mirako\", \"apixo\", \"mindproxy\", \"queue\" or a profile object",
+            ));
+        }
+        let provider: ProviderSpec = crate::convert::from_js(provider, "provider")?;
+        let base_url = string_field(&options, "baseUrl", "baseUrl")?
+            .ok_or_else(|| invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)"))?;
+        let api_key = string_field(&options, "apiKey", "apiKey")?;
+        optional_object(&js::get(&options, "headers"), "headers")?;
+        let headers: BTreeMap<String, String> = field(&options, "headers", "headers")?.unwrap_or_default();
+        optional_object(&js::get(&options, "poll"), "poll")?;
+        let poll: PollOptions = field(&options, "poll", "poll")?.unwrap_or_default();
+        optional_object(&js::get(&options, "limits"), "limits")?;
+        let limits = field(&options, "limits", "limits")?.unwrap_or_default();
+        let user_fetch = js::get(&options, "fetch");
+        let user_fetch = if user_fetch.is_undefined() || user_fetch.is_null() {
+            None
+        } else {
+            Some(
+                user_fetch
+                    .dyn_into::<Function>()
+                    .map_err(|_| invalid_argument("invalid argument `fetch`: must be a function"))?,
+            )
+        };
+        let store = Store::from_option(&js::get(&options, "store"))?;
+        let fetcher = Fetcher::new(user_fetch).ok_or_else(|| {
+            invalid_argument("invalid argument `fetch`: this runtime has no global fetch; pass one")
+        })?;
+        let config = ClientConfig { provider, base_url, api_key, headers, poll, limits };
+        let engine = Engine::new(config, js::seed()).map_err(core_error)?;
+        Ok(TaskClient { shared: Driver::new(engine, store, fetcher) })
+    }
+
+    /// Submits a task; resolves with `{id, state: "queued", ...}`.
+    pub fn submit(&self, req: JsValue) -> Promise {
+        match submit_request(&req) {
+            Ok(r) => self.start(|e, now| e.submit(now, r), None, None),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// One status request, normalized.
+    pub fn status(&self, id: JsValue, opts: JsValue) -> Promise {
+        match self.task_ref(&id, &opts) {
+            Ok(t) => self.start(|e, now| e.status(now, &t), None, None),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// Polls until terminal; resolves when `succeeded`, rejects with `TaskError` otherwise.
+    pub fn wait(&self, id: JsValue, opts: JsValue) -> Promise {
+        wait_on(&self.shared, &id, &opts)
+    }
+
+    /// `submit` then `wait`.
+    pub fn run(&self, req: JsValue, opts: JsValue) -> Promise {
+        let r = match submit_request(&req) {
+            Ok(r) => r,
+            Err(e) => return rejected(e),
+        };
+        let signal = match wait_signal(&opts) {
+            Ok(s) => s,
+            Err(e) => return rejected(e),
+        };
+        let submitted = self.start(|e, now| e.submit(now, r), None, signal);
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let update = JsFuture::from(submitted).await?;
+            JsFuture::from(wait_on(&shared, &js::get(&update, "id"), &opts)).await
+        })
+    }
+
+    /// Every change of state or queue position as an `AsyncIterable`, ending after the
+    /// terminal update (a failed task's last update is yielded, not thrown).
+    pub fn watch(&self, id: JsValue, opts: JsValue) -> JsValue {
+        let shared = self.shared.clone();
+        let start = Closure::once_into_js(move |wait_opts: JsValue| -> JsValue {
+            wait_on(&shared, &id, &wait_opts).into()
+        });
+        make_watch(start, &opts)
+    }
+
+    /// Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`.
+    pub fn cancel(&self, id: JsValue, reason: JsValue, opts: JsValue) -> Promise {
+        let reason = if reason.is_undefined() || reason.is_null() {
+            None
+        } else if let Some(s) = reason.as_string() {
+            Some(s)
+        } else {
+            return rejected(invalid_argument("invalid argument `reason`: must be a string"));
+        };
+        match self.task_ref(&id, &opts) {
+            Ok(t) => self.start(|e, now| e.cancel(now, &t, reason), None, None),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// The task's event log, where the dialect has one.
+    pub fn events(&self, id: JsValue, opts: JsValue) -> Promise {
+        let parsed = self.task_ref(&id, &opts).and_then(|t| {
+            let limit: Option<u64> = field(&opts, "limit", "limit")?;
+            let offset: Option<u64> = field(&opts, "offset", "offset")?;
+            Ok((t, limit, offset))
+        });
+        match parsed {
+            Ok((t, limit, offset)) => self.start(|e, now| e.events(now, &t, limit, offset), None, None),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// Ids in the store that have not reached a terminal state.
+    pub fn pending(&self) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let ids = Array::new();
+            for r in records(&shared).await? {
+                ids.push(&r.task.id.as_str().into());
+            }
+            Ok(ids.into())
+        })
+    }
+
+    /// Waits on every pending task in the store; resolves with each task's last update
+    /// (failed ones included), rejects when a wait could not finish (abort, network...).
+    pub fn resume(&self, opts: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let waits = Array::new();
+            for r in records(&shared).await? {
+                let t = TaskRef::from(&r);
+                let p = wait_ref(&shared, t, &opts);
+                // A task that ended badly still has an update: resume reports it.
+                waits.push(&future_to_promise(async move {
+                    match JsFuture::from(p).await {
+                        Ok(u) => Ok(u),
+                        Err(e) if js::get(&e, "update").is_object() => Ok(js::get(&e, "update")),
+                        Err(e) => Err(e),
+                    }
+                }));
+            }
+            JsFuture::from(Promise::all(&waits)).await
+        })
+    }
+
+    /// Starts an operation on the engine and returns its promise.
+    fn start(
+        &self,
+        f: impl FnOnce(&mut Engine, u64) -> Result<tasklane_core::OpId, CoreError>,
+        on_update: Option<Function>,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        start(&self.shared, f, on_update, signal)
+    }
+
+    /// The task `id` with the locator fields of `opts`, completed from the store's record.
+    fn task_ref(&self, id: &JsValue, opts: &JsValue) -> Result<TaskRef, JsValue> {
+        task_ref(&self.shared, id, opts)
+    }
+}
+
+/// Starts an operation on the engine and returns its promise.
+fn start(
+    shared: &Shared,
+    f: impl FnOnce(&mut Engine, u64) -> Result<tasklane_core::OpId, CoreError>,
+    on_update: Option<Function>,
+    signal: Option<AbortSignal>,
+) -> Promise {
+    let op = {
+        let mut d = shared.borrow_mut();
+        f(&mut d.engine, js::now())
+    };
+    match op {
+        Ok(op) => driver::track(shared, op, on_update, signal),
+        Err(e) => {
+            // A refused call may still have queued outputs (none today); drain them.
+            driver::pump(shared);
+            rejected(core_error(e))
+        }
+    }
+}
+
+/// `wait(id, opts)` on a shared driver.
+fn wait_on(shared: &Shared, id: &JsValue, opts: &JsValue) -> Promise {
+    match task_ref(shared, id, opts) {
+        Ok(t) => wait_ref(shared, t, opts),
+        Err(e) => rejected(e),
+    }
+}
+
+/// Waits on `task` with the `signal`, `onUpdate` and `timeoutMs` of `opts`.
+fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
+    let parsed = (|| {
+        optional_object(opts, "opts")?;
+        let on_update = js::get(opts, "onUpdate");
+        let on_update = if on_update.is_undefined() || on_update.is_null() {
+            None
+        } else {
+            Some(
+                on_update
+                    .dyn_into::<Function>()
+                    .map_err(|_| invalid_argument("invalid argument `onUpdate`: must be a function"))?,
+            )
+        };
+        let signal = wait_signal(opts)?;
+        let timeout_ms: Option<f64> = field(opts, "timeoutMs", "timeoutMs")?;
+        let poll: Option<PollOptions> = field(opts, "poll", "poll")?;
+        let w = WaitOptions { timeout_ms, poll, ..WaitOptions::default() };
+        Ok::<_, JsValue>((on_update, signal, w))
+    })();
+    match parsed {
+        Ok((on_update, signal, w)) => start(shared, |e, now| e.wait(now, &task, w), on_update, signal),
+        Err(e) => rejected(e),
+    }
+}
+
+/// The `signal` option, checked to be an `AbortSignal`.
+fn wait_signal(opts: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    let s = js::get(opts, "signal");
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    if js::get(&s, "aborted").as_bool().is_none() || !js::get(&s, "addEventListener").is_function() {
+        return Err(invalid_argument("invalid argument `signal`: must be an AbortSignal"));
+    }
+    Ok(Some(s.unchecked_into()))
+}
+
+/// A task reference from an id and locator options, completed from the store.
+fn task_ref(shared: &Shared, id: &JsValue, opts: &JsValue) -> Result<TaskRef, JsValue> {
+    let id = id
+        .as_string()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid_argument("invalid argument `id`: must be a non-empty string"))?;
+    optional_object(opts, "opts")?;
+    let stored = shared
+        .borrow()
+        .store
+        .get_sync(&id)
+        .and_then(|r| record_from_js(&r))
+        .map(|r| TaskRef::from(&r));
+    let mut t = stored.unwrap_or_else(|| TaskRef::new(id.clone()));
+    t.id = id;
+    if let Some(v) = string_field(opts, "model", "model")? {
+        t.model = Some(v);
+    }
+    if let Some(v) = string_field(opts, "operation", "operation")? {
+        t.operation = Some(v);
+    }
+    if let Some(v) = string_field(opts, "endpoint", "endpoint")? {
+        t.endpoint = Some(v);
+    }
+    if let Some(v) = string_field(opts, "taskType", "taskType")? {
+        t.task_type = Some(v);
+    }
+    Ok(t)
+}
+
+/// A stored record (a plain object) as the core's `TaskRecord`; `None` when it is not one.
+fn record_from_js(r: &JsValue) -> Option<TaskRecord> {
+    // Through JSON text: records hold flattened fields, which serde reads best from JSON.
+    let text = js_sys::JSON::stringify(r).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Every record in the client's store.
+async fn records(shared: &Shared) -> Result<Vec<TaskRecord>, JsValue> {
+    // Cloned out first: the user's `list()` may await, and the driver must not stay borrowed.
+    let store = shared.borrow().store.clone();
+    let list = store.list().await?;
+    Ok(list.iter().filter_map(record_from_js).collect())
+}
+
+/// A `SubmitRequest` from the user's `req`, each field checked by name.
+fn submit_request(req: &JsValue) -> Result<SubmitRequest, JsValue> {
+    if !req.is_object() {
+        return Err(invalid_argument("invalid argument `req`: expected an object {input, model?, ...}"));
+    }
+    let input = js::get(req, "input");
+    if !input.is_object() || Array::is_array(&input) {
+        return Err(invalid_argument("invalid argument `input`: required, an object (e.g. {prompt})"));
+    }
+    optional_object(&js::get(req, "metadata"), "metadata")?;
+    let webhook = js::get(req, "webhook");
+    optional_object(&webhook, "webhook")?;
+    let webhook = if webhook.is_object() {
+        let url = string_field(&webhook, "url", "webhook.url")?
+            .ok_or_else(|| invalid_argument("invalid argument `webhook.url`: required"))?;
+        Some(WebhookTarget { url, auth_token: string_field(&webhook, "authToken", "webhook.authToken")? })
+    } else {
+        None
+    };
+    Ok(SubmitRequest {
+        model: string_field(req, "model", "model")?,
+        operation: string_field(req, "operation", "operation")?,
+        endpoint: string_field(req, "endpoint", "endpoint")?,
+        task_type: string_field(req, "taskType", "taskType")?,
+        input: field(req, "input", "input")?.unwrap_or_default(),
+        webhook,
+        idempotency_key: string_field(req, "idempotencyKey", "idempotencyKey")?,
+        metadata: field(req, "metadata", "metadata")?,
+    })
+}

@@ -1,0 +1,222 @@
+//! The one driver per client that runs the sans-IO engine on JavaScript's event loop:
+//! after every input it drains `poll_output(now)` and performs each output — `Send` →
+//! `fetch` with an `AbortController`, `Abort` → abort it, `Update` → the operation's
+//! `onUpdate`, `Done` → settle the operation's promise, `Store` → the task store — then
+//! arms one timer for `next_wakeup()`.
+
+use crate::convert::to_js;
+use crate::errors::task_error;
+use crate::fetch::{controller, Fetcher};
+use crate::js;
+use crate::store::Store;
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use tasklane_core::engine::Output;
+use tasklane_core::{
+    Engine, OpId, OpResult, ReqId, StoreOp, TaskFailure, TransportError, TransportErrorKind,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal};
+
+/// The driver shared by a client, its timer and its in-flight fetches.
+pub(crate) type Shared = Rc<RefCell<Driver>>;
+
+/// One running operation: how to settle its promise and whom to tell about updates.
+struct Op {
+    resolve: Function,
+    reject: Function,
+    on_update: Option<Function>,
+    /// The user's `signal` and our listener on it, removed when the operation ends.
+    abort: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+}
+
+/// The engine plus everything the shell holds for it.
+pub(crate) struct Driver {
+    pub(crate) engine: Engine,
+    pub(crate) store: Store,
+    fetcher: Fetcher,
+    ops: HashMap<OpId, Op>,
+    in_flight: HashMap<ReqId, AbortController>,
+    /// The armed timer and the time it fires at.
+    timer: Option<(u64, Timeout)>,
+    /// Holds the driver alive while operations run, even when JavaScript dropped the
+    /// client (`new TaskClient(o).run(r)`); cleared when the last operation ends.
+    keep_alive: Option<Shared>,
+    weak_self: Weak<RefCell<Driver>>,
+}
+
+impl Driver {
+    /// A driver for `engine`.
+    pub(crate) fn new(engine: Engine, store: Store, fetcher: Fetcher) -> Shared {
+        Rc::new_cyclic(|weak_self| {
+            RefCell::new(Driver {
+                engine,
+                store,
+                fetcher,
+                ops: HashMap::new(),
+                in_flight: HashMap::new(),
+                timer: None,
+                keep_alive: None,
+                weak_self: weak_self.clone(),
+            })
+        })
+    }
+}
+
+/// Registers operation `op` and returns the promise it settles; `signal` aborts it.
+pub(crate) fn track(shared: &Shared, op: OpId, on_update: Option<Function>, signal: Option<AbortSignal>) -> Promise {
+    let mut resolve_reject = None;
+    let promise = Promise::new(&mut |resolve, reject| resolve_reject = Some((resolve, reject)));
+    // The Promise constructor calls the executor synchronously, so both are set.
+    let Some((resolve, reject)) = resolve_reject else {
+        return Promise::reject(&task_error("bad_response", "Promise executor did not run", None, None, &JsValue::UNDEFINED));
+    };
+    let abort = signal.map(|signal| {
+        let weak = Rc::downgrade(shared);
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                let now = js::now();
+                shared.borrow_mut().engine.abort(now, op);
+                pump(&shared);
+            }
+        });
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        (signal, listener)
+    });
+    let already_aborted = abort.as_ref().is_some_and(|(s, _)| s.aborted());
+    {
+        let mut d = shared.borrow_mut();
+        d.ops.insert(op, Op { resolve, reject, on_update, abort });
+        d.keep_alive = Some(shared.clone());
+        if already_aborted {
+            d.engine.abort(js::now(), op);
+        }
+    }
+    pump(shared);
+    promise
+}
+
+/// Drains the engine's outputs and performs them, then re-arms the timer. Never holds
+/// the borrow while calling user code (`onUpdate` may call the client again).
+pub(crate) fn pump(shared: &Shared) {
+    loop {
+        let out = {
+            let mut d = shared.borrow_mut();
+            let now = js::now();
+            d.engine.poll_output(now)
+        };
+        let Some(out) = out else { break };
+        match out {
+            Output::Send { req, request } => send(shared, req, request),
+            Output::Abort { req } => {
+                let c = shared.borrow_mut().in_flight.remove(&req);
+                if let Some(c) = c {
+                    c.abort();
+                }
+            }
+            Output::Update { op, update } => {
+                let cb = shared.borrow().ops.get(&op).and_then(|o| o.on_update.clone());
+                if let Some(cb) = cb {
+                    // A throwing onUpdate is the user's bug; it must not stop the wait.
+                    if let Err(e) = cb.call1(&JsValue::UNDEFINED, &to_js(&update)) {
+                        web_sys::console::error_2(&"tasklane: onUpdate threw:".into(), &e);
+                    }
+                }
+            }
+            Output::Done { op, result } => {
+                let entry = shared.borrow_mut().ops.remove(&op);
+                if let Some(entry) = entry {
+                    if let Some((signal, listener)) = &entry.abort {
+                        let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+                    }
+                    let _ = match result {
+                        Ok(r) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
+                        Err(f) => entry.reject.call1(&JsValue::UNDEFINED, &failure(&f)),
+                    };
+                }
+            }
+            Output::Store(op) => {
+                let d = shared.borrow();
+                match op {
+                    StoreOp::Put(record) => d.store.put(&record.task.id, &to_js(&record)),
+                    StoreOp::Delete(id) => d.store.delete(&id),
+                }
+            }
+        }
+    }
+    arm_timer(shared);
+}
+
+/// Keeps exactly one timer, at `next_wakeup()`.
+fn arm_timer(shared: &Shared) {
+    let mut d = shared.borrow_mut();
+    if d.ops.is_empty() && d.in_flight.is_empty() {
+        d.keep_alive = None;
+    }
+    let next = d.engine.next_wakeup();
+    match (next, &d.timer) {
+        (None, _) => d.timer = None,
+        (Some(at), Some((armed, _))) if *armed == at => {}
+        (Some(at), _) => {
+            let delay = at.saturating_sub(js::now());
+            let weak = d.weak_self.clone();
+            let timeout = Timeout::new(u32::try_from(delay).unwrap_or(u32::MAX), move || {
+                if let Some(shared) = weak.upgrade() {
+                    // Dropping our own (fired) Timeout here is safe: wasm-bindgen defers
+                    // freeing a closure that is running.
+                    shared.borrow_mut().timer = None;
+                    pump(&shared);
+                }
+            });
+            d.timer = Some((at, timeout));
+        }
+    }
+}
+
+/// Starts one fetch; its outcome goes back to the engine unless the engine aborted it.
+fn send(shared: &Shared, req: ReqId, request: tasklane_core::HttpRequest) {
+    let Some(ctrl) = controller() else {
+        let now = js::now();
+        shared
+            .borrow_mut()
+            .engine
+            .handle_response(now, req, Err(TransportError::network(false)));
+        return;
+    };
+    let fetcher = {
+        let mut d = shared.borrow_mut();
+        d.in_flight.insert(req, ctrl.clone());
+        d.fetcher.clone()
+    };
+    let shared = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = fetcher.send(&request, &ctrl).await;
+        let wanted = shared.borrow_mut().in_flight.remove(&req).is_some();
+        let outcome = match outcome {
+            // The engine aborted it: tell it so (it ignores what it no longer waits for).
+            Err(_) if !wanted => Err(TransportError { kind: TransportErrorKind::Aborted, sent: true }),
+            o => o,
+        };
+        let now = js::now();
+        shared.borrow_mut().engine.handle_response(now, req, outcome);
+        pump(&shared);
+    });
+}
+
+/// An operation's success value as JavaScript: a `TaskUpdate` or an array of `TaskEvent`s.
+fn op_result(r: &OpResult) -> JsValue {
+    match r {
+        OpResult::Update(u) => to_js(u),
+        OpResult::Events(e) => to_js(e),
+    }
+}
+
+/// A `TaskError` from the core's failure.
+pub(crate) fn failure(f: &TaskFailure) -> JsValue {
+    let update = f.update.as_ref().map(|u| to_js(u)).unwrap_or(JsValue::UNDEFINED);
+    task_error(f.code.as_str(), &f.message, f.task_id.clone(), f.http_status, &update)
+}

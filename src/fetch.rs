@@ -1,0 +1,112 @@
+//! Performs one [`HttpRequest`] the core asked for with `fetch` (the global one or the
+//! user's), bounded by the request's `timeout_ms`, abortable through an
+//! `AbortController`, and turns the outcome back into the core's types.
+
+use crate::js;
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Object, Promise};
+use std::cell::Cell;
+use std::rc::Rc;
+use tasklane_core::http::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+/// The `fetch` a client uses and the `this` to call it with.
+#[derive(Clone)]
+pub(crate) struct Fetcher {
+    func: Function,
+    this: JsValue,
+}
+
+impl Fetcher {
+    /// The user's `fetch` option, else `globalThis.fetch`; `None` when neither exists.
+    pub(crate) fn new(user: Option<Function>) -> Option<Fetcher> {
+        match user {
+            Some(func) => Some(Fetcher { func, this: JsValue::UNDEFINED }),
+            None => js::global_fetch().map(|(func, this)| Fetcher { func, this }),
+        }
+    }
+
+    /// Sends `request`; `controller` aborts it (the engine's `Abort`, or our timeout).
+    pub(crate) async fn send(
+        &self,
+        request: &HttpRequest,
+        controller: &AbortController,
+    ) -> Result<HttpResponse, TransportError> {
+        let timed_out = Rc::new(Cell::new(false));
+        // Dropping the Timeout (when this function returns) clears it.
+        let _timer = {
+            let timed_out = timed_out.clone();
+            let controller = controller.clone();
+            let ms = u32::try_from(request.timeout_ms).unwrap_or(u32::MAX);
+            Timeout::new(ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let outcome = self.exchange(request, controller).await;
+        outcome.map_err(|sent| {
+            if timed_out.get() {
+                TransportError::timeout()
+            } else if controller.signal().aborted() {
+                TransportError { kind: TransportErrorKind::Aborted, sent }
+            } else {
+                TransportError::network(sent)
+            }
+        })
+    }
+
+    /// The fetch itself; `Err(sent)` when there was no complete answer.
+    async fn exchange(&self, request: &HttpRequest, controller: &AbortController) -> Result<HttpResponse, bool> {
+        let headers = Object::new();
+        for (k, v) in &request.headers {
+            js::set(&headers, k, &v.into());
+        }
+        let init = Object::new();
+        js::set(&init, "method", &request.method.as_str().into());
+        js::set(&init, "headers", &headers);
+        if let Some(body) = &request.body {
+            js::set(&init, "body", &body.as_str().into());
+        }
+        js::set(&init, "signal", &controller.signal());
+        // A synchronous throw (bad URL, bad header) means nothing left this process.
+        let pending = self
+            .func
+            .call2(&self.this, &request.url.as_str().into(), &init)
+            .map_err(|_| false)?;
+        // Whether the request reached the server is unknown once fetch has started.
+        let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(|_| true)?;
+        let status = js::get(&response, "status").as_f64().unwrap_or(0.0);
+        if !(100.0..=999.0).contains(&status) {
+            return Err(true); // not a Response (a user's fetch gone wrong), or a network error object
+        }
+        let mut out = Vec::new();
+        let hdrs = js::get(&response, "headers");
+        if let Ok(iter) = js::call_method(&hdrs, "entries", &[]) {
+            if let Ok(Some(iter)) = js_sys::try_iter(&iter) {
+                for pair in iter.flatten() {
+                    let k = js::get(&pair, "0").as_string();
+                    let v = js::get(&pair, "1").as_string();
+                    if let (Some(k), Some(v)) = (k, v) {
+                        out.push((k, v));
+                    }
+                }
+            }
+        }
+        let text = js::call_method(&response, "text", &[]).map_err(|_| true)?;
+        let body = JsFuture::from(Promise::resolve(&text)).await.map_err(|_| true)?;
+        Ok(HttpResponse {
+            // Checked to be in 100..=999 above.
+            status: status as u16,
+            headers: out,
+            body: body.as_string().unwrap_or_default(),
+        })
+    }
+}
+
+/// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).
+pub(crate) fn controller() -> Option<AbortController> {
+    AbortController::new().ok()
+}
+

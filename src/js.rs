@@ -1,0 +1,75 @@
+//! What the shell takes from the JavaScript global scope: the clock, a seed, `fetch`,
+//! `localStorage`. Everything is reached through `globalThis` (never `window`, which
+//! Workers, Node and Deno lack), as workers-rs does.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.crypto`, when the runtime has one.
+    type Crypto;
+    #[wasm_bindgen(method, js_name = getRandomValues, catch)]
+    fn get_random_values(this: &Crypto, buf: &js_sys::Uint32Array) -> Result<JsValue, JsValue>;
+}
+
+/// Milliseconds since the Unix epoch (`Date.now()`), the core's clock.
+pub(crate) fn now() -> u64 {
+    // Date.now() is a non-negative integer well inside f64's exact range.
+    js_sys::Date::now() as u64
+}
+
+/// A 64-bit seed for the core's jitter and idempotency keys: `crypto.getRandomValues`
+/// where the runtime has it, else `Math.random()`.
+pub(crate) fn seed() -> u64 {
+    let buf = js_sys::Uint32Array::new_with_length(2);
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
+    if crypto.is_object() && crypto.unchecked_ref::<Crypto>().get_random_values(&buf).is_ok() {
+        return (u64::from(buf.get_index(0)) << 32) | u64::from(buf.get_index(1));
+    }
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
+}
+
+/// `globalThis.fetch`, with `globalThis` as the `this` to call it with (calling a bare
+/// `fetch` reference throws "Illegal invocation" in browsers and workerd).
+pub(crate) fn global_fetch() -> Option<(Function, JsValue)> {
+    let global: JsValue = js_sys::global().into();
+    let f = Reflect::get(&global, &"fetch".into()).ok()?;
+    f.dyn_into::<Function>().ok().map(|f| (f, global))
+}
+
+/// `globalThis.localStorage`, when the runtime has a working one.
+pub(crate) fn local_storage() -> Option<JsValue> {
+    // Reading localStorage can throw (sandboxed iframes, Node's --localstorage-file), hence ok().
+    let ls = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;
+    ls.is_object().then_some(ls)
+}
+
+/// Reads `obj[key]`, `undefined` when missing or when `obj` is not an object.
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `obj[key] = value` on an object the shell created itself.
+pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &key.into(), value);
+}
+
+/// Calls `obj[name](...args)` with `obj` as `this`; an error when it is not a function or throws.
+pub(crate) fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let f = get(obj, name)
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::from_str(&format!("`{name}` is not a function")))?;
+    let arr = js_sys::Array::new();
+    for a in args {
+        arr.push(a);
+    }
+    Reflect::apply(&f, obj, &arr)
+}

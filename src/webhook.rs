@@ -1,0 +1,712 @@
+//! The webhook receiver for JavaScript: `verifyWebhook`, `createWebhookHandler` and
+//! `signWebhook`. The checks themselves are the core's (`tasklane_core::webhook`); this
+//! file reads the web `Request` (headers, then the body under a size limit), computes the
+//! HMAC (in wasm or with Web Crypto, whichever is faster for the size), answers with a
+//! `Response`, and keeps the duplicate window. It works on any web `Request`: Node 18+,
+//! Deno, browsers and workerd.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use serde_json::json;
+use tasklane_core::profile::{ProviderProfile, ProviderSpec};
+use tasklane_core::state::TaskUpdate;
+use tasklane_core::webhook::signature::{mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use tasklane_core::webhook::{
+    check_content_length, dedupe_key, parse_update, sign, verify_bearer, BodyLimit, DedupeWindow,
+    Seen, Verifier, WebhookError, WebhookHeaders, WebhookSecret, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TOLERANCE_SECS,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::convert::to_js;
+use crate::errors::{invalid_argument, webhook_error};
+use crate::js;
+
+/// Bodies at least this large are signed-checked with Web Crypto, smaller ones in wasm.
+///
+/// Why two paths: RustCrypto's SHA-256 in wasm has no call overhead but hashes several
+/// times slower than the runtime's native code, while `crypto.subtle.sign` is native speed
+/// but costs a promise round trip (in Node a thread-pool hop) per call. Measured with
+/// `scripts/bench-webhook.sh` (see bench/results/webhook.md): at 1 KiB wasm wins, at
+/// 64 KiB Web Crypto wins by a wide margin; the crossover is a few KiB.
+const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
+
+/// How long a handled delivery's key is remembered (in memory and in the `store`).
+const DEFAULT_DEDUPE_TTL_SECS: u64 = 24 * 3600;
+/// How many handled keys the in-memory window holds.
+const DEDUPE_WINDOW_KEYS: usize = 10_000;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A web `Request` (or anything shaped like one), read structurally.
+    type WebRequest;
+    #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
+    fn array_buffer(this: &WebRequest) -> Result<Promise, JsValue>;
+
+    /// A `ReadableStreamDefaultReader`.
+    type StreamReader;
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &StreamReader) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn cancel(this: &StreamReader) -> Result<Promise, JsValue>;
+
+    /// `crypto.subtle`.
+    type Subtle;
+    #[wasm_bindgen(method, catch, js_name = importKey)]
+    fn import_key(
+        this: &Subtle,
+        format: &str,
+        key: &Uint8Array,
+        algorithm: &JsValue,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn sign(this: &Subtle, algorithm: &str, key: &JsValue, data: &Uint8Array)
+        -> Result<Promise, JsValue>;
+
+    /// The global `Response` class.
+    #[wasm_bindgen(js_name = Response)]
+    type JsResponse;
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new(body: &str, init: &JsValue) -> Result<JsResponse, JsValue>;
+}
+
+/// Which HMAC implementation to use (the `hmac` option exists for the benchmark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HmacMode {
+    Auto,
+    Wasm,
+    WebCrypto,
+}
+
+/// What `verifyWebhook` and `createWebhookHandler` were configured with, parsed once.
+struct Config {
+    profile: Rc<ProviderProfile>,
+    auth_token: Option<String>,
+    verifier: Option<Verifier>,
+    max_body: u64,
+    hmac: HmacMode,
+    /// The imported Web Crypto key, once the first large body needed it.
+    crypto_key: RefCell<Option<JsValue>>,
+}
+
+thread_local! {
+    /// Built-in profiles by name, so `verifyWebhook(req, {provider: "apixo"})` does not
+    /// rebuild the profile on every call.
+    static PROFILES: RefCell<HashMap<String, Rc<ProviderProfile>>> = RefCell::new(HashMap::new());
+    /// Web Crypto keys by secret text, for `verifyWebhook` (a handler keeps its own).
+    static KEYS: RefCell<HashMap<String, JsValue>> = RefCell::new(HashMap::new());
+}
+
+fn number_field(opts: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
+    let v = js::get(opts, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
+        _ => Err(invalid_argument(&format!(
+            "invalid argument `options.{key}`: must be a non-negative number"
+        ))),
+    }
+}
+
+fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {
+    if provider.is_undefined() || provider.is_null() {
+        return Err(invalid_argument(
+            "invalid argument `options.provider`: required (mirako, apixo, mindproxy, queue or a profile object)",
+        ));
+    }
+    if let Some(name) = provider.as_string() {
+        if let Some(p) = PROFILES.with(|m| m.borrow().get(&name).cloned()) {
+            return Ok(p);
+        }
+        let p = Rc::new(
+            ProviderSpec::Name(name.clone())
+                .resolve()
+                .map_err(|e| invalid_argument(&format!("invalid argument `options.{e}`")))?,
+        );
+        PROFILES.with(|m| m.borrow_mut().insert(name, p.clone()));
+        return Ok(p);
+    }
+    let spec: ProviderSpec = crate::convert::from_js(provider, "options.provider")?;
+    spec.resolve()
+        .map(Rc::new)
+        .map_err(|e| invalid_argument(&format!("invalid argument `options.{e}`")))
+}
+
+impl Config {
+    fn parse(opts: &JsValue) -> Result<Config, JsValue> {
+        if !opts.is_object() {
+            return Err(invalid_argument(
+                "invalid argument `options`: must be an object with `provider` and `authToken` or `secret`",
+            ));
+        }
+        let profile = profile_of(js::get(opts, "provider"))?;
+        let auth_token = crate::convert::string_field(opts, "authToken", "options.authToken")?;
+        let secret = crate::convert::string_field(opts, "secret", "options.secret")?;
+        if auth_token.as_deref() == Some("") {
+            return Err(invalid_argument("invalid argument `options.authToken`: empty"));
+        }
+        if auth_token.is_none() && secret.is_none() {
+            return Err(invalid_argument(
+                "invalid argument `options`: give `authToken` or `secret` (or both); unauthenticated webhooks are never accepted",
+            ));
+        }
+        let tolerance = number_field(opts, "toleranceSec")?
+            .map_or(DEFAULT_TOLERANCE_SECS, |n| n as u64);
+        let verifier = match secret {
+            Some(s) => Some(
+                Verifier::new(WebhookSecret::parse(&s).map_err(|e| {
+                    invalid_argument(&format!("invalid argument `options.{}`", strip_code(&e)))
+                })?)
+                .with_tolerance(tolerance),
+            ),
+            None => None,
+        };
+        let max_body = number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
+        let hmac = match js::get(opts, "hmac").as_string().as_deref() {
+            None | Some("auto") => HmacMode::Auto,
+            Some("wasm") => HmacMode::Wasm,
+            Some("webcrypto") => HmacMode::WebCrypto,
+            Some(other) => {
+                return Err(invalid_argument(&format!(
+                    "invalid argument `options.hmac`: {other:?}; expected auto, wasm or webcrypto"
+                )))
+            }
+        };
+        Ok(Config {
+            profile,
+            auth_token,
+            verifier,
+            max_body,
+            hmac,
+            crypto_key: RefCell::new(None),
+        })
+    }
+}
+
+/// `InvalidArgument("secret: ...")` → `secret: ...` (the message without the prefix).
+fn strip_code(e: &WebhookError) -> String {
+    match e {
+        WebhookError::InvalidArgument(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
+/// the request object itself (passed through unchanged).
+enum Refusal {
+    Webhook(WebhookError),
+    Js(JsValue),
+}
+
+impl From<WebhookError> for Refusal {
+    fn from(e: WebhookError) -> Self {
+        Refusal::Webhook(e)
+    }
+}
+
+impl Refusal {
+    fn into_js(self) -> JsValue {
+        match self {
+            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.to_string()),
+            Refusal::Js(v) => v,
+        }
+    }
+}
+
+/// Reads one header from a `Headers` object or a plain `{name: value}` object.
+fn header(headers: &JsValue, name: &str) -> Option<String> {
+    if let Ok(get) = js::get(headers, "get").dyn_into::<Function>() {
+        return get.call1(headers, &name.into()).ok()?.as_string();
+    }
+    if let Some(v) = js::get(headers, name).as_string() {
+        return Some(v);
+    }
+    // A plain object written with other capitalization (`Webhook-Id`).
+    let obj: &Object = headers.dyn_ref()?;
+    Object::keys(obj)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .and_then(|k| js::get(headers, &k).as_string())
+}
+
+/// Reads the body as bytes, never more than `limit` of them (413 beyond).
+///
+/// A body given directly (`string`, `Uint8Array`, `ArrayBuffer`: the plain-object form) is
+/// checked by length. For a web `Request`, `Content-Length` is checked first (a declared
+/// oversize body is refused unread); with one, the runtime's HTTP layer bounds the body by
+/// it, so one `arrayBuffer()` is safe (and the length is checked again after). Without one
+/// (chunked), the stream is read chunk by chunk and cancelled at the limit.
+async fn read_body(req: &JsValue, headers: &JsValue, limit: u64) -> Result<Vec<u8>, Refusal> {
+    let body = js::get(req, "body");
+    let mut counter = BodyLimit::new(limit);
+    if let Some(s) = body.as_string() {
+        counter.push(s.len())?;
+        return Ok(s.into_bytes());
+    }
+    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
+        let bytes = Uint8Array::new(&body);
+        counter.push(bytes.length() as usize)?;
+        return Ok(bytes.to_vec());
+    }
+    if !js::get(req, "arrayBuffer").is_function() {
+        return Err(Refusal::Js(invalid_argument(
+            "invalid argument `request`: expected a web Request or {headers, body}",
+        )));
+    }
+    if js::get(req, "bodyUsed").as_bool() == Some(true) {
+        return Err(Refusal::Js(invalid_argument(
+            "invalid argument `request`: its body was already read; pass the request before reading it",
+        )));
+    }
+    let content_length = header(headers, "content-length");
+    check_content_length(content_length.as_deref(), limit)?;
+    if content_length.is_some() || body.is_null() || body.is_undefined() {
+        let request: &WebRequest = req.unchecked_ref();
+        let buf = JsFuture::from(request.array_buffer().map_err(Refusal::Js)?)
+            .await
+            .map_err(|e| unreadable(&e))?;
+        let bytes = Uint8Array::new(&buf);
+        counter.push(bytes.length() as usize)?;
+        return Ok(bytes.to_vec());
+    }
+    let reader: StreamReader = js::call_method(&body, "getReader", &[])
+        .map_err(|e| unreadable(&e))?
+        .unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let step = JsFuture::from(reader.read().map_err(|e| unreadable(&e))?)
+            .await
+            .map_err(|e| unreadable(&e))?;
+        if js::get(&step, "done").as_bool() == Some(true) {
+            break;
+        }
+        let chunk = js::get(&step, "value");
+        if !chunk.is_instance_of::<Uint8Array>() {
+            return Err(WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into());
+        }
+        let chunk: Uint8Array = chunk.unchecked_into();
+        if let Err(e) = counter.push(chunk.length() as usize) {
+            // Stop the sender's stream: nothing more of it will be read.
+            if let Ok(p) = reader.cancel() {
+                let _ = JsFuture::from(p).await;
+            }
+            return Err(e.into());
+        }
+        let at = out.len();
+        out.resize(at + chunk.length() as usize, 0);
+        chunk.copy_to(&mut out[at..]);
+    }
+    Ok(out)
+}
+
+fn unreadable(e: &JsValue) -> Refusal {
+    let msg = js::get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "reading it failed".into());
+    Refusal::Webhook(WebhookError::UnreadableBody(msg))
+}
+
+fn subtle() -> Option<Subtle> {
+    let crypto = js::get(&js_sys::global().into(), "crypto");
+    let subtle = js::get(&crypto, "subtle");
+    subtle.is_object().then(|| subtle.unchecked_into())
+}
+
+/// The Web Crypto HMAC key for `secret`, imported once.
+async fn crypto_key(cfg: &Config, subtle: &Subtle) -> Result<JsValue, JsValue> {
+    if let Some(k) = cfg.crypto_key.borrow().as_ref() {
+        return Ok(k.clone());
+    }
+    // `cfg.verifier` is Some whenever a MAC is computed at all.
+    let Some(verifier) = cfg.verifier.as_ref() else {
+        return Err(JsValue::from_str("no secret"));
+    };
+    let cache_key = verifier.secret().to_whsec();
+    if let Some(k) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
+        *cfg.crypto_key.borrow_mut() = Some(k.clone());
+        return Ok(k);
+    }
+    let alg = Object::new();
+    js::set(&alg, "name", &"HMAC".into());
+    js::set(&alg, "hash", &"SHA-256".into());
+    let usages = Array::of1(&"sign".into());
+    let key_bytes = Uint8Array::from(verifier.secret().key());
+    let key = JsFuture::from(subtle.import_key("raw", &key_bytes, &alg, false, &usages)?).await?;
+    KEYS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert(cache_key, key.clone());
+    });
+    *cfg.crypto_key.borrow_mut() = Some(key.clone());
+    Ok(key)
+}
+
+/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with Web Crypto.
+async fn webcrypto_mac(
+    cfg: &Config,
+    subtle: &Subtle,
+    pre: &Prechecked<'_>,
+    body: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let key = crypto_key(cfg, subtle).await?;
+    let prefix = pre.signed_prefix();
+    let data = Uint8Array::new_with_length((prefix.len() + body.len()) as u32);
+    data.subarray(0, prefix.len() as u32).copy_from(prefix.as_bytes());
+    data.subarray(prefix.len() as u32, data.length()).copy_from(body);
+    let sig = JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?;
+    Ok(Uint8Array::new(&sig).to_vec())
+}
+
+/// Checks one delivery: method, bearer token, Standard Webhooks headers and timestamp (all
+/// before the body is read), the body under its limit, the signature, then the dialect's
+/// shape. Returns the update and the delivery's `webhook-id`.
+async fn verify_request(cfg: &Config, req: &JsValue) -> Result<(TaskUpdate, Option<String>), Refusal> {
+    let method = js::get(req, "method").as_string();
+    if let Some(m) = method.filter(|m| !m.eq_ignore_ascii_case("POST")) {
+        return Err(WebhookError::MethodNotAllowed(m).into());
+    }
+    let headers = js::get(req, "headers");
+    if !headers.is_object() {
+        return Err(Refusal::Js(invalid_argument(
+            "invalid argument `request`: it has no headers",
+        )));
+    }
+    if let Some(token) = &cfg.auth_token {
+        verify_bearer(header(&headers, "authorization").as_deref(), token)?;
+    }
+    let id = header(&headers, HEADER_ID);
+    let mut signed = None;
+    if let Some(verifier) = &cfg.verifier {
+        let ts = header(&headers, HEADER_TIMESTAMP);
+        let sig = header(&headers, HEADER_SIGNATURE);
+        signed = Some((verifier, ts, sig));
+    }
+    let now_secs = (js::now() / 1000) as i64;
+    // Parse the signature headers before reading the body: a request with stale or missing
+    // headers is refused without reading a byte.
+    let pre = match &signed {
+        Some((verifier, ts, sig)) => {
+            let h = WebhookHeaders {
+                id: id.as_deref(),
+                timestamp: ts.as_deref(),
+                signature: sig.as_deref(),
+            };
+            Some((verifier, verifier.precheck(&h, now_secs)?))
+        }
+        None => None,
+    };
+    let body = read_body(req, &headers, cfg.max_body).await?;
+    if let Some((verifier, pre)) = pre {
+        let use_webcrypto = match cfg.hmac {
+            HmacMode::Wasm => false,
+            HmacMode::WebCrypto => true,
+            HmacMode::Auto => body.len() >= WEBCRYPTO_MIN_BYTES,
+        };
+        let subtle = if use_webcrypto { subtle() } else { None };
+        let expected = match subtle {
+            Some(subtle) => webcrypto_mac(cfg, &subtle, &pre, &body).await.map_err(Refusal::Js)?,
+            // No Web Crypto in this runtime, or a small body: wasm.
+            None => mac(verifier.secret(), pre.id, pre.timestamp, &body).to_vec(),
+        };
+        pre.check_mac(&expected)?;
+    }
+    let update = parse_update(&cfg.profile, &body)?;
+    Ok((update, id))
+}
+
+/// Verifies a webhook delivery and returns its normalized `TaskUpdate`.
+///
+/// `request` is a web `Request` (Node 18+, Deno, browsers, workerd) whose body has not been
+/// read, or a plain `{method?, headers, body}` with `body` a string or bytes. `options`:
+/// `{provider, authToken?, secret?, toleranceSec = 300, maxBodyBytes = 1048576}`; at least
+/// one of `authToken` and `secret` is required. Throws `WebhookError{status, code}` (400
+/// malformed body, 401 bad or missing authentication, 405 not POST, 413 too large), or
+/// `TaskError{code: "invalid_argument"}` for bad options.
+#[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
+pub async fn verify_webhook(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let cfg = Config::parse(&options)?;
+    let (update, _) = verify_request(&cfg, &request).await.map_err(Refusal::into_js)?;
+    Ok(to_js(&update))
+}
+
+/// A JSON response `{…}` with `status`.
+fn json_response(status: u16, body: &serde_json::Value) -> Result<JsValue, JsValue> {
+    let init = Object::new();
+    js::set(&init, "status", &JsValue::from(status));
+    let headers = Object::new();
+    js::set(&headers, "content-type", &"application/json".into());
+    js::set(&init, "headers", &headers);
+    JsResponse::new(&body.to_string(), &init).map(Into::into)
+}
+
+fn refusal_response(r: Refusal) -> Result<JsValue, JsValue> {
+    match r {
+        Refusal::Webhook(e) => json_response(
+            e.status(),
+            &json!({"error": {"code": e.code(), "message": e.to_string()}}),
+        ),
+        // The request object itself threw (e.g. it is not a Request): a bad request.
+        Refusal::Js(v) => {
+            let message = js::get(&v, "message").as_string().unwrap_or_default();
+            json_response(400, &json!({"error": {"code": "bad_request", "message": message}}))
+        }
+    }
+}
+
+/// One `createWebhookHandler` instance.
+struct Handler {
+    cfg: Config,
+    on_update: Function,
+    store: Option<JsValue>,
+    ttl_secs: u64,
+    window: RefCell<DedupeWindow>,
+    /// Deliveries being handled now, by dedupe key: a duplicate arriving meanwhile waits
+    /// for the first one's outcome (a promise of `true` when it succeeded).
+    in_flight: RefCell<HashMap<String, Promise>>,
+}
+
+impl Handler {
+    async fn handle(self: Rc<Self>, request: JsValue, env: JsValue, ctx: JsValue) -> Result<JsValue, JsValue> {
+        let (update, webhook_id) = match verify_request(&self.cfg, &request).await {
+            Ok(v) => v,
+            Err(r) => return refusal_response(r),
+        };
+        let key = dedupe_key(
+            &self.cfg.profile.name,
+            webhook_id.as_deref(),
+            &update.id,
+            update.state.as_str(),
+            update.state.is_terminal(),
+        );
+        let Some(key) = key else {
+            // A live update without a webhook-id: nothing to deduplicate on.
+            return self.run_on_update(&update, &request, &env, &ctx).await;
+        };
+        let now = js::now();
+        let seen = self.window.borrow_mut().begin(now, &key);
+        match seen {
+            Seen::Duplicate => return duplicate_response(),
+            Seen::InFlight => {
+                let first = self.in_flight.borrow().get(&key).cloned();
+                let ok = match first {
+                    Some(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
+                    None => false,
+                };
+                return if ok {
+                    duplicate_response()
+                } else {
+                    json_response(
+                        503,
+                        &json!({"error": {"code": "retry", "message": "the same delivery is being retried; try again"}}),
+                    )
+                };
+            }
+            Seen::New => {}
+        }
+        let mut resolve: Option<Function> = None;
+        let done = Promise::new(&mut |res, _rej| resolve = Some(res));
+        self.in_flight.borrow_mut().insert(key.clone(), done);
+        let result = self.handle_new(&key, &update, &request, &env, &ctx).await;
+        self.in_flight.borrow_mut().remove(&key);
+        let ok = matches!(&result, Ok(true));
+        if ok {
+            self.window.borrow_mut().commit(js::now(), &key);
+        } else {
+            self.window.borrow_mut().abandon(&key);
+        }
+        if let Some(resolve) = resolve {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
+        }
+        match result {
+            Ok(true) => json_response(200, &json!({"ok": true})),
+            Ok(false) => duplicate_response(),
+            Err(e) => Ok(e),
+        }
+    }
+
+    /// Handles a delivery the in-memory window has not seen: checks the shared store,
+    /// calls `onUpdate`, records the key. `Ok(true)` handled, `Ok(false)` a duplicate per
+    /// the store, `Err(response)` the 500 to answer.
+    async fn handle_new(
+        &self,
+        key: &str,
+        update: &TaskUpdate,
+        request: &JsValue,
+        env: &JsValue,
+        ctx: &JsValue,
+    ) -> Result<bool, JsValue> {
+        if let Some(store) = &self.store {
+            let got = match js::call_method(store, "get", &[&key.into()]) {
+                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+                Err(e) => Err(e),
+            };
+            match got {
+                Ok(v) if !v.is_null() && !v.is_undefined() => {
+                    // Seen by another instance: remember it here too.
+                    return Ok(false);
+                }
+                Ok(_) => {}
+                Err(e) => return Err(failure_response("store_failed", "store.get failed", &e)),
+            }
+        }
+        let answer = self.run_on_update(update, request, env, ctx).await?;
+        let status = js::get(&answer, "status").as_f64().unwrap_or(0.0);
+        if status >= 300.0 {
+            return Err(answer);
+        }
+        if let Some(store) = &self.store {
+            let opts = Object::new();
+            js::set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
+            let value = JsValue::from_str(&json!({"id": update.id, "state": update.state.as_str()}).to_string());
+            let put = js::call_method(store, "put", &[&key.into(), &value, &opts]);
+            let put = match put {
+                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = put {
+                // The update was handled; only cross-instance dedupe of a later duplicate
+                // is lost. Say so, but acknowledge.
+                web_sys::console::warn_2(&"tasklane: webhook store.put failed".into(), &e);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Calls `onUpdate(update, request, env, ctx)` and awaits it: 200 when it resolved,
+    /// 500 when it threw or rejected (so the sender retries).
+    async fn run_on_update(
+        &self,
+        update: &TaskUpdate,
+        request: &JsValue,
+        env: &JsValue,
+        ctx: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let args = Array::of4(&to_js(update), request, env, ctx);
+        let called = self.on_update.apply(&JsValue::UNDEFINED, &args);
+        let outcome = match called {
+            Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(_) => json_response(200, &json!({"ok": true})),
+            Err(e) => Err(failure_response("handler_failed", "onUpdate threw", &e)),
+        }
+    }
+}
+
+fn duplicate_response() -> Result<JsValue, JsValue> {
+    json_response(200, &json!({"ok": true, "duplicate": true}))
+}
+
+/// The 500 answered when the user's code (or store) failed; the error goes to the
+/// console for the operator, not to the sender.
+fn failure_response(code: &str, what: &str, err: &JsValue) -> JsValue {
+    web_sys::console::error_2(&format!("tasklane: {what}").into(), err);
+    json_response(500, &json!({"error": {"code": code, "message": what}}))
+        .unwrap_or_else(|e| e)
+}
+
+/// Builds a Workers-style fetch handler `(request, env?, ctx?) => Promise<Response>` that
+/// verifies each delivery, passes its `TaskUpdate` to `onUpdate(update, request, env, ctx)`
+/// and answers 200 once that resolved (500 when it threw, so the sender retries).
+/// Refusals answer 405/401/400/413 with a JSON error and never reach `onUpdate`.
+/// Duplicates (same `webhook-id`, or same task id and terminal state) are acknowledged
+/// with 200 and not passed on again; `store: {get, put}` (e.g. a Workers KV namespace)
+/// shares that across instances, `dedupeTtlSec` (default one day) bounds how long.
+#[wasm_bindgen(js_name = createWebhookHandler, skip_typescript)]
+pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
+    let cfg = Config::parse(&options)?;
+    let on_update = js::get(&options, "onUpdate")
+        .dyn_into::<Function>()
+        .map_err(|_| invalid_argument("invalid argument `options.onUpdate`: must be a function"))?;
+    let store = js::get(&options, "store");
+    let store = if store.is_undefined() || store.is_null() {
+        None
+    } else if js::get(&store, "get").is_function() && js::get(&store, "put").is_function() {
+        Some(store)
+    } else {
+        return Err(invalid_argument(
+            "invalid argument `options.store`: must have get(key) and put(key, value, {expirationTtl})",
+        ));
+    };
+    // Workers KV refuses an expirationTtl under 60 seconds.
+    let ttl_secs = number_field(&options, "dedupeTtlSec")?
+        .map_or(DEFAULT_DEDUPE_TTL_SECS, |n| (n as u64).max(60));
+    let handler = Rc::new(Handler {
+        cfg,
+        on_update,
+        store,
+        ttl_secs,
+        window: RefCell::new(DedupeWindow::new(ttl_secs * 1000, DEDUPE_WINDOW_KEYS)),
+        in_flight: RefCell::new(HashMap::new()),
+    });
+    let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
+        move |request: JsValue, env: JsValue, ctx: JsValue| {
+            let h = handler.clone();
+            future_to_promise(async move { h.handle(request, env, ctx).await })
+        },
+    );
+    // The handler lives as long as the JavaScript function that holds it: hand ownership
+    // of the closure to the JS garbage collector.
+    Ok(closure.into_js_value().unchecked_into())
+}
+
+/// Signs `body` (a string or bytes) for delivery as a Standard Webhooks message and
+/// returns the headers `{"webhook-id", "webhook-timestamp", "webhook-signature"}`.
+/// `options`: `{secret: "whsec_…", id?, timestamp?}` with `timestamp` in seconds (or a
+/// `Date`; default now) and `id` default a random `msg_…`.
+#[wasm_bindgen(js_name = signWebhook, skip_typescript)]
+pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    if !options.is_object() {
+        return Err(invalid_argument("invalid argument `options`: must be an object with `secret`"));
+    }
+    let secret = crate::convert::string_field(&options, "secret", "options.secret")?
+        .ok_or_else(|| invalid_argument("invalid argument `options.secret`: required"))?;
+    let secret = WebhookSecret::parse(&secret)
+        .map_err(|e| invalid_argument(&format!("invalid argument `options.{}`", strip_code(&e))))?;
+    let bytes: Vec<u8> = if let Some(s) = body.as_string() {
+        s.into_bytes()
+    } else if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
+        Uint8Array::new(&body).to_vec()
+    } else {
+        return Err(invalid_argument("invalid argument `body`: must be a string or a Uint8Array"));
+    };
+    let id = match crate::convert::string_field(&options, "id", "options.id")? {
+        Some(id) if !id.is_empty() => id,
+        Some(_) => return Err(invalid_argument("invalid argument `options.id`: empty")),
+        None => format!("msg_{:016x}{:016x}", js::seed(), js::seed()),
+    };
+    let ts_value = js::get(&options, "timestamp");
+    let timestamp = if ts_value.is_undefined() || ts_value.is_null() {
+        (js::now() / 1000) as i64
+    } else if let Some(d) = ts_value.dyn_ref::<js_sys::Date>() {
+        (d.get_time() / 1000.0).floor() as i64
+    } else {
+        match ts_value.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 && n < 1e17 => n.floor() as i64,
+            _ => {
+                return Err(invalid_argument(
+                    "invalid argument `options.timestamp`: seconds since the epoch, or a Date",
+                ))
+            }
+        }
+    };
+    let headers = Object::new();
+    js::set(&headers, HEADER_ID, &id.as_str().into());
+    js::set(&headers, HEADER_TIMESTAMP, &timestamp.to_string().into());
+    js::set(&headers, HEADER_SIGNATURE, &sign(&secret, &id, timestamp, &bytes).into());
+    Ok(headers.into())
+}
