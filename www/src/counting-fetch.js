@@ -3,24 +3,28 @@
 // counts the requests a task took, without touching the library.
 
 /**
- * @param {(r: {method: string, url: string, t: number, status?: number, ok?: boolean}) => void} onRequest
+ * @param {(r: {method: string, url: string, t: number}) => void} onRequest
  *   called when a request starts
  * @param {(r: {method: string, url: string, t: number, status: number}) => void} [onResponse]
- *   called when its answer (or a network error, status 0) arrives
+ *   called with the same record when its answer (or a network error: status 0) arrives
  */
 export function countingFetch(onRequest, onResponse) {
   return async function (input, init) {
     const isReq = typeof Request !== "undefined" && input instanceof Request;
     const url = isReq ? input.url : String(input);
     const method = String(init?.method ?? (isReq ? input.method : "GET")).toUpperCase();
-    const rec = { method, url, t: performance.now() };
+    // One record per request: what onRequest attaches to it (e.g. the task it belongs to)
+    // is still there when onResponse sees it.
+    const rec = { method, url, t: performance.now(), status: undefined };
     onRequest(rec);
     try {
       const res = await globalThis.fetch(input, init);
-      onResponse?.({ ...rec, status: res.status });
+      rec.status = res.status;
+      onResponse?.(rec);
       return res;
     } catch (e) {
-      onResponse?.({ ...rec, status: 0 });
+      rec.status = 0;
+      onResponse?.(rec);
       throw e;
     }
   };

@@ -4,7 +4,7 @@
 import { TaskClient, profiles } from "tasklane";
 import * as tasklane from "tasklane";
 import { DIALECTS, PROFILES, OUTCOMES, OUTPUTS } from "./dialects.js";
-import { TaskCard } from "./task-card.js";
+import { TaskCard, Lane } from "./task-card.js";
 import { StressPanel } from "./stress.js";
 import { h } from "./dom.js";
 
@@ -90,8 +90,13 @@ async function main() {
     ...(m === "webhook" ? { poll: { initialDelayMs: 4000, maxDelayMs: 15000 } } : {}),
   });
 
-  // Tasks.
-  const cards = new Map(); // task id → card
+  // Tasks: one shared client ("lane") per dialect and mode.
+  const lanes = new Map();
+  const lane = (d, m) => {
+    const key = `${d}:${m}`;
+    if (!lanes.has(key)) lanes.set(key, new Lane(d, (fetch) => makeClient(d, fetch, m)));
+    return lanes.get(key);
+  };
   const all = [];
   const grid = $("tasks");
   const summary = () => {
@@ -108,22 +113,24 @@ async function main() {
       dialect: d, dialectInfo: DIALECTS[d], profile: PROFILES[profile()], prompt: $("prompt").value.trim() || "untitled",
       sim, mode: m,
       webhook: m === "webhook" ? { url: `${cfg.webhook.base}/${d}`, authToken: cfg.webhook.authToken } : null,
-      makeClient: (fetch, mm) => makeClient(d, fetch, mm),
+      lane: lane(d, m),
       onEnd: summary,
     });
     all.push(card);
     grid.prepend(card.el);
     card.render();
     summary();
-    card.run().then(() => { if (card.id) cards.set(card.id, card); summary(); });
-    // The id is known after submit; register it as soon as it is there for webhook routing.
-    const reg = setInterval(() => { if (card.id) { cards.set(card.id, card); clearInterval(reg); } else if (card.terminal) clearInterval(reg); }, 50);
+    card.run().then(summary);
     return card;
   };
   $("submit-form").addEventListener("submit", (ev) => { ev.preventDefault(); addCard(dialect()); });
   $("submit-all-btn").addEventListener("click", () => { for (const d of Object.keys(DIALECTS)) addCard(d); });
   $("clear-btn").addEventListener("click", () => {
-    for (let i = all.length - 1; i >= 0; i--) if (all[i].terminal) { all[i].el.remove(); cards.delete(all[i].id); all.splice(i, 1); }
+    for (let i = all.length - 1; i >= 0; i--) {
+      const c = all[i];
+      if (!c.terminal) continue;
+      c.el.remove(); c.lane.byId.delete(c.id); all.splice(i, 1);
+    }
     summary();
   });
   setInterval(() => { for (const c of all) if (!c.terminal) c.tick(); }, 100);
@@ -133,7 +140,7 @@ async function main() {
     const es = new EventSource("/events");
     es.onmessage = (ev) => {
       const { update } = JSON.parse(ev.data);
-      cards.get(update?.id)?.update(update, "webhook");
+      for (const l of lanes.values()) l.byId.get(update?.id)?.update(update, "webhook");
     };
   }
 

@@ -1,10 +1,39 @@
-// One task on the page: it submits through its own TaskClient (whose counting fetch tells the
-// card exactly which requests were made for it), follows the task with `wait` (and, in webhook
-// mode, with the deliveries the demo server relays), and draws the card: state, timeline,
-// queue position, progress against the ETA, request counts, cancel, result or error.
+// One task on the page: it submits through its dialect's shared TaskClient (a "lane", whose
+// counting fetch tells each card which requests were made for it), follows the task with
+// `wait` (and, in webhook mode, with the deliveries the demo server relays), and draws the
+// card: state, timeline, queue position, progress against the ETA, request counts, cancel,
+// result or error.
 import { classify, fixedLoopRequests, NO_CANCEL } from "./dialects.js";
 import { countingFetch } from "./counting-fetch.js";
 import { h, fmtSec, fmtInt } from "./dom.js";
+
+/**
+ * One TaskClient per dialect and mode, shared by its cards — as an app would hold one — so
+ * the client learns each model's durations and can give `etaMs` from the second task on.
+ * Its fetch gives each request to the card whose task id the URL names; a submit (no id
+ * yet) goes to the card whose submit is pending.
+ */
+export class Lane {
+  constructor(dialect, makeClient) {
+    this.dialect = dialect;
+    this.pending = [];
+    this.byId = new Map();
+    const fetch = countingFetch(
+      (r) => {
+        const kind = classify(dialect, r.method, r.url);
+        r.card = kind === "submit" ? this.pending[0] : this.cardFor(r.url);
+        r.card?.count(kind);
+      },
+      (r) => { if (r.status === 0 || r.status >= 400) r.card?.count("faults"); },
+    );
+    this.client = makeClient(fetch);
+  }
+
+  cardFor(url) {
+    for (const [id, card] of this.byId) if (url.includes(encodeURIComponent(id)) || url.includes(id)) return card;
+    return undefined;
+  }
+}
 
 let seq = 0;
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "timed_out"]);
@@ -22,7 +51,7 @@ export class TaskCard {
    * @param {string} o.prompt
    * @param {object} o.sim  the `_sim` control object for this task
    * @param {"poll"|"webhook"} o.mode
-   * @param {(fetch: typeof fetch, mode: string) => any} o.makeClient  builds a TaskClient
+   * @param {Lane} o.lane  the shared client of this dialect and mode
    * @param {{url: string, authToken: string} | null} o.webhook
    * @param {(card: TaskCard) => void} o.onEnd
    */
@@ -39,12 +68,13 @@ export class TaskCard {
     this.simDurationMs = null;
     this.final = null;
     this.abort = new AbortController();
-    const fetch = countingFetch(
-      (r) => { this.counts[classify(this.dialect, r.method, r.url)]++; this.renderCounts(); },
-      (r) => { if (r.status === 0 || r.status >= 400) { this.counts.faults++; this.renderCounts(); } },
-    );
-    this.client = this.makeClient(fetch, this.mode);
+    this.client = this.lane.client;
     this.el = this.build();
+  }
+
+  count(kind) {
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+    this.renderCounts();
   }
 
   get terminal() { return TERMINAL.has(this.state) || this.state === "error"; }
@@ -102,12 +132,16 @@ export class TaskCard {
   /** Submits and follows the task to its end. Never rejects: failures are drawn on the card. */
   async run() {
     let sub;
+    this.lane.pending.push(this);
     try {
       sub = await this.client.submit(this.request());
     } catch (e) {
       return this.fail(e);
+    } finally {
+      this.lane.pending.splice(this.lane.pending.indexOf(this), 1);
     }
     this.id = sub.id;
+    this.lane.byId.set(sub.id, this);
     this.el.dataset.taskId = sub.id;
     this.$id.textContent = sub.id;
     this.$id.title = `task id ${sub.id}`;
