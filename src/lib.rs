@@ -24,6 +24,8 @@ mod js;
 #[cfg(target_arch = "wasm32")]
 mod store;
 // Other shell modules (webhook, proxy) go here, one `#[cfg(target_arch = "wasm32")] mod` line each.
+#[cfg(target_arch = "wasm32")]
+mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::TaskClient;

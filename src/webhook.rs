@@ -10,10 +10,14 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
-use serde_json::json;
 use tasklane_core::profile::{ProviderProfile, ProviderSpec};
 use tasklane_core::state::TaskUpdate;
-use tasklane_core::webhook::signature::{mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use tasklane_core::webhook::answer::{
+    error_body, record_body, refusal_body, DUPLICATE_BODY, OK_BODY,
+};
+use tasklane_core::webhook::signature::{
+    mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
 use tasklane_core::webhook::{
     check_content_length, dedupe_key, parse_update, sign, verify_bearer, BodyLimit, DedupeWindow,
     Seen, Verifier, WebhookError, WebhookHeaders, WebhookSecret, DEFAULT_MAX_BODY_BYTES,
@@ -67,8 +71,12 @@ extern "C" {
         usages: &Array,
     ) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
-    fn sign(this: &Subtle, algorithm: &str, key: &JsValue, data: &Uint8Array)
-        -> Result<Promise, JsValue>;
+    fn sign(
+        this: &Subtle,
+        algorithm: &str,
+        key: &JsValue,
+        data: &Uint8Array,
+    ) -> Result<Promise, JsValue>;
 
     /// The global `Response` class.
     #[wasm_bindgen(js_name = Response)]
@@ -130,15 +138,23 @@ fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {
         let p = Rc::new(
             ProviderSpec::Name(name.clone())
                 .resolve()
-                .map_err(|e| invalid_argument(&format!("invalid argument `options.{e}`")))?,
+                .map_err(|e| core_invalid(&e))?,
         );
         PROFILES.with(|m| m.borrow_mut().insert(name, p.clone()));
         return Ok(p);
     }
     let spec: ProviderSpec = crate::convert::from_js(provider, "options.provider")?;
-    spec.resolve()
-        .map(Rc::new)
-        .map_err(|e| invalid_argument(&format!("invalid argument `options.{e}`")))
+    spec.resolve().map(Rc::new).map_err(|e| core_invalid(&e))
+}
+
+/// A core `invalid_argument` about `provider`, named as the option it came from.
+fn core_invalid(e: &tasklane_core::CoreError) -> JsValue {
+    match e {
+        tasklane_core::CoreError::InvalidArgument { field, message } => {
+            invalid_argument(&format!("invalid argument `options.{field}`: {message}"))
+        }
+        other => invalid_argument(&other.to_string()),
+    }
 }
 
 impl Config {
@@ -152,25 +168,26 @@ impl Config {
         let auth_token = crate::convert::string_field(opts, "authToken", "options.authToken")?;
         let secret = crate::convert::string_field(opts, "secret", "options.secret")?;
         if auth_token.as_deref() == Some("") {
-            return Err(invalid_argument("invalid argument `options.authToken`: empty"));
+            return Err(invalid_argument(
+                "invalid argument `options.authToken`: empty",
+            ));
         }
         if auth_token.is_none() && secret.is_none() {
             return Err(invalid_argument(
                 "invalid argument `options`: give `authToken` or `secret` (or both); unauthenticated webhooks are never accepted",
             ));
         }
-        let tolerance = number_field(opts, "toleranceSec")?
-            .map_or(DEFAULT_TOLERANCE_SECS, |n| n as u64);
+        let tolerance =
+            number_field(opts, "toleranceSec")?.map_or(DEFAULT_TOLERANCE_SECS, |n| n as u64);
         let verifier = match secret {
             Some(s) => Some(
-                Verifier::new(WebhookSecret::parse(&s).map_err(|e| {
-                    invalid_argument(&format!("invalid argument `options.{}`", strip_code(&e)))
-                })?)
-                .with_tolerance(tolerance),
+                Verifier::new(WebhookSecret::parse(&s).map_err(|e| secret_invalid(&e))?)
+                    .with_tolerance(tolerance),
             ),
             None => None,
         };
-        let max_body = number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
+        let max_body =
+            number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
         let hmac = match js::get(opts, "hmac").as_string().as_deref() {
             None | Some("auto") => HmacMode::Auto,
             Some("wasm") => HmacMode::Wasm,
@@ -192,12 +209,15 @@ impl Config {
     }
 }
 
-/// `InvalidArgument("secret: ...")` → `secret: ...` (the message without the prefix).
-fn strip_code(e: &WebhookError) -> String {
-    match e {
+/// A core `InvalidArgument("secret: why")` → `TaskError{code: "invalid_argument"}` naming
+/// `options.secret`.
+fn secret_invalid(e: &WebhookError) -> JsValue {
+    let message = match e {
         WebhookError::InvalidArgument(m) => m.clone(),
         other => other.to_string(),
-    }
+    };
+    let why = message.strip_prefix("secret: ").unwrap_or(&message);
+    invalid_argument(&format!("invalid argument `options.secret`: {why}"))
 }
 
 /// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
@@ -292,7 +312,9 @@ async fn read_body(req: &JsValue, headers: &JsValue, limit: u64) -> Result<Vec<u
         }
         let chunk = js::get(&step, "value");
         if !chunk.is_instance_of::<Uint8Array>() {
-            return Err(WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into());
+            return Err(
+                WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into(),
+            );
         }
         let chunk: Uint8Array = chunk.unchecked_into();
         if let Err(e) = counter.push(chunk.length() as usize) {
@@ -364,8 +386,10 @@ async fn webcrypto_mac(
     let key = crypto_key(cfg, subtle).await?;
     let prefix = pre.signed_prefix();
     let data = Uint8Array::new_with_length((prefix.len() + body.len()) as u32);
-    data.subarray(0, prefix.len() as u32).copy_from(prefix.as_bytes());
-    data.subarray(prefix.len() as u32, data.length()).copy_from(body);
+    data.subarray(0, prefix.len() as u32)
+        .copy_from(prefix.as_bytes());
+    data.subarray(prefix.len() as u32, data.length())
+        .copy_from(body);
     let sig = JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?;
     Ok(Uint8Array::new(&sig).to_vec())
 }
@@ -373,7 +397,10 @@ async fn webcrypto_mac(
 /// Checks one delivery: method, bearer token, Standard Webhooks headers and timestamp (all
 /// before the body is read), the body under its limit, the signature, then the dialect's
 /// shape. Returns the update and the delivery's `webhook-id`.
-async fn verify_request(cfg: &Config, req: &JsValue) -> Result<(TaskUpdate, Option<String>), Refusal> {
+async fn verify_request(
+    cfg: &Config,
+    req: &JsValue,
+) -> Result<(TaskUpdate, Option<String>), Refusal> {
     let method = js::get(req, "method").as_string();
     if let Some(m) = method.filter(|m| !m.eq_ignore_ascii_case("POST")) {
         return Err(WebhookError::MethodNotAllowed(m).into());
@@ -417,7 +444,9 @@ async fn verify_request(cfg: &Config, req: &JsValue) -> Result<(TaskUpdate, Opti
         };
         let subtle = if use_webcrypto { subtle() } else { None };
         let expected = match subtle {
-            Some(subtle) => webcrypto_mac(cfg, &subtle, &pre, &body).await.map_err(Refusal::Js)?,
+            Some(subtle) => webcrypto_mac(cfg, &subtle, &pre, &body)
+                .await
+                .map_err(Refusal::Js)?,
             // No Web Crypto in this runtime, or a small body: wasm.
             None => mac(verifier.secret(), pre.id, pre.timestamp, &body).to_vec(),
         };
@@ -438,30 +467,29 @@ async fn verify_request(cfg: &Config, req: &JsValue) -> Result<(TaskUpdate, Opti
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub async fn verify_webhook(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let cfg = Config::parse(&options)?;
-    let (update, _) = verify_request(&cfg, &request).await.map_err(Refusal::into_js)?;
+    let (update, _) = verify_request(&cfg, &request)
+        .await
+        .map_err(Refusal::into_js)?;
     Ok(to_js(&update))
 }
 
-/// A JSON response `{…}` with `status`.
-fn json_response(status: u16, body: &serde_json::Value) -> Result<JsValue, JsValue> {
+/// A JSON response with `status`.
+fn json_response(status: u16, body: &str) -> Result<JsValue, JsValue> {
     let init = Object::new();
     js::set(&init, "status", &JsValue::from(status));
     let headers = Object::new();
     js::set(&headers, "content-type", &"application/json".into());
     js::set(&init, "headers", &headers);
-    JsResponse::new(&body.to_string(), &init).map(Into::into)
+    JsResponse::new(body, &init).map(Into::into)
 }
 
 fn refusal_response(r: Refusal) -> Result<JsValue, JsValue> {
     match r {
-        Refusal::Webhook(e) => json_response(
-            e.status(),
-            &json!({"error": {"code": e.code(), "message": e.to_string()}}),
-        ),
+        Refusal::Webhook(e) => json_response(e.status(), &refusal_body(&e)),
         // The request object itself threw (e.g. it is not a Request): a bad request.
         Refusal::Js(v) => {
             let message = js::get(&v, "message").as_string().unwrap_or_default();
-            json_response(400, &json!({"error": {"code": "bad_request", "message": message}}))
+            json_response(400, &error_body("bad_request", &message))
         }
     }
 }
@@ -479,7 +507,12 @@ struct Handler {
 }
 
 impl Handler {
-    async fn handle(self: Rc<Self>, request: JsValue, env: JsValue, ctx: JsValue) -> Result<JsValue, JsValue> {
+    async fn handle(
+        self: Rc<Self>,
+        request: JsValue,
+        env: JsValue,
+        ctx: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let (update, webhook_id) = match verify_request(&self.cfg, &request).await {
             Ok(v) => v,
             Err(r) => return refusal_response(r),
@@ -510,7 +543,7 @@ impl Handler {
                 } else {
                     json_response(
                         503,
-                        &json!({"error": {"code": "retry", "message": "the same delivery is being retried; try again"}}),
+                        &error_body("retry", "the same delivery is being handled; try again"),
                     )
                 };
             }
@@ -531,7 +564,7 @@ impl Handler {
             let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
         }
         match result {
-            Ok(true) => json_response(200, &json!({"ok": true})),
+            Ok(true) => json_response(200, OK_BODY),
             Ok(false) => duplicate_response(),
             Err(e) => Ok(e),
         }
@@ -570,7 +603,7 @@ impl Handler {
         if let Some(store) = &self.store {
             let opts = Object::new();
             js::set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
-            let value = JsValue::from_str(&json!({"id": update.id, "state": update.state.as_str()}).to_string());
+            let value = JsValue::from_str(&record_body(update));
             let put = js::call_method(store, "put", &[&key.into(), &value, &opts]);
             let put = match put {
                 Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
@@ -601,22 +634,21 @@ impl Handler {
             Err(e) => Err(e),
         };
         match outcome {
-            Ok(_) => json_response(200, &json!({"ok": true})),
+            Ok(_) => json_response(200, OK_BODY),
             Err(e) => Err(failure_response("handler_failed", "onUpdate threw", &e)),
         }
     }
 }
 
 fn duplicate_response() -> Result<JsValue, JsValue> {
-    json_response(200, &json!({"ok": true, "duplicate": true}))
+    json_response(200, DUPLICATE_BODY)
 }
 
 /// The 500 answered when the user's code (or store) failed; the error goes to the
 /// console for the operator, not to the sender.
 fn failure_response(code: &str, what: &str, err: &JsValue) -> JsValue {
     web_sys::console::error_2(&format!("tasklane: {what}").into(), err);
-    json_response(500, &json!({"error": {"code": code, "message": what}}))
-        .unwrap_or_else(|e| e)
+    json_response(500, &error_body(code, what)).unwrap_or_else(|e| e)
 }
 
 /// Builds a Workers-style fetch handler `(request, env?, ctx?) => Promise<Response>` that
@@ -671,18 +703,21 @@ pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
 #[wasm_bindgen(js_name = signWebhook, skip_typescript)]
 pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     if !options.is_object() {
-        return Err(invalid_argument("invalid argument `options`: must be an object with `secret`"));
+        return Err(invalid_argument(
+            "invalid argument `options`: must be an object with `secret`",
+        ));
     }
     let secret = crate::convert::string_field(&options, "secret", "options.secret")?
         .ok_or_else(|| invalid_argument("invalid argument `options.secret`: required"))?;
-    let secret = WebhookSecret::parse(&secret)
-        .map_err(|e| invalid_argument(&format!("invalid argument `options.{}`", strip_code(&e))))?;
+    let secret = WebhookSecret::parse(&secret).map_err(|e| secret_invalid(&e))?;
     let bytes: Vec<u8> = if let Some(s) = body.as_string() {
         s.into_bytes()
     } else if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
         Uint8Array::new(&body).to_vec()
     } else {
-        return Err(invalid_argument("invalid argument `body`: must be a string or a Uint8Array"));
+        return Err(invalid_argument(
+            "invalid argument `body`: must be a string or a Uint8Array",
+        ));
     };
     let id = match crate::convert::string_field(&options, "id", "options.id")? {
         Some(id) if !id.is_empty() => id,
@@ -692,11 +727,14 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
     let ts_value = js::get(&options, "timestamp");
     let timestamp = if ts_value.is_undefined() || ts_value.is_null() {
         (js::now() / 1000) as i64
-    } else if let Some(d) = ts_value.dyn_ref::<js_sys::Date>() {
-        (d.get_time() / 1000.0).floor() as i64
     } else {
-        match ts_value.as_f64() {
-            Some(n) if n.is_finite() && n >= 0.0 && n < 1e17 => n.floor() as i64,
+        let secs = match ts_value.dyn_ref::<js_sys::Date>() {
+            Some(d) => Some(d.get_time() / 1000.0),
+            None => ts_value.as_f64(),
+        };
+        match secs {
+            // NaN (an invalid Date) and infinities fail `contains`.
+            Some(n) if (0.0..1e17).contains(&n) => n.floor() as i64,
             _ => {
                 return Err(invalid_argument(
                     "invalid argument `options.timestamp`: seconds since the epoch, or a Date",
@@ -707,6 +745,10 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
     let headers = Object::new();
     js::set(&headers, HEADER_ID, &id.as_str().into());
     js::set(&headers, HEADER_TIMESTAMP, &timestamp.to_string().into());
-    js::set(&headers, HEADER_SIGNATURE, &sign(&secret, &id, timestamp, &bytes).into());
+    js::set(
+        &headers,
+        HEADER_SIGNATURE,
+        &sign(&secret, &id, timestamp, &bytes).into(),
+    );
     Ok(headers.into())
 }

@@ -9,9 +9,10 @@
 //!   a status response.
 //! - [`dedupe`]: duplicate deliveries.
 //!
-//! Every refusal is a [`WebhookError`] with a stable `code()` and the HTTP `status()` to
+//! [`answer`] holds the JSON bodies a receiver answers with. Every refusal is a [`WebhookError`] with a stable `code()` and the HTTP `status()` to
 //! answer with. Comparisons of secrets are constant-time ([`ct`]).
 
+pub mod answer;
 pub mod bearer;
 pub mod body;
 pub mod ct;
