@@ -102,6 +102,11 @@ test("each dialect: submit, follow, show the image; counts match the simulator",
     assert.equal(shown, simStatusCount(stats, id), `${dialect}: the status requests the card shows are the ones the simulator saw`);
     assert.ok(shown >= 1, `${dialect} polled at least once`);
     assert.equal(stats.tasks[id].dialect, dialect);
+    // The card's fixed-loop figure uses the simulator's duration of this task.
+    const t = stats.tasks[id];
+    const want = 1 + Math.ceil(((t.terminal_at_ms ?? t.completed_at_ms) - t.created_at_ms) / 500);
+    await page.waitForFunction((el) => el.dataset.simDurationMs != null, await card.elementHandle());
+    assert.equal(await card.locator(".vs strong").textContent(), String(want), `${dialect}: fixed 500 ms loop figure`);
   }
   await page.screenshot({ path: path.join(shots, "dialects.png"), fullPage: true });
 });
@@ -162,7 +167,7 @@ test("stress: 200 tasks, requests counted and compared with a fixed 500 ms loop"
   let fixed = 0;
   for (const id of ids) {
     const t = stats.tasks[id];
-    fixed += 1 + Math.ceil((t.completed_at_ms - t.created_at_ms) / 500);
+    fixed += 1 + Math.ceil(((t.terminal_at_ms ?? t.completed_at_ms) - t.created_at_ms) / 500);
   }
   assert.equal(s.fixedLoop, fixed);
   assert.equal(await page.textContent("#m-fixed"), fixed.toLocaleString("en-US"));

@@ -113,7 +113,7 @@ async function main() {
       dialect: d, dialectInfo: DIALECTS[d], profile: PROFILES[profile()], prompt: $("prompt").value.trim() || "untitled",
       sim, mode: m,
       webhook: m === "webhook" ? { url: `${cfg.webhook.base}/${d}`, authToken: cfg.webhook.authToken } : null,
-      lane: lane(d, m),
+      lane: lane(d, m), simUrl: cfg.simUrl,
       onEnd: summary,
     });
     all.push(card);

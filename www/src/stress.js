@@ -94,7 +94,8 @@ export class StressPanel {
     for (const task of this.tasks) {
       const s = task.id && stats.tasks?.[task.id];
       if (!s) continue;
-      if (s.completed_at_ms != null && s.created_at_ms != null) { task.simMs = s.completed_at_ms - s.created_at_ms; known++; }
+      const end = s.terminal_at_ms ?? s.completed_at_ms;
+      if (end != null && s.created_at_ms != null) { task.simMs = end - s.created_at_ms; known++; }
       if (Array.isArray(s.requests)) counted += s.requests.filter((r) => /status/i.test(String(r.route))).length;
     }
     this.simCounted = counted;

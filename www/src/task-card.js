@@ -52,6 +52,7 @@ export class TaskCard {
    * @param {object} o.sim  the `_sim` control object for this task
    * @param {"poll"|"webhook"} o.mode
    * @param {Lane} o.lane  the shared client of this dialect and mode
+   * @param {string} o.simUrl  the simulator, asked for the task's real duration at its end
    * @param {{url: string, authToken: string} | null} o.webhook
    * @param {(card: TaskCard) => void} o.onEnd
    */
@@ -179,6 +180,22 @@ export class TaskCard {
     if (u.state === "succeeded") this.showOutputs(u.outputs ?? []);
     else this.showError(u.error?.code ?? u.state, u.error?.message ?? `the task ended ${STATE_LABEL[u.state]}`);
     this.onEnd?.(this);
+    this.fromSimulator();
+  }
+
+  /** The task's real duration, for the fixed-loop comparison, from the simulator's log. */
+  async fromSimulator() {
+    if (!this.simUrl || !this.id) return;
+    try {
+      const stats = await (await globalThis.fetch(`${this.simUrl}/__sim/stats?summary=1`)).json();
+      const t = stats.tasks?.[this.id];
+      const end = t?.terminal_at_ms ?? t?.completed_at_ms;
+      if (end != null && t.created_at_ms != null) {
+        this.simDurationMs = end - t.created_at_ms;
+        this.el.dataset.simDurationMs = String(this.simDurationMs);
+        this.tick();
+      }
+    } catch { /* keep the duration the page saw */ }
   }
 
   fail(e) {
