@@ -1,0 +1,373 @@
+// Webhook receiving in Node against the built package: interop with the real
+// `standardwebhooks` package both ways, every dialect's body, the bad-input corpus through
+// the handler (each refused with its status, nothing reaching onUpdate), duplicates (in
+// memory, concurrent, and across instances through a shared store), onUpdate failures.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { Webhook } from "standardwebhooks";
+import { verifyWebhook, createWebhookHandler, signWebhook, WebhookError, TaskError } from "tasklane";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OTHER_SECRET = "whsec_c2VjcmV0LW9mLXNvbWVvbmUtZWxzZQ==";
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/** A terminal webhook body of each dialect, and what it normalizes to. */
+const BODIES = {
+  mirako: [{ data: { task_id: "m1", status: "COMPLETED", image: PNG } }, { id: "m1", state: "succeeded" }],
+  apixo: [
+    { code: 200, msg: "success", data: { taskId: "a1", state: "success", resultJson: JSON.stringify({ resultUrls: ["https://cdn.example/a.png"] }), costTime: 1200 } },
+    { id: "a1", state: "succeeded" },
+  ],
+  mindproxy: [{ task_id: "d1", status: 5, error_code: "NSFW", error_message: "blocked" }, { id: "d1", state: "failed" }],
+  queue: [
+    { status: "COMPLETED", request_id: "q1", payload: { images: [{ url: "https://cdn.example/q.png" }] } },
+    { id: "q1", state: "succeeded" },
+  ],
+};
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+function post(body, headers = {}, init = {}) {
+  return new Request("http://127.0.0.1/webhooks", { method: "POST", headers: { "content-type": "application/json", ...headers }, body, ...init });
+}
+
+function signed(body, opts = {}) {
+  return post(body, signWebhook(body, { secret: SECRET, ...opts }));
+}
+
+/** A handler whose onUpdate records what it was given. */
+function recording(options = {}) {
+  const calls = [];
+  const handler = createWebhookHandler({
+    provider: "mirako",
+    secret: SECRET,
+    onUpdate: (update) => { calls.push(update); },
+    ...options,
+  });
+  return { handler, calls };
+}
+
+describe("interop with the standardwebhooks package", () => {
+  test("signWebhook output verifies with standardwebhooks", () => {
+    const body = JSON.stringify(BODIES.mirako[0]);
+    const headers = signWebhook(body, { secret: SECRET });
+    assert.match(headers["webhook-id"], /^msg_/);
+    assert.ok(Math.abs(Number(headers["webhook-timestamp"]) - nowSec()) <= 1);
+    const payload = new Webhook(SECRET).verify(body, headers);
+    assert.equal(payload.data.task_id, "m1");
+  });
+
+  test("signWebhook matches standardwebhooks byte for byte for a given id and timestamp", () => {
+    const body = '{"test": 2432232314}';
+    const ours = signWebhook(body, { secret: SECRET, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330 });
+    const theirs = new Webhook(SECRET).sign("msg_p5jXN8AQM9LWM0D4loKWxJek", new Date(1614265330 * 1000), body);
+    assert.equal(ours["webhook-signature"], theirs);
+    assert.equal(ours["webhook-signature"], "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    const fromDate = signWebhook(body, { secret: SECRET, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: new Date(1614265330 * 1000) });
+    assert.equal(fromDate["webhook-signature"], theirs);
+  });
+
+  test("standardwebhooks signatures verify with verifyWebhook (Request and plain object)", async () => {
+    const wh = new Webhook(SECRET);
+    for (const [provider, [raw, expected]] of Object.entries(BODIES)) {
+      const body = JSON.stringify(raw);
+      const id = `msg_${provider}`;
+      const ts = new Date();
+      const headers = { "webhook-id": id, "webhook-timestamp": String(Math.floor(ts.getTime() / 1000)), "webhook-signature": wh.sign(id, ts, body) };
+      const u = await verifyWebhook(post(body, headers), { provider, secret: SECRET });
+      assert.equal(u.id, expected.id);
+      assert.equal(u.state, expected.state);
+      assert.deepEqual(u.raw, raw);
+      const u2 = await verifyWebhook({ headers, body }, { provider, secret: SECRET });
+      assert.equal(u2.id, expected.id);
+    }
+  });
+
+  test("a header with several signatures (key rotation) verifies when any matches", async () => {
+    const body = JSON.stringify(BODIES.apixo[0]);
+    const h = signWebhook(body, { secret: SECRET });
+    const old = signWebhook(body, { secret: OTHER_SECRET, id: h["webhook-id"], timestamp: Number(h["webhook-timestamp"]) });
+    h["webhook-signature"] = `${old["webhook-signature"]} v1a,ignored ${h["webhook-signature"]}`;
+    const u = await verifyWebhook(post(body, h), { provider: "apixo", secret: SECRET });
+    assert.equal(u.id, "a1");
+  });
+});
+
+describe("verifyWebhook", () => {
+  test("normalizes every dialect's body", async () => {
+    const outputs = {
+      mirako: (o) => assert.match(o[0].url, /^data:image\/png;base64,/),
+      apixo: (o) => assert.equal(o[0].url, "https://cdn.example/a.png"),
+      mindproxy: (o) => assert.equal(o, undefined),
+      queue: (o) => assert.equal(o[0].url, "https://cdn.example/q.png"),
+    };
+    for (const [provider, [raw, expected]] of Object.entries(BODIES)) {
+      const u = await verifyWebhook(signed(JSON.stringify(raw)), { provider, secret: SECRET });
+      assert.equal(u.id, expected.id, provider);
+      assert.equal(u.state, expected.state, provider);
+      outputs[provider](u.outputs);
+    }
+    const failed = await verifyWebhook(signed(JSON.stringify(BODIES.mindproxy[0])), { provider: "mindproxy", secret: SECRET });
+    assert.deepEqual(failed.error, { code: "NSFW", message: "blocked" });
+  });
+
+  test("bearer token (mirako's auth_token)", async () => {
+    const body = JSON.stringify(BODIES.mirako[0]);
+    const u = await verifyWebhook(post(body, { authorization: "Bearer tok-123" }), { provider: "mirako", authToken: "tok-123" });
+    assert.equal(u.state, "succeeded");
+    for (const auth of [undefined, "Bearer tok-12", "Bearer tok-1234", "Basic tok-123", "tok-123"]) {
+      const err = await verifyWebhook(post(body, auth ? { authorization: auth } : {}), { provider: "mirako", authToken: "tok-123" }).then(() => null, (e) => e);
+      assert.ok(err instanceof WebhookError, String(auth));
+      assert.equal(err.name, "WebhookError");
+      assert.equal(err.status, 401, String(auth));
+    }
+  });
+
+  test("both checks when both are configured", async () => {
+    const body = JSON.stringify(BODIES.mirako[0]);
+    const opts = { provider: "mirako", authToken: "tok", secret: SECRET };
+    const h = signWebhook(body, { secret: SECRET });
+    assert.equal((await verifyWebhook(post(body, { ...h, authorization: "Bearer tok" }), opts)).id, "m1");
+    await assert.rejects(verifyWebhook(post(body, h), opts), { name: "WebhookError", status: 401, code: "missing_header" });
+    await assert.rejects(verifyWebhook(post(body, { authorization: "Bearer tok" }), opts), { status: 401, code: "missing_header" });
+  });
+
+  test("bad options are invalid_argument TaskErrors naming the option", async () => {
+    const req = () => signed("{}");
+    const cases = [
+      [{ provider: "mirako" }, /authToken.*secret/],
+      [{ provider: "nope", secret: SECRET }, /options\.provider/],
+      [{ secret: SECRET }, /options\.provider/],
+      [{ provider: "mirako", secret: "whsec_not base64!" }, /options\.secret.*base64/],
+      [{ provider: "mirako", secret: "whsec_" }, /options\.secret/],
+      [{ provider: "mirako", secret: SECRET, toleranceSec: -1 }, /options\.toleranceSec/],
+      [{ provider: "mirako", secret: SECRET, maxBodyBytes: "big" }, /options\.maxBodyBytes/],
+    ];
+    for (const [opts, message] of cases) {
+      const err = await verifyWebhook(req(), opts).then(() => null, (e) => e);
+      assert.ok(err instanceof TaskError, JSON.stringify(opts));
+      assert.equal(err.code, "invalid_argument");
+      assert.match(err.message, message);
+    }
+  });
+
+  test("signWebhook refuses bad arguments", () => {
+    assert.throws(() => signWebhook("{}", {}), { name: "TaskError", code: "invalid_argument", message: /options\.secret/ });
+    assert.throws(() => signWebhook("{}", { secret: "whsec_###" }), { code: "invalid_argument", message: /base64/ });
+    assert.throws(() => signWebhook(42, { secret: SECRET }), { code: "invalid_argument", message: /body/ });
+    assert.throws(() => signWebhook("{}", { secret: SECRET, timestamp: -5 }), { code: "invalid_argument", message: /timestamp/ });
+    assert.throws(() => signWebhook("{}", { secret: SECRET, timestamp: new Date(NaN) }), { code: "invalid_argument" });
+    const bytes = signWebhook(new TextEncoder().encode("{}"), { secret: SECRET, id: "x", timestamp: 5 });
+    assert.equal(bytes["webhook-signature"], signWebhook("{}", { secret: SECRET, id: "x", timestamp: 5 })["webhook-signature"]);
+  });
+});
+
+/** A body stream of `n` bytes in 16 KiB chunks, with no Content-Length; records whether it was cancelled. */
+function streamOf(n) {
+  const state = { pulled: 0, cancelled: false };
+  const chunk = new Uint8Array(16 * 1024).fill(0x20);
+  const stream = new ReadableStream({
+    pull(c) {
+      if (state.pulled >= n) return c.close();
+      state.pulled += chunk.length;
+      c.enqueue(chunk);
+    },
+    cancel() { state.cancelled = true; },
+  });
+  return { stream, state };
+}
+
+describe("createWebhookHandler: the bad-input corpus", () => {
+  const body = JSON.stringify(BODIES.mirako[0]);
+  const h = () => signWebhook(body, { secret: SECRET });
+  const without = (name) => { const x = h(); delete x[name]; return x; };
+  const big = JSON.stringify({ data: { task_id: "m9", status: "COMPLETED", image: "A".repeat(2048) } });
+
+  /** [name, request, status, code, handler options] */
+  const cases = [
+    ["tampered body", () => post(body.replace("m1", "m2"), h()), 401, "bad_signature"],
+    ["wrong secret", () => post(body, signWebhook(body, { secret: OTHER_SECRET })), 401, "bad_signature"],
+    ["stale timestamp", () => post(body, signWebhook(body, { secret: SECRET, timestamp: nowSec() - 301 })), 401, "timestamp_too_old"],
+    ["future timestamp", () => post(body, signWebhook(body, { secret: SECRET, timestamp: nowSec() + 301 })), 401, "timestamp_in_future"],
+    ["tolerance option", () => post(body, signWebhook(body, { secret: SECRET, timestamp: nowSec() - 30 })), 401, "timestamp_too_old", { toleranceSec: 10 }],
+    ["missing webhook-id", () => post(body, without("webhook-id")), 401, "missing_header"],
+    ["missing webhook-timestamp", () => post(body, without("webhook-timestamp")), 401, "missing_header"],
+    ["missing webhook-signature", () => post(body, without("webhook-signature")), 401, "missing_header"],
+    ["no headers at all", () => post(body), 401, "missing_header"],
+    ["malformed signature header", () => post(body, { ...h(), "webhook-signature": "garbage-without-version" }), 401, "malformed_signature_header"],
+    ["signature of the wrong length", () => post(body, { ...h(), "webhook-signature": "v1,AAAA" }), 401, "malformed_signature_header"],
+    ["non-numeric timestamp", () => post(body, { ...h(), "webhook-timestamp": "soon" }), 401, "malformed_timestamp"],
+    ["timestamp that does not match the signed one", () => { const x = h(); x["webhook-timestamp"] = String(Number(x["webhook-timestamp"]) - 1); return post(body, x); }, 401, "bad_signature"],
+    ["oversize with Content-Length", () => post(big, { ...signWebhook(big, { secret: SECRET }), "content-length": String(big.length) }), 413, "body_too_large", { maxBodyBytes: 1024 }],
+    ["oversize streamed without Content-Length", () => post(big, signWebhook(big, { secret: SECRET })), 413, "body_too_large", { maxBodyBytes: 1024 }],
+    ["malformed Content-Length", () => post(body, { ...h(), "content-length": "12abc" }), 400, "malformed_content_length"],
+    ["malformed JSON", () => { const b = "{\"data\": {"; return post(b, signWebhook(b, { secret: SECRET })); }, 400, "malformed_json"],
+    ["JSON of another shape", () => { const b = JSON.stringify(BODIES.apixo[0]); return post(b, signWebhook(b, { secret: SECRET })); }, 400, "unrecognized_body"],
+    ["unknown status value", () => { const b = JSON.stringify({ data: { task_id: "m1", status: "EXPLODED" } }); return post(b, signWebhook(b, { secret: SECRET })); }, 400, "unrecognized_body"],
+    ["empty body", () => post("", signWebhook("", { secret: SECRET })), 400, "empty_body"],
+    ["not UTF-8", () => { const b = new Uint8Array([0xff, 0xfe, 0x7b]); return post(b, signWebhook(b, { secret: SECRET })); }, 400, "malformed_json"],
+    ["GET", () => new Request("http://127.0.0.1/webhooks", { headers: h() }), 405, "method_not_allowed"],
+    ["PUT", () => new Request("http://127.0.0.1/webhooks", { method: "PUT", headers: h(), body }), 405, "method_not_allowed"],
+    ["missing bearer token", () => post(body, h()), 401, "missing_header", { authToken: "tok" }],
+    ["wrong bearer token", () => post(body, { ...h(), authorization: "Bearer nope" }), 401, "bad_auth_token", { authToken: "tok" }],
+  ];
+
+  for (const [name, make, status, code, options] of cases) {
+    test(`${name} → ${status} ${code}`, async () => {
+      const { handler, calls } = recording(options);
+      const res = await handler(make());
+      assert.equal(res.status, status);
+      assert.match(res.headers.get("content-type"), /application\/json/);
+      const json = await res.json();
+      assert.equal(json.error.code, code, JSON.stringify(json));
+      assert.equal(typeof json.error.message, "string");
+      assert.equal(calls.length, 0, "nothing reaches onUpdate");
+      // verifyWebhook refuses it the same way.
+      const err = await verifyWebhook(make(), { provider: "mirako", secret: SECRET, ...options }).then(() => null, (e) => e);
+      assert.ok(err instanceof WebhookError, name);
+      assert.equal(err.status, status);
+      assert.equal(err.code, code);
+    });
+  }
+
+  test("an oversize stream is cancelled, not read to the end", async () => {
+    const { handler, calls } = recording({ maxBodyBytes: 64 * 1024 });
+    const { stream, state } = streamOf(10 * 1024 * 1024);
+    const req = new Request("http://127.0.0.1/webhooks", { method: "POST", headers: signWebhook("x", { secret: SECRET }), body: stream, duplex: "half" });
+    const res = await handler(req);
+    assert.equal(res.status, 413);
+    assert.ok(state.pulled < 1024 * 1024, `read ${state.pulled} bytes of a 10 MiB body`);
+    assert.equal(calls.length, 0);
+  });
+
+  test("a handler without authToken or secret is refused (invalid_argument)", () => {
+    assert.throws(() => createWebhookHandler({ provider: "mirako", onUpdate() {} }), { name: "TaskError", code: "invalid_argument" });
+    assert.throws(() => createWebhookHandler({ provider: "mirako", secret: "whsec_%%%", onUpdate() {} }), { code: "invalid_argument", message: /secret/ });
+    assert.throws(() => createWebhookHandler({ provider: "mirako", secret: SECRET }), { code: "invalid_argument", message: /onUpdate/ });
+    assert.throws(() => createWebhookHandler({ provider: "mirako", secret: SECRET, onUpdate() {}, store: {} }), { code: "invalid_argument", message: /store/ });
+  });
+});
+
+describe("createWebhookHandler: delivery, failures and duplicates", () => {
+  test("2xx only after onUpdate resolved, with the update, request, env and ctx", async () => {
+    let resolveIt;
+    const seen = [];
+    const handler = createWebhookHandler({
+      provider: "apixo",
+      secret: SECRET,
+      onUpdate: (u, req, env, ctx) => { seen.push([u, req, env, ctx]); return new Promise((r) => { resolveIt = r; }); },
+    });
+    const body = JSON.stringify(BODIES.apixo[0]);
+    const req = signed(body);
+    let answered = false;
+    const p = handler(req, { ENV: 1 }, { waitUntil() {} }).then((r) => { answered = true; return r; });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(answered, false, "no answer before onUpdate resolved");
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0][0].id, "a1");
+    assert.equal(seen[0][1], req);
+    assert.deepEqual(seen[0][2], { ENV: 1 });
+    assert.equal(typeof seen[0][3].waitUntil, "function");
+    resolveIt();
+    const res = await p;
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+  });
+
+  test("onUpdate throwing or rejecting → 500, and the retry is handled again", async () => {
+    for (const fail of [() => { throw new Error("sync"); }, async () => { throw new Error("async"); }]) {
+      let n = 0;
+      const handler = createWebhookHandler({
+        provider: "mirako",
+        secret: SECRET,
+        onUpdate: (u) => { n += 1; if (n === 1) return fail(); },
+      });
+      const body = JSON.stringify(BODIES.mirako[0]);
+      const h = signWebhook(body, { secret: SECRET });
+      const origError = console.error;
+      console.error = () => {};
+      const first = await handler(post(body, h)).finally(() => { console.error = origError; });
+      assert.equal(first.status, 500);
+      assert.equal((await first.json()).error.code, "handler_failed");
+      const retry = await handler(post(body, h));
+      assert.equal(retry.status, 200);
+      assert.deepEqual(await retry.json(), { ok: true });
+      assert.equal(n, 2);
+      const dup = await handler(post(body, h));
+      assert.deepEqual(await dup.json(), { ok: true, duplicate: true });
+      assert.equal(n, 2);
+    }
+  });
+
+  test("duplicates by webhook-id are acknowledged and not passed on", async () => {
+    const { handler, calls } = recording();
+    const body = JSON.stringify(BODIES.mirako[0]);
+    const h = signWebhook(body, { secret: SECRET });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await (await handler(post(body, h))).json());
+    assert.deepEqual(answers, [{ ok: true }, { ok: true, duplicate: true }, { ok: true, duplicate: true }]);
+    assert.equal(calls.length, 1);
+    // Another message id is another delivery.
+    await handler(signed(body));
+    assert.equal(calls.length, 2);
+  });
+
+  test("concurrent duplicates reach onUpdate once", async () => {
+    let n = 0;
+    const handler = createWebhookHandler({
+      provider: "mirako",
+      secret: SECRET,
+      onUpdate: async () => { n += 1; await new Promise((r) => setTimeout(r, 30)); },
+    });
+    const body = JSON.stringify(BODIES.mirako[0]);
+    const h = signWebhook(body, { secret: SECRET });
+    const res = await Promise.all([1, 2, 3, 4].map(() => handler(post(body, h))));
+    assert.deepEqual(res.map((r) => r.status), [200, 200, 200, 200]);
+    assert.equal(n, 1);
+  });
+
+  test("without webhook-id: same task and terminal state is a duplicate; live updates pass", async () => {
+    const calls = [];
+    const handler = createWebhookHandler({ provider: "mirako", authToken: "tok", onUpdate: (u) => { calls.push(u.state); } });
+    const auth = { authorization: "Bearer tok" };
+    const running = JSON.stringify({ data: { task_id: "m5", status: "IN_PROGRESS" } });
+    const done = JSON.stringify({ data: { task_id: "m5", status: "FAILED", error: "boom" } });
+    for (const b of [running, running, done, done]) assert.equal((await handler(post(b, auth))).status, 200);
+    assert.deepEqual(calls, ["running", "running", "failed"]);
+  });
+
+  test("a shared store dedupes across handler instances, with a TTL", async () => {
+    const kv = new Map();
+    const puts = [];
+    const store = {
+      async get(key) { return kv.has(key) ? kv.get(key) : null; },
+      async put(key, value, opts) { puts.push([key, value, opts]); kv.set(key, value); },
+    };
+    const counts = [0, 0];
+    const make = (i) => createWebhookHandler({ provider: "queue", secret: SECRET, store, dedupeTtlSec: 3600, onUpdate: () => { counts[i] += 1; } });
+    const [a, b] = [make(0), make(1)];
+    const body = JSON.stringify(BODIES.queue[0]);
+    const h = signWebhook(body, { secret: SECRET });
+    assert.deepEqual(await (await a(post(body, h))).json(), { ok: true });
+    assert.deepEqual(await (await b(post(body, h))).json(), { ok: true, duplicate: true });
+    assert.deepEqual(counts, [1, 0]);
+    assert.equal(puts.length, 1);
+    assert.equal(puts[0][0], `tasklane:wh:queue:id:${h["webhook-id"]}`);
+    assert.deepEqual(JSON.parse(puts[0][1]), { id: "q1", state: "succeeded" });
+    assert.deepEqual(puts[0][2], { expirationTtl: 3600 });
+  });
+
+  test("a failing store.get answers 500 without calling onUpdate", async () => {
+    const origError = console.error;
+    console.error = () => {};
+    try {
+      const { handler, calls } = recording({ store: { get: async () => { throw new Error("kv down"); }, put: async () => {} } });
+      const res = await handler(signed(JSON.stringify(BODIES.mirako[0])));
+      assert.equal(res.status, 500);
+      assert.equal((await res.json()).error.code, "store_failed");
+      assert.equal(calls.length, 0);
+    } finally {
+      console.error = origError;
+    }
+  });
+});
