@@ -60,7 +60,13 @@ pub struct TaskClient {
 
 /// A `TaskError` from a refused core call.
 fn core_error(e: CoreError) -> JsValue {
-    task_error(e.code().as_str(), &e.to_string(), None, None, &JsValue::UNDEFINED)
+    task_error(
+        e.code().as_str(),
+        &e.to_string(),
+        None,
+        None,
+        &JsValue::UNDEFINED,
+    )
 }
 
 /// A promise rejected with `e`.
@@ -75,7 +81,9 @@ impl TaskClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TaskClient, JsValue> {
         if !options.is_object() {
-            return Err(invalid_argument("invalid argument `options`: expected an object {provider, baseUrl, ...}"));
+            return Err(invalid_argument(
+                "invalid argument `options`: expected an object {provider, baseUrl, ...}",
+            ));
         }
         let provider = js::get(&options, "provider");
         if !(provider.is_string() || provider.is_object()) {
@@ -84,32 +92,42 @@ impl TaskClient {
             ));
         }
         let provider: ProviderSpec = crate::convert::from_js(provider, "provider")?;
-        let base_url = string_field(&options, "baseUrl", "baseUrl")?
-            .ok_or_else(|| invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)"))?;
+        let base_url = string_field(&options, "baseUrl", "baseUrl")?.ok_or_else(|| {
+            invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)")
+        })?;
         let api_key = string_field(&options, "apiKey", "apiKey")?;
         optional_object(&js::get(&options, "headers"), "headers")?;
-        let headers: BTreeMap<String, String> = field(&options, "headers", "headers")?.unwrap_or_default();
+        let headers: BTreeMap<String, String> =
+            field(&options, "headers", "headers")?.unwrap_or_default();
         optional_object(&js::get(&options, "poll"), "poll")?;
         let poll: PollOptions = field(&options, "poll", "poll")?.unwrap_or_default();
         optional_object(&js::get(&options, "limits"), "limits")?;
         let limits = field(&options, "limits", "limits")?.unwrap_or_default();
         let user_fetch = js::get(&options, "fetch");
-        let user_fetch = if user_fetch.is_undefined() || user_fetch.is_null() {
-            None
-        } else {
-            Some(
-                user_fetch
-                    .dyn_into::<Function>()
-                    .map_err(|_| invalid_argument("invalid argument `fetch`: must be a function"))?,
-            )
-        };
+        let user_fetch =
+            if user_fetch.is_undefined() || user_fetch.is_null() {
+                None
+            } else {
+                Some(user_fetch.dyn_into::<Function>().map_err(|_| {
+                    invalid_argument("invalid argument `fetch`: must be a function")
+                })?)
+            };
         let store = Store::from_option(&js::get(&options, "store"))?;
         let fetcher = Fetcher::new(user_fetch).ok_or_else(|| {
             invalid_argument("invalid argument `fetch`: this runtime has no global fetch; pass one")
         })?;
-        let config = ClientConfig { provider, base_url, api_key, headers, poll, limits };
+        let config = ClientConfig {
+            provider,
+            base_url,
+            api_key,
+            headers,
+            poll,
+            limits,
+        };
         let engine = Engine::new(config, js::seed()).map_err(core_error)?;
-        Ok(TaskClient { shared: Driver::new(engine, store, fetcher) })
+        Ok(TaskClient {
+            shared: Driver::new(engine, store, fetcher),
+        })
     }
 
     /// Submits a task; resolves with `{id, state: "queued", ...}`.
@@ -168,7 +186,9 @@ impl TaskClient {
         } else if let Some(s) = reason.as_string() {
             Some(s)
         } else {
-            return rejected(invalid_argument("invalid argument `reason`: must be a string"));
+            return rejected(invalid_argument(
+                "invalid argument `reason`: must be a string",
+            ));
         };
         match self.task_ref(&id, &opts) {
             Ok(t) => self.start(|e, now| e.cancel(now, &t, reason), None, None),
@@ -184,7 +204,9 @@ impl TaskClient {
             Ok((t, limit, offset))
         });
         match parsed {
-            Ok((t, limit, offset)) => self.start(|e, now| e.events(now, &t, limit, offset), None, None),
+            Ok((t, limit, offset)) => {
+                self.start(|e, now| e.events(now, &t, limit, offset), None, None)
+            }
             Err(e) => rejected(e),
         }
     }
@@ -273,23 +295,28 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
     let parsed = (|| {
         optional_object(opts, "opts")?;
         let on_update = js::get(opts, "onUpdate");
-        let on_update = if on_update.is_undefined() || on_update.is_null() {
-            None
-        } else {
-            Some(
-                on_update
-                    .dyn_into::<Function>()
-                    .map_err(|_| invalid_argument("invalid argument `onUpdate`: must be a function"))?,
-            )
-        };
+        let on_update =
+            if on_update.is_undefined() || on_update.is_null() {
+                None
+            } else {
+                Some(on_update.dyn_into::<Function>().map_err(|_| {
+                    invalid_argument("invalid argument `onUpdate`: must be a function")
+                })?)
+            };
         let signal = wait_signal(opts)?;
         let timeout_ms: Option<f64> = field(opts, "timeoutMs", "timeoutMs")?;
         let poll: Option<PollOptions> = field(opts, "poll", "poll")?;
-        let w = WaitOptions { timeout_ms, poll, ..WaitOptions::default() };
+        let w = WaitOptions {
+            timeout_ms,
+            poll,
+            ..WaitOptions::default()
+        };
         Ok::<_, JsValue>((on_update, signal, w))
     })();
     match parsed {
-        Ok((on_update, signal, w)) => start(shared, |e, now| e.wait(now, &task, w), on_update, signal),
+        Ok((on_update, signal, w)) => {
+            start(shared, |e, now| e.wait(now, &task, w), on_update, signal)
+        }
         Err(e) => rejected(e),
     }
 }
@@ -300,8 +327,11 @@ fn wait_signal(opts: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
     if s.is_undefined() || s.is_null() {
         return Ok(None);
     }
-    if js::get(&s, "aborted").as_bool().is_none() || !js::get(&s, "addEventListener").is_function() {
-        return Err(invalid_argument("invalid argument `signal`: must be an AbortSignal"));
+    if js::get(&s, "aborted").as_bool().is_none() || !js::get(&s, "addEventListener").is_function()
+    {
+        return Err(invalid_argument(
+            "invalid argument `signal`: must be an AbortSignal",
+        ));
     }
     Ok(Some(s.unchecked_into()))
 }
@@ -354,11 +384,15 @@ async fn records(shared: &Shared) -> Result<Vec<TaskRecord>, JsValue> {
 /// A `SubmitRequest` from the user's `req`, each field checked by name.
 fn submit_request(req: &JsValue) -> Result<SubmitRequest, JsValue> {
     if !req.is_object() {
-        return Err(invalid_argument("invalid argument `req`: expected an object {input, model?, ...}"));
+        return Err(invalid_argument(
+            "invalid argument `req`: expected an object {input, model?, ...}",
+        ));
     }
     let input = js::get(req, "input");
     if !input.is_object() || Array::is_array(&input) {
-        return Err(invalid_argument("invalid argument `input`: required, an object (e.g. {prompt})"));
+        return Err(invalid_argument(
+            "invalid argument `input`: required, an object (e.g. {prompt})",
+        ));
     }
     optional_object(&js::get(req, "metadata"), "metadata")?;
     let webhook = js::get(req, "webhook");
@@ -366,7 +400,10 @@ fn submit_request(req: &JsValue) -> Result<SubmitRequest, JsValue> {
     let webhook = if webhook.is_object() {
         let url = string_field(&webhook, "url", "webhook.url")?
             .ok_or_else(|| invalid_argument("invalid argument `webhook.url`: required"))?;
-        Some(WebhookTarget { url, auth_token: string_field(&webhook, "authToken", "webhook.authToken")? })
+        Some(WebhookTarget {
+            url,
+            auth_token: string_field(&webhook, "authToken", "webhook.authToken")?,
+        })
     } else {
         None
     };

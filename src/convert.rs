@@ -1,26 +1,33 @@
-//! JavaScript values ⇄ the core's serde types. Values go out as plain JSON-shaped objects
-//! (`serde-wasm-bindgen` in JSON-compatible mode: objects, not `Map`s; numbers, not
-//! `BigInt`s); values come in field by field, so a bad one is reported by name as a
-//! `TaskError{code: "invalid_argument"}`.
+//! JavaScript values ⇄ the core's serde types, through JSON text: `JSON.stringify` /
+//! `JSON.parse` on the JavaScript side and the core's own `serde_json` on ours. The core
+//! already links serde_json, so this adds no second serialization stack (serde-wasm-bindgen
+//! would monomorphize every type a second time: measured +~100 KB of wasm). Values come in
+//! field by field, so a bad one is reported by name as `TaskError{code: "invalid_argument"}`.
 
 use crate::errors::invalid_argument;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// Serializes plain core data to a JavaScript value.
+/// Serializes plain core data to a JavaScript value (plain objects, arrays, numbers).
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // The core's types are plain data (strings, numbers, maps with string keys), which
-    // serde-wasm-bindgen always serializes; `undefined` is only a theoretical fallback.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    // The core's types are plain data with string keys, which serde_json always
+    // serializes, and its output always parses; `undefined` is only a theoretical fallback.
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Deserializes `value` (the argument called `name` in messages) into `T`.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, name: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| invalid_argument(&format!("invalid argument `{name}`: {e}")))
+    let bad = |why: &str| invalid_argument(&format!("invalid argument `{name}`: {why}"));
+    // stringify throws on cycles and BigInt, and gives `undefined` for functions.
+    let text = js_sys::JSON::stringify(&value)
+        .map_err(|_| bad("must be plain JSON data (no cycles, BigInt or getters that throw)"))?
+        .as_string()
+        .unwrap_or_else(|| "null".to_owned());
+    serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))
 }
 
 /// Reads the optional field `key` of `obj` (called `path` in messages) as `T`;
@@ -38,7 +45,11 @@ pub(crate) fn field<T: DeserializeOwned>(
 }
 
 /// Reads the optional string field `key` of `obj`.
-pub(crate) fn string_field(obj: &JsValue, key: &str, path: &str) -> Result<Option<String>, JsValue> {
+pub(crate) fn string_field(
+    obj: &JsValue,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, JsValue> {
     let v = crate::js::get(obj, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
@@ -50,9 +61,14 @@ pub(crate) fn string_field(obj: &JsValue, key: &str, path: &str) -> Result<Optio
 
 /// Checks that `value` (called `path`) is `undefined`, `null` or a plain object.
 pub(crate) fn optional_object(value: &JsValue, path: &str) -> Result<(), JsValue> {
-    if value.is_undefined() || value.is_null() || (value.is_object() && !js_sys::Array::is_array(value)) {
+    if value.is_undefined()
+        || value.is_null()
+        || (value.is_object() && !js_sys::Array::is_array(value))
+    {
         Ok(())
     } else {
-        Err(invalid_argument(&format!("invalid argument `{path}`: must be an object")))
+        Err(invalid_argument(&format!(
+            "invalid argument `{path}`: must be an object"
+        )))
     }
 }

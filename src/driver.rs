@@ -68,12 +68,23 @@ impl Driver {
 }
 
 /// Registers operation `op` and returns the promise it settles; `signal` aborts it.
-pub(crate) fn track(shared: &Shared, op: OpId, on_update: Option<Function>, signal: Option<AbortSignal>) -> Promise {
+pub(crate) fn track(
+    shared: &Shared,
+    op: OpId,
+    on_update: Option<Function>,
+    signal: Option<AbortSignal>,
+) -> Promise {
     let mut resolve_reject = None;
     let promise = Promise::new(&mut |resolve, reject| resolve_reject = Some((resolve, reject)));
     // The Promise constructor calls the executor synchronously, so both are set.
     let Some((resolve, reject)) = resolve_reject else {
-        return Promise::reject(&task_error("bad_response", "Promise executor did not run", None, None, &JsValue::UNDEFINED));
+        return Promise::reject(&task_error(
+            "bad_response",
+            "Promise executor did not run",
+            None,
+            None,
+            &JsValue::UNDEFINED,
+        ));
     };
     let abort = signal.map(|signal| {
         let weak = Rc::downgrade(shared);
@@ -90,7 +101,15 @@ pub(crate) fn track(shared: &Shared, op: OpId, on_update: Option<Function>, sign
     let already_aborted = abort.as_ref().is_some_and(|(s, _)| s.aborted());
     {
         let mut d = shared.borrow_mut();
-        d.ops.insert(op, Op { resolve, reject, on_update, abort });
+        d.ops.insert(
+            op,
+            Op {
+                resolve,
+                reject,
+                on_update,
+                abort,
+            },
+        );
         d.keep_alive = Some(shared.clone());
         if already_aborted {
             d.engine.abort(js::now(), op);
@@ -119,7 +138,11 @@ pub(crate) fn pump(shared: &Shared) {
                 }
             }
             Output::Update { op, update } => {
-                let cb = shared.borrow().ops.get(&op).and_then(|o| o.on_update.clone());
+                let cb = shared
+                    .borrow()
+                    .ops
+                    .get(&op)
+                    .and_then(|o| o.on_update.clone());
                 if let Some(cb) = cb {
                     // A throwing onUpdate is the user's bug; it must not stop the wait.
                     if let Err(e) = cb.call1(&JsValue::UNDEFINED, &to_js(&update)) {
@@ -131,7 +154,10 @@ pub(crate) fn pump(shared: &Shared) {
                 let entry = shared.borrow_mut().ops.remove(&op);
                 if let Some(entry) = entry {
                     if let Some((signal, listener)) = &entry.abort {
-                        let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+                        let _ = signal.remove_event_listener_with_callback(
+                            "abort",
+                            listener.as_ref().unchecked_ref(),
+                        );
                     }
                     let _ = match result {
                         Ok(r) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
@@ -198,11 +224,17 @@ fn send(shared: &Shared, req: ReqId, request: tasklane_core::HttpRequest) {
         let wanted = shared.borrow_mut().in_flight.remove(&req).is_some();
         let outcome = match outcome {
             // The engine aborted it: tell it so (it ignores what it no longer waits for).
-            Err(_) if !wanted => Err(TransportError { kind: TransportErrorKind::Aborted, sent: true }),
+            Err(_) if !wanted => Err(TransportError {
+                kind: TransportErrorKind::Aborted,
+                sent: true,
+            }),
             o => o,
         };
         let now = js::now();
-        shared.borrow_mut().engine.handle_response(now, req, outcome);
+        shared
+            .borrow_mut()
+            .engine
+            .handle_response(now, req, outcome);
         pump(&shared);
     });
 }
@@ -217,6 +249,16 @@ fn op_result(r: &OpResult) -> JsValue {
 
 /// A `TaskError` from the core's failure.
 pub(crate) fn failure(f: &TaskFailure) -> JsValue {
-    let update = f.update.as_ref().map(|u| to_js(u)).unwrap_or(JsValue::UNDEFINED);
-    task_error(f.code.as_str(), &f.message, f.task_id.clone(), f.http_status, &update)
+    let update = f
+        .update
+        .as_ref()
+        .map(|u| to_js(u))
+        .unwrap_or(JsValue::UNDEFINED);
+    task_error(
+        f.code.as_str(),
+        &f.message,
+        f.task_id.clone(),
+        f.http_status,
+        &update,
+    )
 }

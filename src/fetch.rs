@@ -23,7 +23,10 @@ impl Fetcher {
     /// The user's `fetch` option, else `globalThis.fetch`; `None` when neither exists.
     pub(crate) fn new(user: Option<Function>) -> Option<Fetcher> {
         match user {
-            Some(func) => Some(Fetcher { func, this: JsValue::UNDEFINED }),
+            Some(func) => Some(Fetcher {
+                func,
+                this: JsValue::UNDEFINED,
+            }),
             None => js::global_fetch().map(|(func, this)| Fetcher { func, this }),
         }
     }
@@ -50,7 +53,10 @@ impl Fetcher {
             if timed_out.get() {
                 TransportError::timeout()
             } else if controller.signal().aborted() {
-                TransportError { kind: TransportErrorKind::Aborted, sent }
+                TransportError {
+                    kind: TransportErrorKind::Aborted,
+                    sent,
+                }
             } else {
                 TransportError::network(sent)
             }
@@ -58,7 +64,11 @@ impl Fetcher {
     }
 
     /// The fetch itself; `Err(sent)` when there was no complete answer.
-    async fn exchange(&self, request: &HttpRequest, controller: &AbortController) -> Result<HttpResponse, bool> {
+    async fn exchange(
+        &self,
+        request: &HttpRequest,
+        controller: &AbortController,
+    ) -> Result<HttpResponse, bool> {
         let headers = Object::new();
         for (k, v) in &request.headers {
             js::set(&headers, k, &v.into());
@@ -76,7 +86,9 @@ impl Fetcher {
             .call2(&self.this, &request.url.as_str().into(), &init)
             .map_err(|_| false)?;
         // Whether the request reached the server is unknown once fetch has started.
-        let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(|_| true)?;
+        let response = JsFuture::from(Promise::resolve(&pending))
+            .await
+            .map_err(|_| true)?;
         let status = js::get(&response, "status").as_f64().unwrap_or(0.0);
         if !(100.0..=999.0).contains(&status) {
             return Err(true); // not a Response (a user's fetch gone wrong), or a network error object
@@ -95,7 +107,9 @@ impl Fetcher {
             }
         }
         let text = js::call_method(&response, "text", &[]).map_err(|_| true)?;
-        let body = JsFuture::from(Promise::resolve(&text)).await.map_err(|_| true)?;
+        let body = JsFuture::from(Promise::resolve(&text))
+            .await
+            .map_err(|_| true)?;
         Ok(HttpResponse {
             // Checked to be in 100..=999 above.
             status: status as u16,
@@ -109,4 +123,3 @@ impl Fetcher {
 pub(crate) fn controller() -> Option<AbortController> {
     AbortController::new().ok()
 }
-

@@ -25,7 +25,12 @@ pub(crate) fn now() -> u64 {
 pub(crate) fn seed() -> u64 {
     let buf = js_sys::Uint32Array::new_with_length(2);
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
-    if crypto.is_object() && crypto.unchecked_ref::<Crypto>().get_random_values(&buf).is_ok() {
+    if crypto.is_object()
+        && crypto
+            .unchecked_ref::<Crypto>()
+            .get_random_values(&buf)
+            .is_ok()
+    {
         return (u64::from(buf.get_index(0)) << 32) | u64::from(buf.get_index(1));
     }
     let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
@@ -63,7 +68,11 @@ pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
 }
 
 /// Calls `obj[name](...args)` with `obj` as `this`; an error when it is not a function or throws.
-pub(crate) fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+pub(crate) fn call_method(
+    obj: &JsValue,
+    name: &str,
+    args: &[&JsValue],
+) -> Result<JsValue, JsValue> {
     let f = get(obj, name)
         .dyn_into::<Function>()
         .map_err(|_| JsValue::from_str(&format!("`{name}` is not a function")))?;

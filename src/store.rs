@@ -5,8 +5,8 @@
 use crate::errors::invalid_argument;
 use crate::js;
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -33,7 +33,9 @@ impl Store {
         }
         if v.as_string().as_deref() == Some("localStorage") {
             return js::local_storage().map(Store::Local).ok_or_else(|| {
-                invalid_argument("invalid argument `store`: \"localStorage\" is not available in this runtime")
+                invalid_argument(
+                    "invalid argument `store`: \"localStorage\" is not available in this runtime",
+                )
             });
         }
         if v.is_object() {
@@ -56,13 +58,18 @@ impl Store {
     pub(crate) fn put(&self, id: &str, record: &JsValue) {
         match self {
             Store::Memory(m) => {
-                let text = js_sys::JSON::stringify(record).ok().and_then(|s| s.as_string());
+                let text = js_sys::JSON::stringify(record)
+                    .ok()
+                    .and_then(|s| s.as_string());
                 if let Some(text) = text {
                     m.borrow_mut().insert(id.to_owned(), text);
                 }
             }
             Store::Local(ls) => {
-                if let Some(text) = js_sys::JSON::stringify(record).ok().and_then(|s| s.as_string()) {
+                if let Some(text) = js_sys::JSON::stringify(record)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                {
                     let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
                     // Quota errors are ignored: the task still runs, it just cannot be resumed.
                     let _ = js::call_method(ls, "setItem", &[&key, &text.into()]);
@@ -124,7 +131,9 @@ impl Store {
                 let v = js::call_method(s, "list", &[])?;
                 let v = JsFuture::from(js_sys::Promise::resolve(&v)).await?;
                 if !js_sys::Array::is_array(&v) {
-                    return Err(invalid_argument("TaskStore.list() must return an array of records"));
+                    return Err(invalid_argument(
+                        "TaskStore.list() must return an array of records",
+                    ));
                 }
                 Ok(js_sys::Array::from(&v)
                     .iter()

@@ -1,0 +1,214 @@
+// The package as users import it, in Node, against the simulator: every dialect runs a
+// task to success; every terminal state maps to its TaskError code; results, cancel,
+// events, watch, onUpdate, stores and a user-defined fifth provider.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { TaskClient, TaskError, profiles, ready } from "tasklane";
+import { startSim } from "./support/sim.mjs";
+import { clientFor, requestFor, rejection, requestsOf } from "./support/client.mjs";
+
+let sim;
+before(async () => { sim = await startSim(); });
+after(async () => { await sim?.stop(); });
+
+const DIALECTS = ["mirako", "apixo", "mindproxy", "queue"];
+const quick = (extra = {}) => ({ queue_ms: 30, run_ms: 60, ...extra });
+
+test("the package is ready on import and exports the API", async () => {
+  await ready;
+  assert.equal(typeof TaskClient, "function");
+  assert.ok(TaskError.prototype instanceof Error);
+  assert.deepEqual(Object.keys(profiles).sort(), ["apixo", "mindproxy", "mirako", "queue"]);
+  assert.equal(profiles.apixo.name, "apixo");
+});
+
+describe("run succeeds in every dialect", () => {
+  for (const dialect of DIALECTS) {
+    test(dialect, async () => {
+      const client = clientFor(sim, dialect);
+      const states = [];
+      const done = await client.run(requestFor(dialect, { prompt: "a red fox", _sim: quick() }), {
+        onUpdate: (u) => states.push(u.state),
+      });
+      assert.equal(done.state, "succeeded");
+      assert.equal(typeof done.id, "string");
+      assert.equal(typeof done.rawStatus, "string");
+      assert.ok(done.outputs?.length >= 1, `outputs: ${JSON.stringify(done)}`);
+      for (const o of done.outputs) {
+        assert.match(o.url, /^(https?:|data:)/);
+        assert.ok(["image", "video", "audio", "file"].includes(o.kind));
+      }
+      assert.ok(states.length >= 1, "onUpdate was called");
+      assert.equal(states.at(-1), "succeeded");
+      for (const s of states) assert.ok(["queued", "running", "succeeded"].includes(s), s);
+    });
+  }
+});
+
+test("submit resolves with a queued update and status() reads it", async () => {
+  const client = clientFor(sim, "apixo");
+  const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: { queue_ms: 2000, run_ms: 2000 } }));
+  assert.equal(sub.state, "queued");
+  assert.ok(sub.id);
+  const st = await client.status(sub.id);
+  assert.equal(st.id, sub.id);
+  assert.ok(["queued", "running"].includes(st.state));
+  assert.equal(st.rawStatus, st.raw?.data?.state ?? st.rawStatus);
+});
+
+describe("every terminal state rejects with the right TaskError code", () => {
+  const cases = [
+    ["mirako", "failed", "failed"], ["mirako", "canceled", "canceled"], ["mirako", "timed_out", "timed_out"],
+    ["apixo", "failed", "failed"],
+    ["mindproxy", "failed", "failed"], ["mindproxy", "canceled", "canceled"], ["mindproxy", "expired", "timed_out"],
+    ["mindproxy", "refunded", "failed"],
+    ["queue", "INFERENCE_FAILURE", "failed"], ["queue", "CANCELED", "canceled"], ["queue", "INFERENCE_TIMEOUT", "timed_out"],
+    ["queue", "CONTENT_BLOCKED", "failed"],
+  ];
+  for (const [dialect, outcome, code] of cases) {
+    test(`${dialect} ${outcome} → ${code}`, async () => {
+      const client = clientFor(sim, dialect);
+      const sub = await client.submit(requestFor(dialect, { prompt: "p", _sim: quick({ outcome }) }));
+      const err = await rejection(client.wait(sub.id));
+      assert.ok(err instanceof TaskError, `not a TaskError: ${err?.stack ?? err}`);
+      assert.ok(err instanceof Error);
+      assert.equal(err.name, "TaskError");
+      assert.equal(err.code, code, err.message);
+      assert.equal(err.taskId, sub.id);
+      assert.equal(err.update?.state, code);
+      assert.equal(err.update?.id, sub.id);
+      if (outcome === "refunded") assert.equal(err.update.error?.code, "REFUNDED");
+      if (dialect === "queue") assert.equal(err.update.error?.code, outcome);
+    });
+  }
+});
+
+test("queue: the result comes from response_url", async () => {
+  const client = clientFor(sim, "queue");
+  const done = await client.run(requestFor("queue", { prompt: "p", _sim: quick() }));
+  assert.equal(done.state, "succeeded");
+  assert.ok(done.outputs.length >= 1);
+  const routes = (await requestsOf(sim, done.id)).map((r) => r.route);
+  assert.ok(routes.includes("result"), `routes: ${routes}`);
+});
+
+test("mindproxy: cancel, then events, then wait rejects canceled", async () => {
+  const client = clientFor(sim, "mindproxy");
+  const sub = await client.submit(requestFor("mindproxy", { prompt: "slow", _sim: { queue_ms: 3000, run_ms: 3000 } }));
+  const canceled = await client.cancel(sub.id, "user changed their mind");
+  assert.equal(canceled.id, sub.id);
+  assert.equal(canceled.state, "canceled");
+  const events = await client.events(sub.id, { limit: 10, offset: 0 });
+  assert.ok(Array.isArray(events) && events.length >= 1, JSON.stringify(events));
+  for (const e of events) assert.ok(e.raw !== undefined);
+  assert.ok(events.some((e) => e.state === "canceled" || e.rawStatus === "6"), JSON.stringify(events));
+  const err = await rejection(client.wait(sub.id));
+  assert.equal(err.code, "canceled");
+});
+
+test("queue: cancel a queued request", async () => {
+  const client = clientFor(sim, "queue");
+  const sub = await client.submit(requestFor("queue", { prompt: "slow", _sim: { queue_ms: 3000, run_ms: 3000 } }));
+  await client.cancel(sub.id);
+  const err = await rejection(client.wait(sub.id));
+  assert.equal(err.code, "canceled", err.message);
+  const routes = (await requestsOf(sim, sub.id)).map((r) => r.route);
+  assert.ok(routes.includes("cancel"), `routes: ${routes}`);
+});
+
+test("apixo has no cancel or events: unsupported", async () => {
+  const client = clientFor(sim, "apixo");
+  const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));
+  const err = await rejection(client.cancel(sub.id));
+  assert.ok(err instanceof TaskError);
+  assert.equal(err.code, "unsupported");
+  assert.equal((await rejection(client.events(sub.id))).code, "unsupported");
+});
+
+test("watch yields every change and ends at the terminal update", async () => {
+  const client = clientFor(sim, "mindproxy");
+  const sub = await client.submit(requestFor("mindproxy", { prompt: "p", _sim: { queue_ms: 150, run_ms: 150 } }));
+  const seen = [];
+  for await (const u of client.watch(sub.id)) seen.push(u.state);
+  assert.equal(seen.at(-1), "succeeded");
+  assert.ok(seen.includes("running"), `seen: ${seen}`);
+  for (let i = 1; i < seen.length; i++) {
+    const order = ["queued", "running", "succeeded"];
+    assert.ok(order.indexOf(seen[i]) >= order.indexOf(seen[i - 1]), `out of order: ${seen}`);
+  }
+});
+
+test("watch of a failing task yields the failed update, then ends", async () => {
+  const client = clientFor(sim, "apixo");
+  const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick({ outcome: "failed" }) }));
+  const seen = [];
+  for await (const u of client.watch(sub.id)) seen.push(u);
+  assert.equal(seen.at(-1).state, "failed");
+});
+
+test("breaking out of watch stops polling", async () => {
+  const client = clientFor(sim, "apixo");
+  const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: { queue_ms: 5000, run_ms: 5000 } }));
+  for await (const u of client.watch(sub.id)) { assert.equal(u.state, "queued"); break; }
+  const before = (await requestsOf(sim, sub.id)).length;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal((await requestsOf(sim, sub.id)).length, before, "requests after the iterator was closed");
+});
+
+test("a fifth provider defined in JavaScript as a profile object", async () => {
+  const acme = { ...structuredClone(profiles.apixo), name: "acme" };
+  const client = new TaskClient({ provider: acme, baseUrl: sim.baseUrl("apixo"), apiKey: sim.apiKey, poll: { initialDelayMs: 20, maxDelayMs: 100 } });
+  const done = await client.run({ model: "sim-fast", input: { prompt: "p", _sim: quick() } });
+  assert.equal(done.state, "succeeded");
+  assert.ok(done.outputs.length >= 1);
+});
+
+test("a broken profile object is an invalid_argument naming provider", () => {
+  const broken = { ...structuredClone(profiles.apixo), status: 42 };
+  assert.throws(() => new TaskClient({ provider: broken, baseUrl: sim.baseUrl("apixo") }),
+    (e) => e instanceof TaskError && e.code === "invalid_argument" && /provider/.test(e.message));
+});
+
+test("the fetch option is used for every request", async () => {
+  let calls = 0;
+  const client = clientFor(sim, "apixo", { fetch: (url, init) => { calls++; return fetch(url, init); } });
+  await client.run(requestFor("apixo", { prompt: "p", _sim: quick() }));
+  assert.ok(calls >= 2, `calls: ${calls}`);
+});
+
+test("headers and apiKey reach the provider; a wrong key is an http error", async () => {
+  const client = new TaskClient({ provider: "apixo", baseUrl: sim.baseUrl("apixo"), apiKey: "wrong" });
+  const err = await rejection(client.submit(requestFor("apixo", { prompt: "p" })));
+  assert.equal(err.code, "http");
+  assert.equal(err.httpStatus, 401);
+});
+
+test("a custom TaskStore: put on submit, pending(), resume() from a new client, delete at the end", async () => {
+  const records = new Map();
+  const log = [];
+  const store = {
+    put: async (id, r) => { log.push(["put", id]); records.set(id, structuredClone(r)); },
+    delete: async (id) => { log.push(["delete", id]); records.delete(id); },
+    list: async () => [...records.values()],
+  };
+  const first = clientFor(sim, "queue", { store });
+  const sub = await first.submit(requestFor("queue", { prompt: "p", _sim: { queue_ms: 200, run_ms: 200 } }));
+  assert.deepEqual(await first.pending(), [sub.id]);
+  first.free(); // the "page reload"
+  const second = clientFor(sim, "queue", { store });
+  assert.deepEqual(await second.pending(), [sub.id]);
+  const ends = await second.resume();
+  assert.equal(ends.length, 1);
+  assert.equal(ends[0].id, sub.id);
+  assert.equal(ends[0].state, "succeeded");
+  assert.deepEqual(await second.pending(), []);
+  assert.ok(log.some(([op]) => op === "delete"), JSON.stringify(log));
+});
+
+test("the memory store forgets finished tasks", async () => {
+  const client = clientFor(sim, "apixo");
+  const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));
+  assert.deepEqual(await client.pending(), [sub.id]);
+  await client.wait(sub.id);
+  assert.deepEqual(await client.pending(), []);
+});

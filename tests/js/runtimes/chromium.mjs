@@ -1,0 +1,38 @@
+// Headless Chromium through playwright-core with the flags this machine needs.
+import { chromium } from "playwright-core";
+import { build } from "esbuild";
+import { mkdir, copyFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pkgDir } from "./paths.mjs";
+
+/** Launches /usr/bin/chromium headless. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    timeout: 30_000,
+  });
+}
+
+/**
+ * Bundles `entry` for the browser with esbuild into `dir/app.js` (the wasm copied to
+ * `dir/dist/`, where the package's `new URL(..., import.meta.url)` looks for it) and
+ * writes an index.html that loads it.
+ */
+export async function bundleForBrowser(entry, dir) {
+  await mkdir(path.join(dir, "dist"), { recursive: true });
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    minify: true,
+    metafile: true,
+    outfile: path.join(dir, "app.js"),
+    logLevel: "error",
+  });
+  await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
+  await writeFile(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>tasklane</title><body>running</body><script type="module" src="./app.js"></script>\n`);
+  return result;
+}
