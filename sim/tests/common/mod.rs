@@ -146,10 +146,19 @@ pub async fn stats(sim: &Sim) -> Value {
 /// Sends raw bytes on a fresh TCP connection and reads until the server closes it
 /// (or 5 s pass). Returns what arrived and whether the read ended in an error (reset).
 pub async fn raw(sim: &Sim, bytes: &[u8]) -> (Vec<u8>, bool) {
+    raw_with(sim, bytes, false).await
+}
+
+/// Like [`raw`]; with `half_close` the write side is shut after sending, so a server
+/// waiting for the rest of a garbled request sees the end at once.
+pub async fn raw_with(sim: &Sim, bytes: &[u8], half_close: bool) -> (Vec<u8>, bool) {
     let mut s = tokio::net::TcpStream::connect(sim.addr())
         .await
         .expect("connect");
     s.write_all(bytes).await.expect("write");
+    if half_close {
+        let _ = s.shutdown().await;
+    }
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
