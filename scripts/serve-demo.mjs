@@ -48,6 +48,9 @@ export async function buildDemo({ minify = true } = {}) {
     minify,
     sourcemap: true,
     logLevel: "warning",
+    // wasm-bindgen's glue lists one snippet module under the same key twice (same module,
+    // so harmless); keep the demo's build output quiet about it.
+    logOverride: { "duplicate-object-key": "silent" },
     // Whatever the package imports as a file (if a future entry does `import url from "x.wasm"`).
     loader: { ".wasm": "file" },
   });
