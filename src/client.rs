@@ -2,7 +2,7 @@
 //! `TaskError{code: "invalid_argument"}` naming the bad one), owns one engine driver, and
 //! turns each method call into an engine operation whose promise the driver settles.
 
-use crate::convert::{field, optional_object, string_field};
+use crate::convert::{field, finite_numbers, optional_object, string_field, POLL_NUMBERS};
 use crate::driver::{self, Driver, Shared};
 use crate::errors::{invalid_argument, task_error};
 use crate::fetch::Fetcher;
@@ -100,6 +100,7 @@ impl TaskClient {
         let headers: BTreeMap<String, String> =
             field(&options, "headers", "headers")?.unwrap_or_default();
         optional_object(&js::get(&options, "poll"), "poll")?;
+        finite_numbers(&js::get(&options, "poll"), "poll.", POLL_NUMBERS)?;
         let poll: PollOptions = field(&options, "poll", "poll")?.unwrap_or_default();
         optional_object(&js::get(&options, "limits"), "limits")?;
         let limits = field(&options, "limits", "limits")?.unwrap_or_default();
@@ -199,6 +200,7 @@ impl TaskClient {
     /// The task's event log, where the dialect has one.
     pub fn events(&self, id: JsValue, opts: JsValue) -> Promise {
         let parsed = self.task_ref(&id, &opts).and_then(|t| {
+            finite_numbers(&opts, "", &["limit", "offset"])?;
             let limit: Option<u64> = field(&opts, "limit", "limit")?;
             let offset: Option<u64> = field(&opts, "offset", "offset")?;
             Ok((t, limit, offset))
@@ -304,6 +306,9 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
                 })?)
             };
         let signal = wait_signal(opts)?;
+        finite_numbers(opts, "", &["timeoutMs"])?;
+        optional_object(&js::get(opts, "poll"), "poll")?;
+        finite_numbers(&js::get(opts, "poll"), "poll.", POLL_NUMBERS)?;
         let timeout_ms: Option<f64> = field(opts, "timeoutMs", "timeoutMs")?;
         let poll: Option<PollOptions> = field(opts, "poll", "poll")?;
         let w = WaitOptions {
@@ -343,12 +348,15 @@ fn task_ref(shared: &Shared, id: &JsValue, opts: &JsValue) -> Result<TaskRef, Js
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid_argument("invalid argument `id`: must be a non-empty string"))?;
     optional_object(opts, "opts")?;
-    let stored = shared
-        .borrow()
-        .store
-        .get_sync(&id)
-        .and_then(|r| record_from_js(&r))
-        .map(|r| TaskRef::from(&r));
+    let stored = {
+        let d = shared.borrow();
+        d.known(&id).or_else(|| {
+            d.store
+                .get_sync(&id)
+                .and_then(|r| record_from_js(&r))
+                .map(|r| TaskRef::from(&r))
+        })
+    };
     let mut t = stored.unwrap_or_else(|| TaskRef::new(id.clone()));
     t.id = id;
     if let Some(v) = string_field(opts, "model", "model")? {

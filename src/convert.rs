@@ -72,3 +72,32 @@ pub(crate) fn optional_object(value: &JsValue, path: &str) -> Result<(), JsValue
         )))
     }
 }
+
+/// Checks that each of `keys` in `obj` is absent or a finite number (JSON would turn
+/// `NaN` and `Infinity` into `null`, which reads as "not given").
+pub(crate) fn finite_numbers(obj: &JsValue, prefix: &str, keys: &[&str]) -> Result<(), JsValue> {
+    for key in keys {
+        let v = crate::js::get(obj, key);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        if !v.as_f64().is_some_and(f64::is_finite) {
+            return Err(invalid_argument(&format!(
+                "invalid argument `{prefix}{key}`: must be a finite number"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The number fields of the `poll` option.
+pub(crate) const POLL_NUMBERS: &[&str] = &[
+    "initialDelayMs",
+    "maxDelayMs",
+    "multiplier",
+    "jitter",
+    "timeoutMs",
+    "requestTimeoutMs",
+    "maxRetries",
+    "safetyNetMs",
+];

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::{
-    Engine, OpId, OpResult, ReqId, StoreOp, TaskFailure, TransportError, TransportErrorKind,
+    Engine, OpId, OpResult, ReqId, StoreOp, TaskFailure, TaskRef, TransportError,
+    TransportErrorKind,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -47,6 +48,19 @@ pub(crate) struct Driver {
     /// client (`new TaskClient(o).run(r)`); cleared when the last operation ends.
     keep_alive: Option<Shared>,
     weak_self: Weak<RefCell<Driver>>,
+    /// How to address the tasks this client submitted, kept after the store forgets a
+    /// finished one, so `wait(id)` / `status(id)` still work without locator options.
+    known: HashMap<String, TaskRef>,
+}
+
+/// At most this many task addresses are remembered in `known` (then it starts over).
+const KNOWN_MAX: usize = 4096;
+
+impl Driver {
+    /// What this client knows about addressing task `id`.
+    pub(crate) fn known(&self, id: &str) -> Option<TaskRef> {
+        self.known.get(id).cloned()
+    }
 }
 
 impl Driver {
@@ -62,6 +76,7 @@ impl Driver {
                 timer: None,
                 keep_alive: None,
                 weak_self: weak_self.clone(),
+                known: HashMap::new(),
             })
         })
     }
@@ -166,10 +181,20 @@ pub(crate) fn pump(shared: &Shared) {
                 }
             }
             Output::Store(op) => {
-                let d = shared.borrow();
+                let store = {
+                    let mut d = shared.borrow_mut();
+                    if let StoreOp::Put(record) = &op {
+                        if d.known.len() >= KNOWN_MAX {
+                            d.known.clear();
+                        }
+                        d.known.insert(record.task.id.clone(), record.task.clone());
+                    }
+                    d.store.clone()
+                };
+                // Not borrowed here: a user store's methods are user code.
                 match op {
-                    StoreOp::Put(record) => d.store.put(&record.task.id, &to_js(&record)),
-                    StoreOp::Delete(id) => d.store.delete(&id),
+                    StoreOp::Put(record) => store.put(&record.task.id, &to_js(&record)),
+                    StoreOp::Delete(id) => store.delete(&id),
                 }
             }
         }

@@ -124,7 +124,8 @@ test("a dropped idempotent submit (mindproxy) is retried and creates one task", 
 });
 
 describe("invalid arguments are TaskError invalid_argument naming the field", () => {
-  const base = () => ({ provider: "apixo", baseUrl: sim.baseUrl("apixo") });
+  // Never reached: every call below is refused before a request is made.
+  const base = () => ({ provider: "apixo", baseUrl: "http://127.0.0.1:9/apixo" });
   const ctor = [
     ["no options", undefined, /options/],
     ["a string", "apixo", /options/],

@@ -37,7 +37,7 @@ export async function scenario(pkg, simUrl) {
   }
   const mind = new TaskClient({ provider: "mindproxy", baseUrl: `${simUrl}/mindproxy`, apiKey: "sim-key", poll });
   const sub = await mind.submit({
-    taskType: "image", model: "sim-slow", input: { prompt: "slow", _sim: { queue_ms: 5000, run_ms: 5000 } },
+    taskType: "async_image", model: "sim-slow", input: { prompt: "slow", _sim: { queue_ms: 5000, run_ms: 5000 } },
   });
   const canceled = await mind.cancel(sub.id, "test");
   let invalid;

@@ -15,7 +15,7 @@ export function requestFor(dialect, input, model = "sim-fast") {
   switch (dialect) {
     case "mirako": return { input };
     case "apixo": return { model, input };
-    case "mindproxy": return { taskType: "image", model, input };
+    case "mindproxy": return { taskType: "async_image", model, input };
     case "queue": return { endpoint: `fal-ai/${model}`, input };
     default: throw new Error(`no request for ${dialect}`);
   }
