@@ -18,9 +18,9 @@ export function launchChromium() {
 /**
  * Bundles `entry` for the browser with esbuild into `dir/app.js` (the wasm copied to
  * `dir/dist/`, where the package's `new URL(..., import.meta.url)` looks for it) and
- * writes an index.html that loads it.
+ * writes an index.html that loads it (a copy of `html` when given).
  */
-export async function bundleForBrowser(entry, dir) {
+export async function bundleForBrowser(entry, dir, html) {
   await mkdir(path.join(dir, "dist"), { recursive: true });
   const result = await build({
     entryPoints: [entry],
@@ -33,6 +33,7 @@ export async function bundleForBrowser(entry, dir) {
     logLevel: "error",
   });
   await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
-  await writeFile(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>tasklane</title><body>running</body><script type="module" src="./app.js"></script>\n`);
+  if (html) await copyFile(html, path.join(dir, "index.html"));
+  else await writeFile(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>tasklane</title><body>running</body><script type="module" src="./app.js"></script>\n`);
   return result;
 }
