@@ -253,6 +253,7 @@ impl Store {
             host: new.host,
             result_seed: rng.next_u64() % 1_000_000,
             requests: Vec::new(),
+            request_count: 0,
             ended: Arc::new(tokio::sync::Notify::new()),
             input: new.input,
         };
@@ -297,12 +298,15 @@ impl Store {
         fault: Option<String>,
     ) {
         if let Some(t) = self.tasks.get_mut(id) {
-            t.requests.push(RequestLog {
-                t_ms: now,
-                route: route.name(),
-                status,
-                fault,
-            });
+            t.request_count += 1;
+            if t.requests.len() < crate::task::MAX_REQUEST_LOG {
+                t.requests.push(RequestLog {
+                    t_ms: now,
+                    route: route.name(),
+                    status,
+                    fault,
+                });
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn render(s: &Store, now: u64, summary: bool) -> Value {
             "outcome": t.outcome.name(),
             "canceled_at_ms": t.canceled_at,
             "state": state,
-            "request_count": t.requests.len(),
+            "request_count": t.request_count,
         });
         if !summary {
             v["requests"] = t

@@ -191,6 +191,9 @@ pub struct RequestLog {
     pub fault: Option<String>,
 }
 
+/// At most this many requests are kept per task, so a long offline session stays small.
+pub const MAX_REQUEST_LOG: usize = 1000;
+
 /// A simulated task.
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -234,8 +237,10 @@ pub struct Task {
     pub host: String,
     /// A per-task number reported as the result `seed`.
     pub result_seed: u64,
-    /// Every request about it.
+    /// Requests about it, in order (the first [`MAX_REQUEST_LOG`] of them).
     pub requests: Vec<RequestLog>,
+    /// How many requests were made about it (also those past the log's cap).
+    pub request_count: u64,
     /// Wakes the webhook sender when a cancel ends the task early.
     pub ended: Arc<Notify>,
     /// The submit body's `input` (or body) echoed in some status answers.
@@ -324,6 +329,7 @@ mod tests {
             host: "h".into(),
             result_seed: 0,
             requests: vec![],
+            request_count: 0,
             ended: Arc::new(Notify::new()),
             input: Value::Null,
         }

@@ -43,7 +43,10 @@ fn parse() -> Result<Opts, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().ok_or(format!("{flag} needs a value"));
-        let num = |s: String| s.parse::<u64>().map_err(|_| format!("{s:?} is not a whole number"));
+        let num = |s: String| {
+            s.parse::<u64>()
+                .map_err(|_| format!("{s:?} is not a whole number"))
+        };
         match flag.as_str() {
             "--url" => o.url = val()?.trim_end_matches('/').to_string(),
             "--clients" => o.clients = num(val()?)? as usize,
@@ -81,7 +84,12 @@ struct Tally {
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-async fn call(client: &HttpClient, method: &str, url: &str, body: Option<String>) -> Result<Value, String> {
+async fn call(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<Value, String> {
     let req = hyper::Request::builder()
         .method(method)
         .uri(url)
@@ -90,40 +98,74 @@ async fn call(client: &HttpClient, method: &str, url: &str, body: Option<String>
         .body(Full::new(Bytes::from(body.unwrap_or_default())))
         .map_err(|e| format!("build: {e}"))?;
     let fut = async {
-        let resp = client.request(req).await.map_err(|e| format!("connect/send: {e}"))?;
+        let resp = client
+            .request(req)
+            .await
+            .map_err(|e| format!("connect/send: {e}"))?;
         let status = resp.status().as_u16();
-        let body = resp.into_body().collect().await.map_err(|e| format!("body: {e}"))?.to_bytes();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?
+            .to_bytes();
         if !(200..300).contains(&status) {
             return Err(format!("HTTP {status}"));
         }
         serde_json::from_slice(&body).map_err(|_| "non-JSON body".to_string())
     };
-    tokio::time::timeout(Duration::from_secs(30), fut).await.map_err(|_| "timeout".to_string())?
+    tokio::time::timeout(Duration::from_secs(30), fut)
+        .await
+        .map_err(|_| "timeout".to_string())?
 }
 
 /// One client: submit, then poll until terminal. Returns whether it saw the end.
-async fn client_run(i: usize, o: Arc<Opts>, client: HttpClient, tally: Arc<Mutex<Tally>>, deadline: Instant) {
+async fn client_run(
+    i: usize,
+    o: Arc<Opts>,
+    client: HttpClient,
+    tally: Arc<Mutex<Tally>>,
+    deadline: Instant,
+) {
     // Spread the starts over one poll interval, as independent users would arrive.
-    tokio::time::sleep(Duration::from_micros((i as u64 * o.poll_ms * 1000) / o.clients as u64)).await;
+    tokio::time::sleep(Duration::from_micros(
+        (i as u64 * o.poll_ms * 1000) / o.clients as u64,
+    ))
+    .await;
     let span = o.run_max - o.run_min + 1;
     let run_ms = o.run_min + (i as u64 * 7919) % span;
-    let sim = json!({"queue_ms": (i as u64 * 31) % 500, "run_ms": run_ms, "ref": format!("load-{i}")});
+    let sim =
+        json!({"queue_ms": (i as u64 * 31) % 500, "run_ms": run_ms, "ref": format!("load-{i}")});
     let u = &o.url;
-    let (submit_url, body, status_of): (String, Value, fn(&str, &Value) -> Option<String>) = match i % 4 {
+    let (submit_url, body, status_of): (String, Value, fn(&str, &Value) -> Option<String>) = match i
+        % 4
+    {
         0 => (
             format!("{u}/apixo/api/v1/generateTask/load"),
             json!({"request_type": "async", "input": {"prompt": "load", "_sim": sim}}),
-            |u, v| v["data"]["taskId"].as_str().map(|id| format!("{u}/apixo/api/v1/statusTask/load?taskId={id}")),
+            |u, v| {
+                v["data"]["taskId"]
+                    .as_str()
+                    .map(|id| format!("{u}/apixo/api/v1/statusTask/load?taskId={id}"))
+            },
         ),
         1 => (
             format!("{u}/mirako/v1/avatar/async_generate"),
             json!({"prompt": "load", "_sim": sim}),
-            |u, v| v["data"]["task_id"].as_str().map(|id| format!("{u}/mirako/v1/avatar/async_generate/{id}/status")),
+            |u, v| {
+                v["data"]["task_id"]
+                    .as_str()
+                    .map(|id| format!("{u}/mirako/v1/avatar/async_generate/{id}/status"))
+            },
         ),
         2 => (
             format!("{u}/mindproxy/v1/tasks"),
             json!({"task_type": "async_image", "prompt": "load", "idempotency_key": format!("load-{i}"), "input_assets_json": {"_sim": sim}}),
-            |u, v| v["task_id"].as_str().map(|id| format!("{u}/mindproxy/v1/tasks/{id}")),
+            |u, v| {
+                v["task_id"]
+                    .as_str()
+                    .map(|id| format!("{u}/mindproxy/v1/tasks/{id}"))
+            },
         ),
         _ => (
             format!("{u}/queue/v1/queue/fal-ai/flux/dev"),
@@ -132,9 +174,15 @@ async fn client_run(i: usize, o: Arc<Opts>, client: HttpClient, tally: Arc<Mutex
         ),
     };
     let terminal = |v: &Value| -> bool {
-        let s = v.get("data").map(|d| d.get("status").or(d.get("state"))).unwrap_or(v.get("status"));
+        let s = v
+            .get("data")
+            .map(|d| d.get("status").or(d.get("state")))
+            .unwrap_or(v.get("status"));
         match s {
-            Some(Value::String(s)) => matches!(s.as_str(), "COMPLETED" | "FAILED" | "CANCELED" | "TIMED_OUT" | "success" | "failed"),
+            Some(Value::String(s)) => matches!(
+                s.as_str(),
+                "COMPLETED" | "FAILED" | "CANCELED" | "TIMED_OUT" | "success" | "failed"
+            ),
             Some(Value::Number(n)) => n.as_u64().is_some_and(|n| n >= 4),
             _ => false,
         }
@@ -143,7 +191,10 @@ async fn client_run(i: usize, o: Arc<Opts>, client: HttpClient, tally: Arc<Mutex
         tally.latencies_us.push(lat.as_micros() as u64);
         if let Err(e) = res {
             tally.errors += 1;
-            *tally.error_kinds.entry(e.split(':').next().unwrap_or("?").to_string()).or_default() += 1;
+            *tally
+                .error_kinds
+                .entry(e.split(':').next().unwrap_or("?").to_string())
+                .or_default() += 1;
         }
     };
     let t = Instant::now();
@@ -215,7 +266,15 @@ async fn main() {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(o.max_secs);
     let handles: Vec<_> = (0..o.clients)
-        .map(|i| tokio::spawn(client_run(i, o.clone(), client.clone(), tally.clone(), deadline)))
+        .map(|i| {
+            tokio::spawn(client_run(
+                i,
+                o.clone(),
+                client.clone(),
+                tally.clone(),
+                deadline,
+            ))
+        })
         .collect();
     for h in handles {
         let _ = h.await;
@@ -235,7 +294,11 @@ async fn main() {
         ),
         _ => String::new(),
     };
-    let errors: Vec<String> = t.error_kinds.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let errors: Vec<String> = t
+        .error_kinds
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     let md = format!(
         "## Simulator under load (sim-load)\n\n\
          {clients} concurrent clients against one `tasklane-sim` (release build) on 127.0.0.1: each submits one \
@@ -271,6 +334,9 @@ async fn main() {
         }
     }
     if t.unfinished > 0 {
-        eprintln!("sim-load: {} clients did not see their task end", t.unfinished);
+        eprintln!(
+            "sim-load: {} clients did not see their task end",
+            t.unfinished
+        );
     }
 }

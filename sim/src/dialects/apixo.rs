@@ -89,7 +89,7 @@ pub fn parse_submit(model: &str, body: &Value) -> Result<Parsed, String> {
 }
 
 /// The submit answer: `{code: 200, message: "success", data: {taskId}}`.
-pub fn submit_reply(task: &Task, _now: u64) -> Reply {
+pub fn submit_reply(task: &Task, _phase: Phase) -> Reply {
     Reply::json(
         200,
         json!({"code": 200, "message": "success", "data": {"taskId": task.id}}),

@@ -139,12 +139,12 @@ fn task_type_num(t: Option<&str>) -> u8 {
 }
 
 /// The submit answer: 202 `{task_id, status, request_id, hold_id}`.
-pub fn submit_reply(task: &Task, now: u64) -> Reply {
+pub fn submit_reply(task: &Task, phase: Phase) -> Reply {
     Reply::json(
         202,
         json!({
             "task_id": task.id,
-            "status": status_num(task.phase(now)),
+            "status": status_num(phase),
             "request_id": format!("req_{}", task.id.replace('-', "")),
             "hold_id": format!("hold_{}", task.id.replace('-', "")),
         }),

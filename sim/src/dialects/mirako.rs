@@ -93,10 +93,10 @@ fn status_name(phase: Phase) -> &'static str {
 }
 
 /// The submit answer: `{data: {task_id, status}}`.
-pub fn submit_reply(task: &Task, now: u64) -> Reply {
+pub fn submit_reply(task: &Task, phase: Phase) -> Reply {
     Reply::json(
         200,
-        json!({"data": {"task_id": task.id, "status": status_name(task.phase(now))}}),
+        json!({"data": {"task_id": task.id, "status": status_name(phase)}}),
     )
 }
 

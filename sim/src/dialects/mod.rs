@@ -112,12 +112,12 @@ impl Dialect {
         }
     }
 
-    fn submit_reply(self, task: &Task, now: u64) -> Reply {
+    fn submit_reply(self, task: &Task, phase: Phase) -> Reply {
         match self {
-            Dialect::Mirako => mirako::submit_reply(task, now),
-            Dialect::Apixo => apixo::submit_reply(task, now),
-            Dialect::Mindproxy => mindproxy::submit_reply(task, now),
-            Dialect::Queue => queue::submit_reply(task, now),
+            Dialect::Mirako => mirako::submit_reply(task, phase),
+            Dialect::Apixo => apixo::submit_reply(task, phase),
+            Dialect::Mindproxy => mindproxy::submit_reply(task, phase),
+            Dialect::Queue => queue::submit_reply(task, phase),
         }
     }
 
@@ -383,7 +383,17 @@ async fn submit(
         let Some(task) = s.tasks.get(&id) else {
             return dialect.error(500, "server_error", "task vanished");
         };
-        let reply = dialect.submit_reply(task, now);
+        // A new task is always reported queued, as the vendors do at submit (a zero-length
+        // queue phase ends right after); a deduplicated submit reports where the task is.
+        let phase = if dup {
+            task.phase(now)
+        } else {
+            Phase::Queued {
+                position: task.queue_ms.saturating_sub(1) / 250,
+                early: true,
+            }
+        };
+        let reply = dialect.submit_reply(task, phase);
         (id, reply, !dup && !task.webhooks.is_empty())
     };
     if schedule {

@@ -73,9 +73,9 @@ fn base(task: &Task) -> String {
 }
 
 /// The submit answer.
-pub fn submit_reply(task: &Task, now: u64) -> Reply {
+pub fn submit_reply(task: &Task, phase: Phase) -> Reply {
     let b = base(task);
-    let mut v = status_body(task, task.phase(now));
+    let mut v = status_body(task, phase);
     v["request_id"] = json!(task.id);
     v["gateway_request_id"] = json!(task.id);
     v["status_url"] = json!(format!("{b}/status"));
