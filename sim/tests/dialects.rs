@@ -360,7 +360,11 @@ async fn queue_urls_position_results_errors_and_cancel() {
             &json!({"_sim": {"queue_ms": 0, "run_ms": 0, "output": output}}),
         )
         .await;
-        assert_eq!(r.json()["status"], "IN_QUEUE", "a fresh submit is always queued");
+        assert_eq!(
+            r.json()["status"],
+            "IN_QUEUE",
+            "a fresh submit is always queued"
+        );
         assert_eq!(r.json()["queue_position"], 0);
         let res = get(r.json()["response_url"].as_str().unwrap()).await.json();
         let file = send("GET", res[key]["url"].as_str().unwrap(), &[], None)

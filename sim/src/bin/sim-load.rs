@@ -84,6 +84,9 @@ struct Tally {
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
+/// Finds the status URL in a submit answer.
+type StatusUrlOf = fn(&str, &Value) -> Option<String>;
+
 async fn call(
     client: &HttpClient,
     method: &str,
@@ -137,9 +140,7 @@ async fn client_run(
     let sim =
         json!({"queue_ms": (i as u64 * 31) % 500, "run_ms": run_ms, "ref": format!("load-{i}")});
     let u = &o.url;
-    let (submit_url, body, status_of): (String, Value, fn(&str, &Value) -> Option<String>) = match i
-        % 4
-    {
+    let (submit_url, body, status_of): (String, Value, StatusUrlOf) = match i % 4 {
         0 => (
             format!("{u}/apixo/api/v1/generateTask/load"),
             json!({"request_type": "async", "input": {"prompt": "load", "_sim": sim}}),
