@@ -12,7 +12,7 @@ const lang = { ".mjs": "js", ".js": "js", ".ts": "ts", ".html": "html", ".toml":
 
 /** README text with every included block refreshed from its file. */
 export function synced(text) {
-  return text.replace(/<!-- include: (\S+) -->\n```[a-z]*\n[\s\S]*?\n```/g, (_, file) => {
+  return text.replace(/<!-- include: (\S+) -->\n```[a-z]*\n[\s\S]*?```/g, (_, file) => {
     const body = readFileSync(path.join(root, file), "utf8").replace(/\n$/, "");
     return `<!-- include: ${file} -->\n\`\`\`${lang[path.extname(file)] ?? ""}\n${body}\n\`\`\``;
   });
