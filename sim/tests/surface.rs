@@ -247,3 +247,77 @@ async fn garbage_gets_clear_errors_and_the_server_keeps_serving() {
         "still serving"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_paths_and_methods_never_get_a_5xx() {
+    let sim = sim(&[]).await;
+    let u = sim.url();
+    let segs = [
+        "v1",
+        "api",
+        "queue",
+        "requests",
+        "status",
+        "cancel",
+        "events",
+        "tasks",
+        "generateTask",
+        "statusTask",
+        "x",
+        "",
+        "%00",
+        "..",
+        "fal-ai",
+        "files",
+        "__sim",
+        "a.png",
+        "?taskId=",
+        "~",
+    ];
+    let prefixes = [
+        "/mirako",
+        "/apixo",
+        "/mindproxy",
+        "/queue",
+        "/files",
+        "/__sim",
+        "",
+    ];
+    let methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+    let mut x = 0x9E37_79B9u32;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as usize % n
+    };
+    for _ in 0..300 {
+        let mut path = prefixes[next(prefixes.len())].to_string();
+        for _ in 0..next(6) {
+            path.push('/');
+            path.push_str(segs[next(segs.len())]);
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        let m = methods[next(methods.len())];
+        let body: &[u8] = if next(2) == 0 {
+            b"{\"input\": {}}"
+        } else {
+            b"\x00\xff"
+        };
+        let r = send(
+            m,
+            &format!("{u}{path}"),
+            &[("authorization", "Bearer sim-key")],
+            Some(body),
+        )
+        .await;
+        let r = r.unwrap_or_else(|e| panic!("{m} {path}: {e}"));
+        assert!(r.status < 500, "{m} {path}: {}", r.status);
+        if m != "HEAD" && r.status >= 400 {
+            let _: Value = r.json();
+        }
+    }
+    assert_eq!(get(&format!("{u}/__sim/stats")).await.status, 200);
+}
