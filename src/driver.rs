@@ -277,7 +277,7 @@ pub(crate) fn failure(f: &TaskFailure) -> JsValue {
     let update = f
         .update
         .as_ref()
-        .map(|u| to_js(u))
+        .map(|u| to_js(u.as_ref()))
         .unwrap_or(JsValue::UNDEFINED);
     task_error(
         f.code.as_str(),
