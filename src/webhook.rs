@@ -31,13 +31,8 @@ use crate::convert::to_js;
 use crate::errors::{invalid_argument, webhook_error};
 use crate::js;
 
-/// Bodies at least this large are signed-checked with Web Crypto, smaller ones in wasm.
-///
-/// Why two paths: RustCrypto's SHA-256 in wasm has no call overhead but hashes several
-/// times slower than the runtime's native code, while `crypto.subtle.sign` is native speed
-/// but costs a promise round trip (in Node a thread-pool hop) per call. Measured with
-/// `scripts/bench-webhook.sh` (see bench/results/webhook.md): at 1 KiB wasm wins, at
-/// 64 KiB Web Crypto wins by a wide margin; the crossover is a few KiB.
+/// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
+/// smaller ones in wasm (see [`choose_hmac`] for why).
 const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
 
 /// How long a handled delivery's key is remembered (in memory and in the `store`).
@@ -78,6 +73,34 @@ extern "C" {
         data: &Uint8Array,
     ) -> Result<Promise, JsValue>;
 
+    /// `JSON.parse` on a JavaScript string (no copy through wasm memory).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// The global `TextEncoder` class.
+    type TextEncoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, text: &JsValue) -> Uint8Array;
+
+    /// Node's `node:crypto` module.
+    #[derive(Clone)]
+    type NodeCrypto;
+    #[wasm_bindgen(method, catch, js_name = createHmac)]
+    fn create_hmac(
+        this: &NodeCrypto,
+        algorithm: &str,
+        key: &Uint8Array,
+    ) -> Result<NodeHmac, JsValue>;
+
+    /// A `node:crypto` `Hmac`.
+    type NodeHmac;
+    #[wasm_bindgen(method, catch)]
+    fn update(this: &NodeHmac, data: &JsValue) -> Result<NodeHmac, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn digest(this: &NodeHmac) -> Result<Uint8Array, JsValue>;
+
     /// The global `Response` class.
     #[wasm_bindgen(js_name = Response)]
     type JsResponse;
@@ -91,6 +114,7 @@ enum HmacMode {
     Auto,
     Wasm,
     WebCrypto,
+    Node,
 }
 
 /// What `verifyWebhook` and `createWebhookHandler` were configured with, parsed once.
@@ -102,6 +126,8 @@ struct Config {
     hmac: HmacMode,
     /// The imported Web Crypto key, once the first large body needed it.
     crypto_key: RefCell<Option<JsValue>>,
+    /// The key bytes as a JS array, for `node:crypto`.
+    node_key: RefCell<Option<Uint8Array>>,
 }
 
 thread_local! {
@@ -192,9 +218,10 @@ impl Config {
             None | Some("auto") => HmacMode::Auto,
             Some("wasm") => HmacMode::Wasm,
             Some("webcrypto") => HmacMode::WebCrypto,
+            Some("node") => HmacMode::Node,
             Some(other) => {
                 return Err(invalid_argument(&format!(
-                    "invalid argument `options.hmac`: {other:?}; expected auto, wasm or webcrypto"
+                    "invalid argument `options.hmac`: {other:?}; expected auto, wasm, webcrypto or node"
                 )))
             }
         };
@@ -205,6 +232,7 @@ impl Config {
             max_body,
             hmac,
             crypto_key: RefCell::new(None),
+            node_key: RefCell::new(None),
         })
     }
 }
@@ -266,17 +294,27 @@ fn header(headers: &JsValue, name: &str) -> Option<String> {
 /// oversize body is refused unread); with one, the runtime's HTTP layer bounds the body by
 /// it, so one `arrayBuffer()` is safe (and the length is checked again after). Without one
 /// (chunked), the stream is read chunk by chunk and cancelled at the limit.
-async fn read_body(req: &JsValue, headers: &JsValue, limit: u64) -> Result<Vec<u8>, Refusal> {
+///
+/// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
+/// which a native HMAC can read without another copy.
+async fn read_body(
+    req: &JsValue,
+    headers: &JsValue,
+    limit: u64,
+) -> Result<(Vec<u8>, JsValue), Refusal> {
     let body = js::get(req, "body");
     let mut counter = BodyLimit::new(limit);
-    if let Some(s) = body.as_string() {
-        counter.push(s.len())?;
-        return Ok(s.into_bytes());
+    if body.is_string() {
+        // The runtime's TextEncoder makes the UTF-8 bytes natively; copying those in is a
+        // memcpy (wasm-bindgen's string passing walks large strings char by char in JS).
+        let bytes = ENCODER.with(|e| e.encode(&body));
+        counter.push(bytes.length() as usize)?;
+        return Ok((bytes.to_vec(), body));
     }
     if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
         let bytes = Uint8Array::new(&body);
         counter.push(bytes.length() as usize)?;
-        return Ok(bytes.to_vec());
+        return Ok((bytes.to_vec(), bytes.into()));
     }
     if !js::get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
@@ -297,7 +335,7 @@ async fn read_body(req: &JsValue, headers: &JsValue, limit: u64) -> Result<Vec<u
             .map_err(|e| unreadable(&e))?;
         let bytes = Uint8Array::new(&buf);
         counter.push(bytes.length() as usize)?;
-        return Ok(bytes.to_vec());
+        return Ok((bytes.to_vec(), bytes.into()));
     }
     let reader: StreamReader = js::call_method(&body, "getReader", &[])
         .map_err(|e| unreadable(&e))?
@@ -328,7 +366,8 @@ async fn read_body(req: &JsValue, headers: &JsValue, limit: u64) -> Result<Vec<u
         out.resize(at + chunk.length() as usize, 0);
         chunk.copy_to(&mut out[at..]);
     }
-    Ok(out)
+    let js = Uint8Array::from(out.as_slice()).into();
+    Ok((out, js))
 }
 
 fn unreadable(e: &JsValue) -> Refusal {
@@ -337,6 +376,88 @@ fn unreadable(e: &JsValue) -> Refusal {
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "reading it failed".into());
     Refusal::Webhook(WebhookError::UnreadableBody(msg))
+}
+
+/// The HMAC implementation one verification uses.
+enum Hmac {
+    Node(NodeCrypto),
+    WebCrypto(Subtle),
+    Wasm,
+}
+
+thread_local! {
+    /// One `TextEncoder` for every string body.
+    static ENCODER: TextEncoder = TextEncoder::new();
+    /// `node:crypto` through `process.getBuiltinModule` (Node ≥ 20.16), looked up once.
+    static NODE_CRYPTO: Option<NodeCrypto> = {
+        let process = js::get(&js_sys::global().into(), "process");
+        js::call_method(&process, "getBuiltinModule", &[&"node:crypto".into()])
+            .ok()
+            .filter(|m| js::get(m, "createHmac").is_function())
+            .map(JsCast::unchecked_into)
+    };
+    /// Whether this is workerd (Cloudflare Workers), whose Web Crypto answers in the same
+    /// turn of the event loop.
+    static WORKERD: bool = {
+        let nav = js::get(&js_sys::global().into(), "navigator");
+        js::get(&nav, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+    };
+}
+
+/// Picks the HMAC for a body of `len` bytes.
+///
+/// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md): RustCrypto's
+/// SHA-256 compiled to wasm (at the package's `opt-level = "z"`) runs at about 100 MB/s,
+/// several times slower than the runtime's native code, but costs nothing to call. Node's
+/// Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds), so in
+/// Node the synchronous native `node:crypto` HMAC is fastest at every size. workerd's Web
+/// Crypto is native and resolves at once: fastest at every size there. Elsewhere (browsers,
+/// Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a few KiB.
+fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
+    let node = || NODE_CRYPTO.with(Clone::clone).map(Hmac::Node);
+    let web = || subtle().map(Hmac::WebCrypto);
+    let picked = match mode {
+        HmacMode::Wasm => None,
+        HmacMode::Node => node(),
+        HmacMode::WebCrypto => web(),
+        HmacMode::Auto => node().or_else(|| {
+            if WORKERD.with(|w| *w) || len >= WEBCRYPTO_MIN_BYTES {
+                web()
+            } else {
+                None
+            }
+        }),
+    };
+    // Whatever is missing in this runtime falls back to wasm, which is always there.
+    picked.unwrap_or(Hmac::Wasm)
+}
+
+/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with `node:crypto`, reading the body where it
+/// already is (a JS string or bytes).
+fn node_mac(
+    cfg: &Config,
+    nc: &NodeCrypto,
+    pre: &Prechecked<'_>,
+    body: &JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let key = {
+        let mut slot = cfg.node_key.borrow_mut();
+        match slot.as_ref() {
+            Some(k) => k.clone(),
+            None => {
+                let Some(verifier) = cfg.verifier.as_ref() else {
+                    return Err(JsValue::from_str("no secret"));
+                };
+                let k = Uint8Array::from(verifier.secret().key());
+                *slot = Some(k.clone());
+                k
+            }
+        }
+    };
+    let h = nc.create_hmac("sha256", &key)?;
+    h.update(&JsValue::from_str(&pre.signed_prefix()))?;
+    h.update(body)?;
+    Ok(h.digest()?.to_vec())
 }
 
 fn subtle() -> Option<Subtle> {
@@ -396,11 +517,8 @@ async fn webcrypto_mac(
 
 /// Checks one delivery: method, bearer token, Standard Webhooks headers and timestamp (all
 /// before the body is read), the body under its limit, the signature, then the dialect's
-/// shape. Returns the update and the delivery's `webhook-id`.
-async fn verify_request(
-    cfg: &Config,
-    req: &JsValue,
-) -> Result<(TaskUpdate, Option<String>), Refusal> {
+/// shape.
+async fn verify_request(cfg: &Config, req: &JsValue) -> Result<Verified, Refusal> {
     let method = js::get(req, "method").as_string();
     if let Some(m) = method.filter(|m| !m.eq_ignore_ascii_case("POST")) {
         return Err(WebhookError::MethodNotAllowed(m).into());
@@ -435,25 +553,46 @@ async fn verify_request(
         }
         None => None,
     };
-    let body = read_body(req, &headers, cfg.max_body).await?;
+    let (body, body_js) = read_body(req, &headers, cfg.max_body).await?;
     if let Some((verifier, pre)) = pre {
-        let use_webcrypto = match cfg.hmac {
-            HmacMode::Wasm => false,
-            HmacMode::WebCrypto => true,
-            HmacMode::Auto => body.len() >= WEBCRYPTO_MIN_BYTES,
-        };
-        let subtle = if use_webcrypto { subtle() } else { None };
-        let expected = match subtle {
-            Some(subtle) => webcrypto_mac(cfg, &subtle, &pre, &body)
+        let expected = match choose_hmac(cfg.hmac, body.len()) {
+            Hmac::Node(nc) => node_mac(cfg, &nc, &pre, &body_js).map_err(Refusal::Js)?,
+            Hmac::WebCrypto(subtle) => webcrypto_mac(cfg, &subtle, &pre, &body)
                 .await
                 .map_err(Refusal::Js)?,
-            // No Web Crypto in this runtime, or a small body: wasm.
-            None => mac(verifier.secret(), pre.id, pre.timestamp, &body).to_vec(),
+            Hmac::Wasm => mac(verifier.secret(), pre.id, pre.timestamp, &body).to_vec(),
         };
         pre.check_mac(&expected)?;
     }
-    let update = parse_update(&cfg.profile, &body)?;
-    Ok((update, id))
+    let mut update = parse_update(&cfg.profile, &body)?;
+    // `raw` goes to JavaScript through the runtime's own JSON.parse of the body text (native
+    // speed, the provider's key order) rather than serde_json serializing it back out.
+    update.raw = serde_json::Value::Null;
+    let js = to_js(&update);
+    let text = if body_js.is_string() {
+        body_js
+    } else {
+        // parse_update accepted the bytes as JSON, so they are UTF-8.
+        JsValue::from_str(std::str::from_utf8(&body).unwrap_or_default())
+    };
+    // The same text serde_json accepted, so JSON.parse accepts it too.
+    let raw = json_parse(&text).unwrap_or(JsValue::NULL);
+    js::set(&js, "raw", &raw);
+    Ok(Verified {
+        update,
+        js,
+        webhook_id: id,
+    })
+}
+
+/// A delivery that passed every check.
+struct Verified {
+    /// The normalized update (its `raw` left out: it lives in `js`).
+    update: TaskUpdate,
+    /// The `TaskUpdate` object handed to JavaScript.
+    js: JsValue,
+    /// The delivery's `webhook-id`, when it had one.
+    webhook_id: Option<String>,
 }
 
 /// Verifies a webhook delivery and returns its normalized `TaskUpdate`.
@@ -467,10 +606,10 @@ async fn verify_request(
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub async fn verify_webhook(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let cfg = Config::parse(&options)?;
-    let (update, _) = verify_request(&cfg, &request)
+    let verified = verify_request(&cfg, &request)
         .await
         .map_err(Refusal::into_js)?;
-    Ok(to_js(&update))
+    Ok(verified.js)
 }
 
 /// A JSON response with `status`.
@@ -513,7 +652,11 @@ impl Handler {
         env: JsValue,
         ctx: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (update, webhook_id) = match verify_request(&self.cfg, &request).await {
+        let Verified {
+            update,
+            js: update_js,
+            webhook_id,
+        } = match verify_request(&self.cfg, &request).await {
             Ok(v) => v,
             Err(r) => return refusal_response(r),
         };
@@ -526,7 +669,7 @@ impl Handler {
         );
         let Some(key) = key else {
             // A live update without a webhook-id: nothing to deduplicate on.
-            return self.run_on_update(&update, &request, &env, &ctx).await;
+            return self.run_on_update(&update_js, &request, &env, &ctx).await;
         };
         let now = js::now();
         let seen = self.window.borrow_mut().begin(now, &key);
@@ -552,7 +695,9 @@ impl Handler {
         let mut resolve: Option<Function> = None;
         let done = Promise::new(&mut |res, _rej| resolve = Some(res));
         self.in_flight.borrow_mut().insert(key.clone(), done);
-        let result = self.handle_new(&key, &update, &request, &env, &ctx).await;
+        let result = self
+            .handle_new(&key, &update, &update_js, &request, &env, &ctx)
+            .await;
         self.in_flight.borrow_mut().remove(&key);
         let ok = matches!(&result, Ok(true));
         if ok {
@@ -577,6 +722,7 @@ impl Handler {
         &self,
         key: &str,
         update: &TaskUpdate,
+        update_js: &JsValue,
         request: &JsValue,
         env: &JsValue,
         ctx: &JsValue,
@@ -595,7 +741,7 @@ impl Handler {
                 Err(e) => return Err(failure_response("store_failed", "store.get failed", &e)),
             }
         }
-        let answer = self.run_on_update(update, request, env, ctx).await?;
+        let answer = self.run_on_update(update_js, request, env, ctx).await?;
         let status = js::get(&answer, "status").as_f64().unwrap_or(0.0);
         if status >= 300.0 {
             return Err(answer);
@@ -622,12 +768,12 @@ impl Handler {
     /// 500 when it threw or rejected (so the sender retries).
     async fn run_on_update(
         &self,
-        update: &TaskUpdate,
+        update: &JsValue,
         request: &JsValue,
         env: &JsValue,
         ctx: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let args = Array::of4(&to_js(update), request, env, ctx);
+        let args = Array::of4(update, request, env, ctx);
         let called = self.on_update.apply(&JsValue::UNDEFINED, &args);
         let outcome = match called {
             Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
