@@ -9,7 +9,7 @@ use crate::state::Store;
 /// The stats document at `now`.
 pub fn render(s: &Store, now: u64, summary: bool) -> Value {
     let mut tasks = Map::new();
-    let mut by_phase = Map::new();
+    let mut by_phase: std::collections::BTreeMap<String, u64> = Default::default();
     for t in s.tasks.values() {
         let phase = t.phase(now);
         let state = match phase {
@@ -17,8 +17,7 @@ pub fn render(s: &Store, now: u64, summary: bool) -> Value {
             crate::task::Phase::Running => "running".to_string(),
             crate::task::Phase::Done(o) => o.name().to_string(),
         };
-        *by_phase.entry(state.clone()).or_insert(json!(0)) =
-            json!(by_phase.get(&state).and_then(Value::as_u64).unwrap_or(0) + 1);
+        *by_phase.entry(state.clone()).or_insert(0) += 1;
         let mut v = json!({
             "dialect": t.dialect.name(),
             "model": t.model,

@@ -470,6 +470,8 @@ async fn stats_record_requests_refs_and_reset() {
     assert_eq!(s["submits"], 3);
     assert_eq!(s["refs"]["double"], 2);
     assert_eq!(s["refs"]["once"], 1);
+    assert_eq!(s["states"]["failed"], 1);
+    assert_eq!(s["tasks_created"], 3);
     let t = &s["tasks"][&id];
     assert_eq!(t["dialect"], "mirako");
     assert_eq!(t["outcome"], "failed");
