@@ -238,3 +238,54 @@ export class TaskClient {
 
 /** Resolves once the WebAssembly module is ready (it already is when the import resolves). */
 export declare const ready: Promise<void>;
+
+/** How a webhook delivery is authenticated and bounded (give `authToken` or `secret`). */
+export interface WebhookOptions {
+  /** The dialect whose status body the webhook carries (name or profile). */
+  provider: DialectName | ProviderProfile;
+  /** Require `Authorization: Bearer <authToken>` (compared in constant time). */
+  authToken?: string;
+  /** Standard Webhooks secret (`whsec_<base64>`): checks `webhook-id/-timestamp/-signature`. */
+  secret?: string;
+  /** Accepted clock skew of `webhook-timestamp`, in seconds (default 300). */
+  toleranceSec?: number;
+  /** Larger bodies are refused with 413 (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Where the HMAC is computed: `"auto"` (default), `"wasm"`, `"webcrypto"` or `"node"`. */
+  hmac?: "auto" | "wasm" | "webcrypto" | "node";
+}
+
+/** A key-value store for duplicate detection across instances (e.g. a Workers KV namespace). */
+export interface WebhookDedupeStore {
+  /** The value stored under `key`, or `null`. */
+  get(key: string): Promise<string | null> | string | null | undefined;
+  /** Stores `value` under `key` for `expirationTtl` seconds. */
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void> | void;
+}
+
+/** The options of {@link createWebhookHandler}. */
+export interface WebhookHandlerOptions<Env = unknown, Ctx = unknown> extends WebhookOptions {
+  /** Called once per new delivery; the answer is 2xx only after it resolved. */
+  onUpdate(update: TaskUpdate, request: Request, env?: Env, ctx?: Ctx): void | Promise<void>;
+  /** Duplicate detection across instances; without it, an in-memory window. */
+  store?: WebhookDedupeStore;
+  /** How long a delivery is remembered, in seconds. */
+  dedupeTtlSec?: number;
+}
+
+/**
+ * Verifies a webhook request and returns the task update it carries; throws
+ * {@link WebhookError} (400 malformed, 401 bad auth, 405 not POST, 413 too large).
+ */
+export declare function verifyWebhook(request: Request, options: WebhookOptions): Promise<TaskUpdate>;
+
+/** A Workers-style fetch handler that verifies, de-duplicates and passes updates to `onUpdate`. */
+export declare function createWebhookHandler<Env = unknown, Ctx = unknown>(
+  options: WebhookHandlerOptions<Env, Ctx>,
+): (request: Request, env?: Env, ctx?: Ctx) => Promise<Response>;
+
+/** Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) for `body`. */
+export declare function signWebhook(
+  body: string,
+  options: { secret: string; id?: string; timestamp?: number },
+): Record<string, string>;
