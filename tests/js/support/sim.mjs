@@ -19,6 +19,8 @@ export async function startSim(args = []) {
     let buf = "";
     const timer = setTimeout(() => reject(new Error("tasklane-sim did not start within 10 s")), 10_000);
     child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`tasklane-sim exited with ${code}`)); });
+    // A missing binary is an "error" event (ENOENT), not an exit: name the fix.
+    child.once("error", (e) => { clearTimeout(timer); reject(new Error(`cannot start ${simBin} (${e.code ?? e.message}); run \`make sim\` first`)); });
     child.stdout.on("data", (chunk) => {
       buf += chunk;
       const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
