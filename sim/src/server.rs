@@ -151,18 +151,16 @@ async fn route(state: &Arc<AppState>, req: Request<Incoming>, local: SocketAddr)
         "files" => {
             let name = rest.trim_start_matches('/').to_string();
             let fault = state.lock().global_fault(None, crate::faults::Route::Files);
-            match fault.map(|f| f.kind) {
-                Some(crate::faults::FaultKind::Status(s)) => {
-                    Reply::json(s, json!({"error": format!("simulated {s}")}))
-                        .with_header("retry-after", "1")
+            if let Some(f) = fault {
+                state.lock().faults_injected += 1;
+                if let Some(r) = dialects::pre_fault(None, f, crate::time::now_ms()) {
+                    return r;
                 }
-                Some(crate::faults::FaultKind::Drop) => Reply {
-                    status: 0,
-                    headers: vec![],
-                    payload: Payload::Drop,
-                },
-                _ => crate::files::serve(req.method(), &name),
+                if f.kind == crate::faults::FaultKind::Slow {
+                    tokio::time::sleep(std::time::Duration::from_millis(f.delay_ms)).await;
+                }
             }
+            dialects::post_fault(None, fault, crate::files::serve(req.method(), &name))
         }
         "__sim" => {
             let method = req.method().clone();

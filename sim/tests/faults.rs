@@ -300,6 +300,18 @@ async fn global_rules_by_route_dialect_and_times_and_cli_rate() {
             .status,
         200
     );
+    // Files fault like any route: a reset cuts the picture, a truncation halves it.
+    let file = format!("{u}/files/abc.png");
+    let whole = send("GET", &file, &[], None).await.unwrap().body;
+    let rules = json!({"rules": [{"on": "files", "kinds": ["reset"], "times": 1}]});
+    assert_eq!(post(&format!("{u}/__sim/faults"), &rules).await.status, 200);
+    assert!(send("GET", &file, &[], None).await.is_err());
+    let rules = json!({"rules": [{"on": "files", "kind": "truncated", "times": 1}]});
+    assert_eq!(post(&format!("{u}/__sim/faults"), &rules).await.status, 200);
+    assert_eq!(
+        send("GET", &file, &[], None).await.unwrap().body.len(),
+        whole.len() / 2
+    );
 
     // The CLI's rate: every request with rate 1.
     let always = common::sim(&[

@@ -275,30 +275,51 @@ fn parse_json(body: &Bytes) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| format!("malformed JSON body: {e}"))
 }
 
+/// An error reply in `dialect`'s shape, or `{error:{code,message}}` outside the dialects.
+fn error_in(dialect: Option<Dialect>, status: u16, code: &str, message: &str) -> Reply {
+    match dialect {
+        Some(d) => d.error(status, code, message),
+        None => Reply::json(status, json!({"error": {"code": code, "message": message}})),
+    }
+}
+
 /// The reply of a fault that answers instead of the work (429, 5xx), if `f` is one.
-fn pre_fault(dialect: Dialect, f: Fault, now: u64) -> Option<Reply> {
+pub(crate) fn pre_fault(dialect: Option<Dialect>, f: Fault, now: u64) -> Option<Reply> {
     match f.kind {
         FaultKind::Status(429) => Some(
-            dialect
-                .error(429, "rate_limited", "too many requests (simulated)")
-                .with_header("retry-after", f.retry_after_s.to_string()),
+            error_in(
+                dialect,
+                429,
+                "rate_limited",
+                "too many requests (simulated)",
+            )
+            .with_header("retry-after", f.retry_after_s.to_string()),
         ),
         FaultKind::TooManyDate => {
             // An HTTP-date has whole seconds: round up so the wait is never shorter.
             let at = (now + f.retry_after_s * 1000).div_ceil(1000) * 1000;
             Some(
-                dialect
-                    .error(429, "rate_limited", "too many requests (simulated)")
-                    .with_header("retry-after", http_date(at)),
+                error_in(
+                    dialect,
+                    429,
+                    "rate_limited",
+                    "too many requests (simulated)",
+                )
+                .with_header("retry-after", http_date(at)),
             )
         }
-        FaultKind::Status(s) => Some(dialect.error(s, "server_error", &format!("simulated {s}"))),
+        FaultKind::Status(s) => Some(error_in(
+            dialect,
+            s,
+            "server_error",
+            &format!("simulated {s}"),
+        )),
         _ => None,
     }
 }
 
 /// Rewrites a reply for a fault that strikes after the work.
-fn post_fault(dialect: Dialect, f: Option<Fault>, mut reply: Reply) -> Reply {
+pub(crate) fn post_fault(dialect: Option<Dialect>, f: Option<Fault>, mut reply: Reply) -> Reply {
     let Some(f) = f else { return reply };
     match f.kind {
         FaultKind::Reset => {
@@ -313,11 +334,13 @@ fn post_fault(dialect: Dialect, f: Option<Fault>, mut reply: Reply) -> Reply {
         FaultKind::NonJson => Reply::bytes(
             200,
             "text/html; charset=utf-8",
-            Bytes::from_static(b"<html><body><h1>502 Bad Gateway</h1><p>simulated non-JSON answer</p></body></html>"),
+            Bytes::from_static(
+                b"<html><body><h1>502 Bad Gateway</h1><p>simulated non-JSON answer</p></body></html>",
+            ),
         ),
         FaultKind::UnknownStatus => {
-            if let Payload::Json(v) = &mut reply.payload {
-                dialect.set_unknown_status(v);
+            if let (Some(d), Payload::Json(v)) = (dialect, &mut reply.payload) {
+                d.set_unknown_status(v);
             }
             reply
         }
@@ -358,7 +381,7 @@ async fn submit(
     };
     let fault = state.lock().fault_for_submit(dialect, &control);
     if let Some(f) = fault {
-        if let Some(r) = pre_fault(dialect, f, now_ms()) {
+        if let Some(r) = pre_fault(Some(dialect), f, now_ms()) {
             state.lock().faults_injected += 1;
             return r;
         }
@@ -399,7 +422,7 @@ async fn submit(
     if schedule {
         crate::webhooks::schedule(state.clone(), id.clone());
     }
-    let reply = post_fault(dialect, fault, reply);
+    let reply = post_fault(Some(dialect), fault, reply);
     let mut s = state.lock();
     if fault.is_some() {
         s.faults_injected += 1;
@@ -436,7 +459,7 @@ async fn task_op(
         s.fault_for_task(&id, route)
     };
     if let Some(f) = fault {
-        if let Some(r) = pre_fault(dialect, f, t0) {
+        if let Some(r) = pre_fault(Some(dialect), f, t0) {
             let mut s = state.lock();
             s.faults_injected += 1;
             s.log_request(&id, t0, route, r.status, Some(f.kind.name()));
@@ -479,7 +502,7 @@ async fn task_op(
         Route::Cancel => cancel(dialect, task, phase, now, reason),
         Route::Submit | Route::Files => dialect.error(404, "not_found", "no such route"),
     };
-    let reply = post_fault(dialect, fault, reply);
+    let reply = post_fault(Some(dialect), fault, reply);
     if fault.is_some() {
         s.faults_injected += 1;
     }
