@@ -118,7 +118,7 @@ export class TaskCard {
       ),
       this.$note,
       this.$result,
-      h("footer", {}, cancelWrap),
+      this.$footer = h("footer", {}, cancelWrap),
     );
     return el;
   }
@@ -177,6 +177,7 @@ export class TaskCard {
     this.endAt = performance.now();
     this.abort.abort();
     this.$cancel.disabled = true;
+    this.$footer.hidden = true;
     if (u.state === "succeeded") this.showOutputs(u.outputs ?? []);
     else this.showError(u.error?.code ?? u.state, u.error?.message ?? `the task ended ${STATE_LABEL[u.state]}`);
     this.onEnd?.(this);
@@ -212,6 +213,7 @@ export class TaskCard {
     this.final = null;
     this.endAt = performance.now();
     this.$cancel.disabled = true;
+    this.$footer.hidden = true;
     this.showError(e?.code ?? "error", e?.message ?? String(e));
     this.render();
     this.onEnd?.(this);
