@@ -38,10 +38,13 @@ before(async () => {
   assert.equal(await page.evaluate(() => document.body.dataset.ready), "1", "the page started");
 });
 
+/** Runs a cleanup step, bounded: a hung browser must not keep the simulator alive. */
+const bounded = (p, ms = 10_000) => Promise.race([Promise.resolve(p).catch(() => {}), new Promise((r) => setTimeout(r, ms).unref())]);
+
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await sim?.stop();
+  await bounded(browser?.close());
+  await bounded(server?.close());
+  await bounded(sim?.stop());
 });
 
 /** Chooses the form's options by clicking their labels, as a visitor does. */

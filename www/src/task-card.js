@@ -250,7 +250,7 @@ export class TaskCard {
   }
 
   showError(code, message) {
-    this.$result.replaceChildren(h("div", { class: "error", role: "status" }, h("strong", {}, code), " ", message));
+    this.$result.replaceChildren(h("div", { class: `error s-${this.state}`, role: "status" }, h("strong", {}, code), " ", message));
   }
 
   /** Duration a fixed loop would have polled: the simulator's, once known, else what we saw. */
