@@ -40,7 +40,11 @@ export const DIALECTS = {
 export const PROFILES = {
   short: { model: "sim-fast", label: "short", about: "sim-fast · 1.5 s", estimateMs: 1_500 },
   long: { model: "sim-slow", label: "long", about: "sim-slow · 8–20 s", estimateMs: 14_000 },
-  flaky: { model: "sim-flaky", label: "flaky", about: "sim-flaky · 2–5 s, 20 % of status requests fail", estimateMs: 3_500 },
+  flaky: {
+    model: "sim-flaky", label: "flaky", about: "sim-flaky · 2–5 s, 20 % of status requests fail", estimateMs: 3_500,
+    // And a sure 429 with Retry-After on the first status request, so every flaky task shows a retry.
+    sim: { faults: [{ on: "status", kind: "429", times: 1, retry_after_s: 1 }] },
+  },
 };
 
 export const OUTCOMES = {

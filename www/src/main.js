@@ -107,7 +107,7 @@ async function main() {
   };
   const addCard = (d) => {
     const m = mode() === "webhook" && webhookDialects.has(d) ? "webhook" : "poll";
-    const sim = { output: output() };
+    const sim = { ...PROFILES[profile()].sim, output: output() };
     if (OUTCOMES[outcome()].sim) sim.outcome = OUTCOMES[outcome()].sim;
     const card = new TaskCard({
       dialect: d, dialectInfo: DIALECTS[d], profile: PROFILES[profile()], prompt: $("prompt").value.trim() || "untitled",

@@ -24,7 +24,7 @@ export class Lane {
         r.card = kind === "submit" ? this.pending[0] : this.cardFor(r.url);
         r.card?.count(kind);
       },
-      (r) => { if (r.status === 0 || r.status >= 400) r.card?.count("faults"); },
+      (r) => { if (r.status === 0 || r.status >= 400) r.card?.fault(r); },
     );
     this.client = makeClient(fetch);
   }
@@ -38,7 +38,7 @@ export class Lane {
 let seq = 0;
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "timed_out"]);
 const STATE_LABEL = {
-  submitting: "submitting", queued: "queued", running: "running", succeeded: "succeeded",
+  submitting: "submitting", fault: "fault", queued: "queued", running: "running", succeeded: "succeeded",
   failed: "failed", canceled: "canceled", timed_out: "timed out", error: "error",
 };
 
@@ -76,6 +76,14 @@ export class TaskCard {
   count(kind) {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
     this.renderCounts();
+  }
+
+  /** A request answered with an error (or none): tasklane retries it; the timeline shows it. */
+  fault(r) {
+    this.count("faults");
+    if (this.terminal) return;
+    this.timeline.push({ t: r.t - this.t0, state: "fault", raw: r.status ? `HTTP ${r.status}` : "network error", via: "retry" });
+    this.render();
   }
 
   get terminal() { return TERMINAL.has(this.state) || this.state === "error"; }
@@ -287,6 +295,7 @@ export class TaskCard {
         e.queuePosition != null && e.state === "queued" ? h("span", { class: "qp" }, `#${e.queuePosition}`) : null,
         e.via === "webhook" ? h("span", { class: "via" }, "webhook") : null,
         e.via === "cancel" ? h("span", { class: "via" }, "cancel") : null,
+        e.via === "retry" ? h("span", { class: "via retry" }, "retried") : null,
       )));
     this.renderCounts();
     this.tick();
