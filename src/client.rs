@@ -164,10 +164,18 @@ impl TaskClient {
         };
         let submitted = self.start(|e, now| e.submit(now, r), None, signal);
         let shared = self.shared.clone();
+        let opts = crate::webhook::expect_webhook_opts(&req, opts);
         future_to_promise(async move {
             let update = JsFuture::from(submitted).await?;
             JsFuture::from(wait_on(&shared, &js::get(&update, "id"), &opts)).await
         })
+    }
+
+    /// Hands the client an update that came by webhook (e.g. from `verifyWebhook`): every
+    /// `wait` on that task takes it as if it had polled it, so a task completes exactly
+    /// once whichever path brings the end first. Returns how many waits took it.
+    pub fn deliver(&self, update: JsValue) -> Result<u32, JsValue> {
+        crate::webhook::deliver(&self.shared, update)
     }
 
     /// Every change of state or queue position as an `AsyncIterable`, ending after the
@@ -311,10 +319,13 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
         finite_numbers(&js::get(opts, "poll"), "poll.", POLL_NUMBERS)?;
         let timeout_ms: Option<f64> = field(opts, "timeoutMs", "timeoutMs")?;
         let poll: Option<PollOptions> = field(opts, "poll", "poll")?;
+        // Hybrid completion (webhook module): the end comes through `deliver`, polling
+        // is only the slow safety net.
+        let expect_webhook: Option<bool> = field(opts, "expectWebhook", "expectWebhook")?;
         let w = WaitOptions {
             timeout_ms,
             poll,
-            ..WaitOptions::default()
+            expect_webhook: expect_webhook.unwrap_or(false),
         };
         Ok::<_, JsValue>((on_update, signal, w))
     })();

@@ -958,3 +958,40 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
     );
     Ok(headers.into())
 }
+
+/// For `TaskClient.run(req, opts)`: when `req.webhook` is given and `opts.expectWebhook`
+/// is not, a copy of `opts` with `expectWebhook: true`, so the wait polls only at the
+/// safety-net rate while the webhook is expected to bring the end.
+pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
+    if !js::get(req, "webhook").is_object() {
+        return opts;
+    }
+    if opts.is_object() && !js::get(&opts, "expectWebhook").is_undefined() {
+        return opts;
+    }
+    let copy = Object::new();
+    if opts.is_object() {
+        // A plain options object: its own fields are copied (signal, onUpdate, poll...).
+        let _ = Object::assign(&copy, opts.unchecked_ref());
+    } else if !opts.is_undefined() && !opts.is_null() {
+        // Not an object: leave it for wait's own argument check to refuse.
+        return opts;
+    }
+    js::set(&copy, "expectWebhook", &JsValue::TRUE);
+    copy.into()
+}
+
+/// `TaskClient.deliver(update)`: feeds a `TaskUpdate` that came by webhook to the engine
+/// (every wait on that task takes it; a second terminal delivery is ignored) and runs the
+/// driver. Returns how many waits took it.
+pub(crate) fn deliver(shared: &crate::driver::Shared, update: JsValue) -> Result<u32, JsValue> {
+    if !update.is_object() || !js::get(&update, "id").is_string() {
+        return Err(invalid_argument(
+            "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
+        ));
+    }
+    let update: TaskUpdate = crate::convert::from_js(update, "update")?;
+    let taken = shared.borrow_mut().engine.deliver(js::now(), update);
+    crate::driver::pump(shared);
+    Ok(u32::try_from(taken).unwrap_or(u32::MAX))
+}
