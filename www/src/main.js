@@ -105,6 +105,20 @@ async function main() {
       : `${live} live · ${all.length - live} finished`;
     $("clear-btn").hidden = all.length === live;
   };
+  // Durations of finished tasks per model: the progress bar's fallback when no etaMs comes.
+  const durations = new Map();
+  const learned = (model) => {
+    const l = durations.get(model);
+    return l?.length ? { ms: l.reduce((a, b) => a + b, 0) / l.length, n: l.length } : null;
+  };
+  const onEnd = (card) => {
+    if (card.state === "succeeded") {
+      const l = durations.get(card.profile.model) ?? [];
+      l.push(card.elapsed);
+      durations.set(card.profile.model, l.slice(-20));
+    }
+    summary();
+  };
   const addCard = (d) => {
     const m = mode() === "webhook" && webhookDialects.has(d) ? "webhook" : "poll";
     const sim = { ...PROFILES[profile()].sim, output: output() };
@@ -114,7 +128,7 @@ async function main() {
       sim, mode: m,
       webhook: m === "webhook" ? { url: `${cfg.webhook.base}/${d}`, authToken: cfg.webhook.authToken } : null,
       lane: lane(d, m), simUrl: cfg.simUrl,
-      onEnd: summary,
+      onEnd, learned,
     });
     all.push(card);
     grid.prepend(card.el);

@@ -53,6 +53,8 @@ export class TaskCard {
    * @param {"poll"|"webhook"} o.mode
    * @param {Lane} o.lane  the shared client of this dialect and mode
    * @param {string} o.simUrl  the simulator, asked for the task's real duration at its end
+   * @param {(model: string) => ({ms: number, n: number} | null)} [o.learned]  the page's own
+   *   mean duration of earlier tasks of a model, used when tasklane gives no `etaMs`
    * @param {{url: string, authToken: string} | null} o.webhook
    * @param {(card: TaskCard) => void} o.onEnd
    */
@@ -312,8 +314,10 @@ export class TaskCard {
       return;
     }
     let expected, source;
-    if (this.eta) { expected = this.eta.at + this.eta.ms; source = "ETA from the provider"; }
-    else { expected = this.profile.estimateMs; source = "estimate"; }
+    const learned = this.learned?.(this.profile.model);
+    if (this.eta) { expected = this.eta.at + this.eta.ms; source = "etaMs from tasklane"; }
+    else if (learned) { expected = learned.ms; source = `mean of ${learned.n} earlier ${this.profile.model} task${learned.n > 1 ? "s" : ""}`; }
+    else { expected = this.profile.estimateMs; source = `typical for ${this.profile.model}`; }
     const frac = Math.min(elapsed / Math.max(expected, 1), 0.98);
     this.$bar.style.width = `${(frac * 100).toFixed(1)}%`;
     const over = elapsed > expected;
