@@ -200,6 +200,11 @@ export interface WaitOptions extends TaskLocator {
   onUpdate?: (update: TaskUpdate) => void;
   /** Overrides `poll.timeoutMs` for this wait. */
   timeoutMs?: number;
+  /**
+   * A webhook will bring the end through {@link TaskClient.deliver}: poll only at the slow
+   * safety-net rate (`poll.safetyNetMs`). `run` sets it when `req.webhook` is given.
+   */
+  expectWebhook?: boolean;
 }
 
 /** The options of `events`. */
@@ -232,6 +237,12 @@ export class TaskClient {
   pending(): Promise<string[]>;
   /** Waits on every pending task in the store (each settles on its own; see `Promise.allSettled`). */
   resume(opts?: WaitOptions): Promise<TaskUpdate[]>;
+  /**
+   * Hands the client an update that came by webhook (e.g. from {@link verifyWebhook}): every
+   * `wait` on that task takes it as if polled, so a task completes exactly once whichever
+   * path brings the end first. Returns how many waits took it.
+   */
+  deliver(update: TaskUpdate): number;
   /** Stops every running operation and timer of this client. */
   free(): void;
 }
@@ -277,7 +288,10 @@ export interface WebhookHandlerOptions<Env = unknown, Ctx = unknown> extends Web
  * Verifies a webhook request and returns the task update it carries; throws
  * {@link WebhookError} (400 malformed, 401 bad auth, 405 not POST, 413 too large).
  */
-export declare function verifyWebhook(request: Request, options: WebhookOptions): Promise<TaskUpdate>;
+export declare function verifyWebhook(
+  request: Request | { method?: string; headers: Headers | Record<string, string>; body: string | Uint8Array | ArrayBuffer },
+  options: WebhookOptions,
+): Promise<TaskUpdate>;
 
 /** A Workers-style fetch handler that verifies, de-duplicates and passes updates to `onUpdate`. */
 export declare function createWebhookHandler<Env = unknown, Ctx = unknown>(
@@ -286,6 +300,6 @@ export declare function createWebhookHandler<Env = unknown, Ctx = unknown>(
 
 /** Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) for `body`. */
 export declare function signWebhook(
-  body: string,
-  options: { secret: string; id?: string; timestamp?: number },
+  body: string | Uint8Array,
+  options: { secret: string; id?: string; timestamp?: number | Date },
 ): Record<string, string>;
