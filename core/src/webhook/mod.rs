@@ -23,6 +23,9 @@ pub mod limit;
 mod secret;
 pub mod signature;
 
+#[cfg(test)]
+mod robustness;
+
 pub use bearer::verify_bearer;
 pub use dedupe::{dedupe_key, DedupeWindow, Seen};
 pub use dialect::{parse_update, update_from_value};
