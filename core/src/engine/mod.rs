@@ -559,6 +559,12 @@ impl Engine {
 
     /// Sends what the operation does next (or queues it for a host slot).
     fn act(&mut self, now: u64, id: OpId) {
+        self.act_from(now, id, false)
+    }
+
+    /// [`Engine::act`]; `dequeued`: `pump` just took this op from the front of its host's
+    /// queue, so it goes before the ops still queued (putting it back would spin forever).
+    fn act_from(&mut self, now: u64, id: OpId, dequeued: bool) {
         let Some(op) = self.ops.get(&id) else { return };
         let timeout = op
             .poll
@@ -592,7 +598,7 @@ impl Engine {
             let h = self.hosts.entry(host.clone()).or_default();
             let ready = h.ready_at(now, &self.limits);
             h.wake_at = ready.filter(|t| *t > now);
-            if !h.queue.is_empty() || ready != Some(now) {
+            if (!dequeued && !h.queue.is_empty()) || ready != Some(now) {
                 h.queue.push_back(id);
                 if let Some(o) = self.ops.get_mut(&id) {
                     o.phase = Phase::Blocked;
@@ -652,7 +658,7 @@ impl Engine {
             if now.saturating_add(COALESCE_MS) >= self.ops.get(&id).map_or(0, |o| o.deadline) {
                 self.expire(now, id);
             } else {
-                self.act(now, id);
+                self.act_from(now, id, true);
             }
         }
     }

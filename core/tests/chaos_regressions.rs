@@ -1,0 +1,103 @@
+//! Failures the chaos run (`bench/chaos/chaos.mjs`) found, each as a small deterministic
+//! scenario on the virtual clock. A bug that made the engine spin is run on a thread with
+//! a time limit, so a regression fails the test instead of hanging it.
+
+mod support;
+use serde_json::json;
+use std::sync::mpsc;
+use std::time::Duration;
+use support::*;
+use tasklane_core::{ClientConfig, Limits, TaskRef, TaskState, WaitOptions};
+
+/// Runs `f` on its own thread; fails if it has not returned within 20 s (real time).
+fn bounded(name: &str, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let h = std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(()) => h.join().expect("scenario thread"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // the scenario panicked: re-raise its message
+            if let Err(e) = h.join() {
+                std::panic::resume_unwind(e);
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{name}: the engine did not return within 20 s (it spins)")
+        }
+    }
+}
+
+fn world(d: Dialect, limits: Limits) -> World {
+    let mut c = ClientConfig::new(d.name(), &d.base());
+    c.api_key = Some("k".into());
+    c.limits = limits;
+    World::with_config(d, c)
+}
+
+/// Three waits on one host whose polls queue behind the host budget (answers take `latency`).
+fn three_waits_finish(d: Dialect, limits: Limits, latency: u64, first_poll: Option<Fault>) {
+    let mut w = world(d, limits);
+    w.latency = latency;
+    let ids: Vec<String> = (0..3)
+        .map(|_| submit(&mut w, json!({"queue_ms": 0, "run_ms": 4000})).1)
+        .collect();
+    if let Some(f) = first_poll {
+        w.fake.faults.push_back((Route::Status, f));
+    }
+    let waits: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            w.engine
+                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
+                .expect("valid wait")
+        })
+        .collect();
+    w.run_until(None, 120_000);
+    for op in waits {
+        assert_eq!(w.update(op).state, TaskState::Succeeded, "{d:?}");
+    }
+}
+
+/// Chaos run, 429 with `Retry-After` on a status poll: while the host was paused, two or
+/// more waits queued for it; when the pause ended, `pump` popped the first one and `act`
+/// put it back at the end of the (non-empty) queue, forever — the whole JavaScript thread
+/// hung at the first 429 of a client following several tasks.
+#[test]
+fn polls_queued_behind_a_429_pause_are_sent_when_it_ends() {
+    for d in ALL {
+        bounded("429 pause", move || {
+            three_waits_finish(
+                d,
+                Limits::default(),
+                40,
+                Some(Fault::Http(
+                    429,
+                    vec![("Retry-After".into(), "3".into())],
+                    "slow down".into(),
+                )),
+            )
+        });
+    }
+}
+
+/// The same spin without a 429: two waits queued behind the in-flight cap.
+#[test]
+fn polls_queued_behind_the_in_flight_cap_are_sent_one_by_one() {
+    for d in ALL {
+        bounded("in-flight cap", move || {
+            three_waits_finish(
+                d,
+                Limits {
+                    max_in_flight_per_host: 1,
+                    max_per_second: None,
+                },
+                // slow answers, so the three polls overlap
+                1500,
+                None,
+            )
+        });
+    }
+}
