@@ -161,15 +161,19 @@ test("a flaky model: faults are retried, shown, and counted as the simulator log
   assert.equal(Number(await card.getAttribute("data-status-requests")), simStatusCount(await sim.stats(), id));
 });
 
-test("webhook mode: the simulator's deliveries reach the page through createWebhookHandler", { timeout: 60_000 }, async (t) => {
+test("webhook mode: the simulator's deliveries end the wait through createWebhookHandler and deliver()", { timeout: 90_000 }, async (t) => {
   if (!server.webhooks) return t.skip("the package has no createWebhookHandler");
-  const card = await submit({ dialect: "apixo", mode: "webhook" }, "delivered by webhook");
-  assert.equal(await waitTerminal(card), "succeeded");
-  const vias = await card.locator(".timeline .via").allTextContents();
-  assert.ok(vias.includes("webhook"), `a timeline entry came by webhook (${vias})`);
-  const id = await card.getAttribute("data-task-id");
-  const stats = await sim.stats();
-  assert.ok(stats.webhooks.some((w) => w.task_id === id && w.status >= 200 && w.status < 300), "the simulator's delivery was accepted");
+  for (const dialect of ["apixo", "mirako"]) {
+    const card = await submit({ dialect, mode: "webhook" }, `delivered by webhook (${dialect})`);
+    assert.equal(await waitTerminal(card), "succeeded", dialect);
+    await card.locator(".result img").waitFor();
+    const last = await card.locator(".timeline li").last().textContent();
+    assert.match(last, /succeeded.*webhook/, `${dialect}: the end came by webhook (${last})`);
+    const id = await card.getAttribute("data-task-id");
+    const stats = await sim.stats();
+    assert.ok(stats.webhooks.some((w) => w.task_id === id && w.status >= 200 && w.status < 300), `${dialect}: the simulator's delivery was accepted`);
+    assert.equal(Number(await card.getAttribute("data-status-requests")), simStatusCount(stats, id));
+  }
 });
 
 test("stress: 200 tasks, requests counted and compared with a fixed 500 ms loop", { timeout: 180_000 }, async () => {

@@ -81,20 +81,13 @@ async function main() {
   showProfile(dialect());
   updateModeHint();
 
-  const makeClient = (d, fetch, m = "poll") => new TaskClient({
-    provider: d,
-    baseUrl: `${cfg.simUrl}/${d}`,
-    apiKey: cfg.apiKey,
-    fetch,
-    // With webhooks the deliveries do the work; a slow poll only catches a lost one.
-    ...(m === "webhook" ? { poll: { initialDelayMs: 4000, maxDelayMs: 15000 } } : {}),
-  });
+  const makeClient = (d, fetch) => new TaskClient({ provider: d, baseUrl: `${cfg.simUrl}/${d}`, apiKey: cfg.apiKey, fetch });
 
   // Tasks: one shared client ("lane") per dialect and mode.
   const lanes = new Map();
   const lane = (d, m) => {
     const key = `${d}:${m}`;
-    if (!lanes.has(key)) lanes.set(key, new Lane(d, (fetch) => makeClient(d, fetch, m)));
+    if (!lanes.has(key)) lanes.set(key, new Lane(d, (fetch) => makeClient(d, fetch)));
     return lanes.get(key);
   };
   const all = [];
@@ -154,7 +147,7 @@ async function main() {
     const es = new EventSource("/events");
     es.onmessage = (ev) => {
       const { update } = JSON.parse(ev.data);
-      for (const l of lanes.values()) l.byId.get(update?.id)?.update(update, "webhook");
+      for (const l of lanes.values()) l.byId.get(update?.id)?.delivered(update);
     };
   }
 

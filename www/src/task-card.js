@@ -71,6 +71,7 @@ export class TaskCard {
     this.simDurationMs = null;
     this.final = null;
     this.abort = new AbortController();
+    this.byWebhook = new Set();
     this.client = this.lane.client;
     this.el = this.build();
   }
@@ -159,13 +160,32 @@ export class TaskCard {
     this.update(sub, "submit");
     if (this.terminal) return;
     try {
-      const fin = await this.client.wait(sub.id, { signal: this.abort.signal, onUpdate: (u) => this.update(u, "poll") });
-      this.update(fin, "poll");
+      // In webhook mode `expectWebhook` makes polling the slow safety net; the deliveries
+      // reach this wait through `client.deliver` (see delivered()).
+      const fin = await this.client.wait(sub.id, {
+        signal: this.abort.signal,
+        onUpdate: (u) => this.update(u, this.viaOf(u)),
+        ...(this.mode === "webhook" ? { expectWebhook: true } : {}),
+      });
+      this.update(fin, this.viaOf(fin));
     } catch (e) {
       if (this.terminal) return; // a webhook (or cancel) ended it first; the wait was aborted
       this.fail(e);
     }
   }
+
+  /**
+   * A delivery relayed by the demo server: handed to the client with `deliver`, so the
+   * running `wait` takes it as if it had polled it (tasklane's hybrid completion).
+   */
+  delivered(u) {
+    this.byWebhook.add(`${u.state}:${u.rawStatus}`);
+    let taken = 0;
+    try { taken = this.client.deliver(u); } catch (e) { this.note(`deliver: ${e?.message ?? e}`); }
+    if (!taken) this.update(u, "webhook"); // no wait running (yet): draw it ourselves
+  }
+
+  viaOf(u) { return this.byWebhook.has(`${u.state}:${u.rawStatus}`) ? "webhook" : "poll"; }
 
   /** Takes a TaskUpdate from submit, a poll, a cancel answer or a webhook. */
   update(u, via) {
