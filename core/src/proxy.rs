@@ -1,0 +1,519 @@
+//! The edge proxy's decisions, as pure functions: which of a dialect's routes a request
+//! is (read from its [`ProviderProfile`], so a user's own profile works too), what the
+//! `allow` lists say about it, and how vendor URLs in answers are rewritten to point back
+//! at the proxy. The shell (`createProxyHandler`) does the HTTP around them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::json_path;
+use crate::profile::{ProviderProfile, Route, Source};
+
+/// Why the proxy refused a request, with a stable `code()` and the HTTP `status()`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The path is not one of the dialect's routes.
+    #[error("no {dialect} route at {path}")]
+    NotFound {
+        /// The dialect.
+        dialect: String,
+        /// The path asked for (below the mount point).
+        path: String,
+    },
+    /// The path is a route of the dialect, but not with this method.
+    #[error("{path} does not take {method}")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The path.
+        path: String,
+    },
+    /// `authorize` said no.
+    #[error("not authorized to use this proxy")]
+    Unauthorized,
+    /// An `allow` list does not contain the value asked for.
+    #[error("{what} {value:?} is not allowed")]
+    Forbidden {
+        /// Which list: `model`, `operation`, `endpoint` or `taskType`.
+        what: &'static str,
+        /// The value that was refused.
+        value: String,
+    },
+    /// The request's `Origin` is not in `allowOrigins`.
+    #[error("origin {0:?} is not allowed")]
+    OriginNotAllowed(String),
+    /// The body is larger than the limit.
+    #[error("body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A submit body that is not a JSON object (so the allow lists cannot be checked).
+    #[error("the request body is not a JSON object: {0}")]
+    BadBody(String),
+}
+
+impl ProxyError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::OriginNotAllowed(_) => "origin_not_allowed",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::BadBody(_) => "bad_request",
+        }
+    }
+
+    /// The HTTP status the proxy answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::Unauthorized => 401,
+            Self::Forbidden { .. } | Self::OriginNotAllowed(_) => 403,
+            Self::BodyTooLarge { .. } => 413,
+            Self::BadBody(_) => 400,
+        }
+    }
+
+    /// `{"error":{"code":…,"message":…}}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}).to_string()
+    }
+}
+
+/// Which kind of request a route is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// Creating a task (its body is checked against the allow lists).
+    Submit,
+    /// Reading a status.
+    Status,
+    /// Reading a result.
+    Result,
+    /// Canceling.
+    Cancel,
+    /// Listing events.
+    Events,
+}
+
+/// The allow lists of `createProxyHandler` (`None`: anything).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allow {
+    /// apixo / mindproxy models.
+    pub models: Option<Vec<String>>,
+    /// mirako operations.
+    pub operations: Option<Vec<String>>,
+    /// queue endpoints.
+    pub endpoints: Option<Vec<String>>,
+    /// mindproxy task types.
+    pub task_types: Option<Vec<String>>,
+}
+
+/// A request matched to one of the dialect's routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// Which route.
+    pub kind: RouteKind,
+    /// The placeholders the path filled (`model`, `operation`, `endpoint`, `id`...).
+    pub params: BTreeMap<String, String>,
+}
+
+/// One piece of a path template.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece<'a> {
+    Lit(&'a str),
+    /// A placeholder; `multi` ones (`operation`, `endpoint`) may span `/`.
+    Var {
+        name: &'a str,
+        multi: bool,
+    },
+    /// Anything (the tail of a remembered URL).
+    Rest,
+}
+
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let path = template.split('?').next().unwrap_or("");
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            out.push(Piece::Lit(&rest[..open]));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            out.push(Piece::Lit(&rest[open..]));
+            return out;
+        };
+        let name = &rest[open + 1..open + close];
+        out.push(Piece::Var {
+            name,
+            multi: matches!(name, "operation" | "endpoint"),
+        });
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Lit(rest));
+    }
+    out
+}
+
+/// Matches `path` against `pieces`, filling `params`; backtracks over multi-segment
+/// placeholders (a few pieces and short paths: the work is small and bounded).
+fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut BTreeMap<String, String>) -> bool {
+    match pieces.split_first() {
+        None => path.is_empty(),
+        Some((Piece::Rest, _)) => true,
+        Some((Piece::Lit(l), more)) => path
+            .strip_prefix(l)
+            .is_some_and(|p| match_pieces(more, p, params)),
+        Some((Piece::Var { name, multi }, more)) => {
+            // The value ends at a '/' (or may span several segments when multi).
+            let mut ends: Vec<usize> = path
+                .char_indices()
+                .filter(|(_, c)| *c == '/')
+                .map(|(i, _)| i)
+                .collect();
+            ends.push(path.len());
+            if !multi {
+                ends.truncate(1);
+            }
+            for end in ends.into_iter().rev() {
+                let value = &path[..end];
+                if value.is_empty() {
+                    continue;
+                }
+                if match_pieces(more, &path[end..], params) {
+                    params.insert((*name).to_owned(), value.to_owned());
+                    return true;
+                }
+            }
+            false
+        }
+    }
+}
+
+/// The dialect's routes, with the path each is matched by. A route known only by a URL
+/// remembered from the submit answer (queue's cancel) is matched by the status path up to
+/// `{id}`, followed by anything.
+fn routes(profile: &ProviderProfile) -> Vec<(RouteKind, &Route, String)> {
+    let status_prefix = {
+        let p = profile.status.route.path.split('?').next().unwrap_or("");
+        p.find("{id}").map(|i| format!("{}{{id}}{{*}}", &p[..i]))
+    };
+    let mut out = vec![
+        (RouteKind::Submit, &profile.submit.route),
+        (RouteKind::Status, &profile.status.route),
+    ];
+    if let Some(r) = &profile.result {
+        out.push((RouteKind::Result, &r.route));
+    }
+    if let Some(c) = &profile.cancel {
+        out.push((RouteKind::Cancel, &c.route));
+    }
+    if let Some(e) = &profile.events {
+        out.push((RouteKind::Events, &e.route));
+    }
+    out.into_iter()
+        .filter_map(|(kind, route)| {
+            let path = if route.path.is_empty() {
+                route.url_from.and(status_prefix.clone())?
+            } else {
+                route.path.clone()
+            };
+            Some((kind, route, path))
+        })
+        .collect()
+}
+
+fn pieces_of(path: &str) -> Vec<Piece<'_>> {
+    match path.strip_suffix("{*}") {
+        Some(p) => {
+            let mut v = pieces(p);
+            v.push(Piece::Rest);
+            v
+        }
+        None => pieces(path),
+    }
+}
+
+/// Matches `method path` (path below the mount point, without the query) to one of the
+/// dialect's routes. Submit routes are tried first, then the others in profile order.
+pub fn match_route(
+    profile: &ProviderProfile,
+    method: &str,
+    path: &str,
+) -> Result<Matched, ProxyError> {
+    let mut wrong_method = false;
+    for (kind, route, template) in routes(profile) {
+        let mut params = BTreeMap::new();
+        if match_pieces(&pieces_of(&template), path, &mut params) {
+            if route.method.eq_ignore_ascii_case(method) {
+                return Ok(Matched { kind, params });
+            }
+            wrong_method = true;
+        }
+    }
+    if wrong_method {
+        Err(ProxyError::MethodNotAllowed {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        })
+    } else {
+        Err(ProxyError::NotFound {
+            dialect: profile.name.clone(),
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// Splits a request path into the proxy's mount point and the dialect path below it: the
+/// first `/`-boundary from the left where the rest is one of the dialect's routes (any
+/// method). `None` when no suffix is a route.
+pub fn split_mount<'a>(profile: &ProviderProfile, path: &'a str) -> Option<(&'a str, &'a str)> {
+    let all = routes(profile);
+    let starts = path
+        .char_indices()
+        .filter(|(_, c)| *c == '/')
+        .map(|(i, _)| i);
+    for i in starts {
+        let rest = &path[i..];
+        if all
+            .iter()
+            .any(|(_, _, t)| match_pieces(&pieces_of(t), rest, &mut BTreeMap::new()))
+        {
+            return Some((&path[..i], rest));
+        }
+    }
+    None
+}
+
+fn check(
+    list: &Option<Vec<String>>,
+    what: &'static str,
+    value: Option<&str>,
+) -> Result<(), ProxyError> {
+    let Some(list) = list else { return Ok(()) };
+    match value {
+        Some(v) if list.iter().any(|a| a == v) => Ok(()),
+        other => Err(ProxyError::Forbidden {
+            what,
+            value: other.unwrap_or("").to_owned(),
+        }),
+    }
+}
+
+/// Checks a matched request against the allow lists: placeholders in the path, and for a
+/// submit the body fields the profile fills from `model`, `operation`, `endpoint` and
+/// `taskType` (mindproxy's `public_model` and `task_type`).
+pub fn check_allow(
+    profile: &ProviderProfile,
+    allow: &Allow,
+    m: &Matched,
+    body: Option<&Value>,
+) -> Result<(), ProxyError> {
+    let mut values: BTreeMap<&'static str, Option<String>> = BTreeMap::new();
+    for (name, key) in [
+        ("model", "model"),
+        ("operation", "operation"),
+        ("endpoint", "endpoint"),
+        ("taskType", "taskType"),
+    ] {
+        if let Some(v) = m.params.get(key) {
+            values.insert(name, Some(v.clone()));
+        }
+    }
+    if m.kind == RouteKind::Submit {
+        for field in &profile.submit.body {
+            let name = match field.from {
+                Source::Model => "model",
+                Source::Operation => "operation",
+                Source::Endpoint => "endpoint",
+                Source::TaskType => "taskType",
+                _ => continue,
+            };
+            if field.to.is_empty() {
+                continue;
+            }
+            let v = body
+                .and_then(|b| json_path::get(b, &field.to))
+                .and_then(json_path::scalar_text);
+            values.insert(name, v);
+        }
+    }
+    let lists = [
+        ("model", &allow.models),
+        ("operation", &allow.operations),
+        ("endpoint", &allow.endpoints),
+        ("taskType", &allow.task_types),
+    ];
+    for (name, list) in lists {
+        if let Some(v) = values.get(name) {
+            check(list, name, v.as_deref())?;
+        } else if m.kind == RouteKind::Submit && list.is_some() && uses(profile, name) {
+            // The dialect takes this value but the request carries none: refuse.
+            check(list, name, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the dialect's submit takes `name` (in its path or body).
+fn uses(profile: &ProviderProfile, name: &str) -> bool {
+    profile.submit.route.path.contains(&format!("{{{name}}}"))
+        || profile.submit.body.iter().any(|f| {
+            matches!(
+                (name, f.from),
+                ("model", Source::Model)
+                    | ("operation", Source::Operation)
+                    | ("endpoint", Source::Endpoint)
+                    | ("taskType", Source::TaskType)
+            )
+        })
+}
+
+/// Rewrites every JSON string that starts with `from` (the vendor's base URL) to start
+/// with `to` (the proxy's own base), so URLs handed out (queue's `status_url`...) come
+/// back through the proxy. Returns how many were rewritten.
+pub fn rewrite_urls(v: &mut Value, from: &str, to: &str) -> usize {
+    match v {
+        Value::String(s) => {
+            let hit = s
+                .strip_prefix(from)
+                .filter(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'));
+            match hit {
+                Some(rest) => {
+                    *s = format!("{to}{rest}");
+                    1
+                }
+                None => 0,
+            }
+        }
+        Value::Array(a) => a.iter_mut().map(|x| rewrite_urls(x, from, to)).sum(),
+        Value::Object(o) => o.values_mut().map(|x| rewrite_urls(x, from, to)).sum(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(n: &str) -> ProviderProfile {
+        ProviderProfile::builtin(n).unwrap()
+    }
+
+    #[test]
+    fn routes_of_each_dialect() {
+        let m = match_route(&p("mirako"), "POST", "/v1/avatar/async_generate").unwrap();
+        assert_eq!(m.kind, RouteKind::Submit);
+        assert_eq!(m.params["operation"], "avatar/async_generate");
+        let m = match_route(&p("mirako"), "GET", "/v1/avatar/async_generate/t1/status").unwrap();
+        assert_eq!((m.kind, m.params["id"].as_str()), (RouteKind::Status, "t1"));
+        let m = match_route(&p("apixo"), "GET", "/api/v1/statusTask/flux").unwrap();
+        assert_eq!(m.params["model"], "flux");
+        let m = match_route(&p("mindproxy"), "POST", "/v1/tasks/t9/cancel").unwrap();
+        assert_eq!(m.kind, RouteKind::Cancel);
+        let m = match_route(&p("mindproxy"), "GET", "/v1/tasks/t9/events").unwrap();
+        assert_eq!(m.kind, RouteKind::Events);
+        let m = match_route(&p("queue"), "POST", "/v1/queue/fal-ai/flux/dev").unwrap();
+        assert_eq!(m.params["endpoint"], "fal-ai/flux/dev");
+        let m = match_route(
+            &p("queue"),
+            "GET",
+            "/v1/queue/fal-ai/flux/dev/requests/r1/status",
+        )
+        .unwrap();
+        assert_eq!(
+            (m.kind, m.params["endpoint"].as_str()),
+            (RouteKind::Status, "fal-ai/flux/dev")
+        );
+        let m = match_route(&p("queue"), "GET", "/v1/queue/fal-ai/flux/dev/requests/r1").unwrap();
+        assert_eq!(m.kind, RouteKind::Result);
+        let m = match_route(
+            &p("queue"),
+            "PUT",
+            "/v1/queue/fal-ai/flux/dev/requests/r1/cancel",
+        )
+        .unwrap();
+        assert_eq!(m.kind, RouteKind::Cancel);
+    }
+
+    #[test]
+    fn refusals() {
+        let e = match_route(&p("apixo"), "GET", "/api/v2/other").unwrap_err();
+        assert_eq!((e.status(), e.code()), (404, "not_found"));
+        let e = match_route(&p("apixo"), "DELETE", "/api/v1/generateTask/flux").unwrap_err();
+        assert_eq!(e.status(), 405);
+        let e = match_route(&p("mindproxy"), "GET", "/v1/tasks/../../admin").unwrap_err();
+        assert_eq!(e.status(), 404);
+    }
+
+    #[test]
+    fn mount_points() {
+        assert_eq!(
+            split_mount(&p("apixo"), "/api/tasklane/api/v1/generateTask/flux"),
+            Some(("/api/tasklane", "/api/v1/generateTask/flux"))
+        );
+        assert_eq!(
+            split_mount(&p("mindproxy"), "/v1/tasks"),
+            Some(("", "/v1/tasks"))
+        );
+        assert_eq!(split_mount(&p("mindproxy"), "/proxy/admin"), None);
+    }
+
+    #[test]
+    fn allow_lists() {
+        let allow = Allow {
+            models: Some(vec!["sim-fast".into()]),
+            task_types: Some(vec!["async_image".into()]),
+            endpoints: Some(vec!["fal-ai/flux/dev".into()]),
+            operations: Some(vec!["avatar/async_generate".into()]),
+        };
+        let mp = p("mindproxy");
+        let m = match_route(&mp, "POST", "/v1/tasks").unwrap();
+        let ok = json!({"task_type": "async_image", "public_model": "sim-fast", "prompt": "x"});
+        check_allow(&mp, &allow, &m, Some(&ok)).unwrap();
+        let bad = json!({"task_type": "video", "public_model": "sim-fast"});
+        let e = check_allow(&mp, &allow, &m, Some(&bad)).unwrap_err();
+        assert_eq!(e.status(), 403);
+        assert!(e.to_string().contains("taskType \"video\""), "{e}");
+        let missing = json!({"task_type": "async_image"});
+        assert_eq!(
+            check_allow(&mp, &allow, &m, Some(&missing))
+                .unwrap_err()
+                .code(),
+            "forbidden"
+        );
+        let q = p("queue");
+        let m = match_route(&q, "POST", "/v1/queue/fal-ai/other").unwrap();
+        let e = check_allow(&q, &allow, &m, Some(&json!({}))).unwrap_err();
+        assert!(e.to_string().contains("fal-ai/other"));
+        let ap = p("apixo");
+        let m = match_route(&ap, "POST", "/api/v1/generateTask/sim-fast").unwrap();
+        check_allow(&ap, &allow, &m, Some(&json!({"input": {}}))).unwrap();
+        check_allow(&ap, &Allow::default(), &m, None).unwrap();
+    }
+
+    #[test]
+    fn url_rewriting() {
+        let mut v = json!({"status_url": "http://127.0.0.1:9/queue/v1/queue/x/requests/r/status",
+            "list": ["http://127.0.0.1:9/queue", "http://127.0.0.1:9/queuex", "https://cdn/x.png"]});
+        let n = rewrite_urls(
+            &mut v,
+            "http://127.0.0.1:9/queue",
+            "https://app.example/api/tl",
+        );
+        assert_eq!(n, 2);
+        assert_eq!(
+            v["status_url"],
+            "https://app.example/api/tl/v1/queue/x/requests/r/status"
+        );
+        assert_eq!(v["list"][1], "http://127.0.0.1:9/queuex");
+    }
+}
