@@ -101,3 +101,47 @@ fn polls_queued_behind_the_in_flight_cap_are_sent_one_by_one() {
         });
     }
 }
+
+/// Chaos run, `cancel()` while a `wait()` on the same task runs: the cancel read the task's
+/// terminal state (and the client forgot the task in its store), yet the wait kept polling
+/// a task its own client knew had ended, for up to a whole backoff step, before it saw
+/// `canceled` itself. A terminal state one operation sees now ends every wait on the task.
+#[test]
+fn a_cancel_that_sees_the_end_ends_the_wait_without_another_poll() {
+    for d in [Dialect::Mindproxy, Dialect::Queue] {
+        let mut w = World::new(d);
+        let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100_000}));
+        let wop = w
+            .engine
+            .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+            .expect("valid wait");
+        w.advance(20_000); // the wait's backoff has grown to seconds
+        let cop = w
+            .engine
+            .cancel(w.now, &TaskRef::new(&id), None)
+            .expect("can cancel");
+        w.run_until(Some(cop), 60_000);
+        assert_eq!(w.update(cop).state, TaskState::Canceled, "{d:?}");
+        let seen = w.done[&cop].at;
+        assert!(w.done.contains_key(&wop), "{d:?}: the wait still runs");
+        assert_eq!(
+            w.failure(wop).code,
+            tasklane_core::ErrorCode::Canceled,
+            "{d:?}"
+        );
+        assert_eq!(
+            w.done[&wop].at, seen,
+            "{d:?}: the wait ended with the cancel"
+        );
+        w.run_until(None, 60_000);
+        let late = w
+            .status_requests()
+            .into_iter()
+            .filter(|t| *t > seen)
+            .count();
+        assert_eq!(
+            late, 0,
+            "{d:?}: {late} status requests after the end was seen"
+        );
+    }
+}

@@ -956,6 +956,7 @@ impl Engine {
         self.known.remove(&u.id);
         self.out
             .push_back(Output::Store(StoreOp::Delete(u.id.clone())));
+        let shared = u.clone();
         if kind == Kind::Wait {
             self.out.push_back(Output::Update {
                 op: id,
@@ -981,6 +982,26 @@ impl Engine {
             self.finish(now, id, result);
         } else {
             self.finish(now, id, Ok(OpResult::Update(u)));
+        }
+        self.share_terminal(now, &shared);
+    }
+
+    /// Hands a terminal update one operation saw (a cancel's answer, a status read, another
+    /// wait) to every other wait on that task: none of them polls a task this client already
+    /// knows has ended, and the store record they rely on is gone.
+    fn share_terminal(&mut self, now: u64, u: &TaskUpdate) {
+        let ids: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, o)| o.kind == Kind::Wait && o.task.id == u.id && o.pending.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.drop_request(now, id);
+            if let Some(o) = self.ops.get_mut(&id) {
+                o.phase = Phase::Idle;
+            }
+            self.apply_update(now, id, u.clone(), false);
         }
     }
 
