@@ -145,3 +145,31 @@ fn a_cancel_that_sees_the_end_ends_the_wait_without_another_poll() {
         );
     }
 }
+
+/// Chaos run, mindproxy submit answered 200 with a truncated or non-JSON body: the task
+/// existed, but submit rejected `bad_response` ("the task may exist") although the
+/// idempotency key made a second try safe — a paid task the user could not follow. A keyed
+/// submit now tries again under the same key and gets the task's id.
+#[test]
+fn an_unreadable_answer_to_a_keyed_submit_is_retried_under_the_same_key() {
+    for body in ["{\"task_id\": \"ab", "<html>502 Bad Gateway</html>"] {
+        let mut w = World::new(Dialect::Mindproxy);
+        w.fake
+            .faults
+            .push_back((Route::Submit, Fault::Body(body.into())));
+        let (op, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 1000}));
+        assert!(!id.starts_with("<failed"), "{body}: {:?}", w.result(op));
+        assert_eq!(w.submits_sent(), 2, "{body}");
+        let keys: Vec<_> = w
+            .sent
+            .iter()
+            .filter(|(_, _, r)| r.method == "POST")
+            .map(|(_, _, r)| {
+                let v: serde_json::Value =
+                    serde_json::from_str(r.body.as_deref().unwrap_or("{}")).expect("json");
+                v["idempotency_key"].clone()
+            })
+            .collect();
+        assert_eq!(keys[0], keys[1], "{body}: the retry used the same key");
+    }
+}

@@ -817,6 +817,7 @@ impl Engine {
         let Some(req) = op.submit.as_deref() else {
             return;
         };
+        let keyed = op.idempotency_key.is_some();
         match self.rq.parse_submit(req, &resp.body, now) {
             Ok((mut update, task)) => {
                 update.eta_ms = self.eta(&task, now);
@@ -829,6 +830,12 @@ impl Engine {
                 self.remember(&task);
                 self.out.push_back(Output::Store(StoreOp::Put(record)));
                 self.finish(now, id, Ok(OpResult::Update(update)));
+            }
+            // A cut or non-JSON answer (a gateway's, a reset): the key makes another try
+            // safe, and it finds the task this answer was about.
+            Err(e @ NormalizeError::NotJson) if keyed => {
+                let what = format!("unreadable submit answer ({e})");
+                self.retry(now, id, None, what, Some(resp.status));
             }
             Err(e) => {
                 let f = TaskFailure::new(
