@@ -25,6 +25,8 @@ mod js;
 mod store;
 // Other shell modules (webhook, proxy) go here, one `#[cfg(target_arch = "wasm32")] mod` line each.
 #[cfg(target_arch = "wasm32")]
+mod proxy;
+#[cfg(target_arch = "wasm32")]
 mod webhook;
 
 #[cfg(target_arch = "wasm32")]

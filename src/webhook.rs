@@ -297,7 +297,7 @@ fn secret_invalid(e: &WebhookError) -> JsValue {
 
 /// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
 /// the request object itself (passed through unchanged).
-enum Refusal {
+pub(crate) enum Refusal {
     Webhook(WebhookError),
     Js(JsValue),
 }
@@ -318,7 +318,7 @@ impl Refusal {
 }
 
 /// Reads one header from a `Headers` object or a plain `{name: value}` object.
-fn header(headers: &JsValue, name: &str) -> Option<String> {
+pub(crate) fn header(headers: &JsValue, name: &str) -> Option<String> {
     if let Ok(get) = js::get(headers, "get").dyn_into::<Function>() {
         return get.call1(headers, &name.into()).ok()?.as_string();
     }
@@ -344,7 +344,7 @@ fn header(headers: &JsValue, name: &str) -> Option<String> {
 ///
 /// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
 /// which a native HMAC can read without another copy.
-async fn read_body(
+pub(crate) async fn read_body(
     req: &JsValue,
     headers: &JsValue,
     limit: u64,

@@ -1,13 +1,19 @@
 // An example Cloudflare Worker: receives task webhooks of the four dialects with
-// tasklane's createWebhookHandler and keeps each task's final result in KV.
+// tasklane's createWebhookHandler and keeps each task's final result in KV, and is the
+// edge proxy (createProxyHandler) that lets a browser use the vendors without their keys.
 //
 //   POST /webhooks/{mirako|apixo|mindproxy|queue}   a provider's webhook delivery
 //   GET  /results/{provider}/{taskId}                the stored result (404 until it arrived)
+//   *    /api/tasklane/{provider}/...                the edge proxy: a browser's TaskClient uses
+//        baseUrl "<worker>/api/tasklane/{provider}" and no apiKey
 //
 // Bindings (wrangler.toml): KV namespaces RESULTS and WEBHOOK_DEDUPE; secrets
 // WEBHOOK_SECRET (Standard Webhooks, whsec_...) and MIRAKO_WEBHOOK_TOKEN (the auth_token
-// given to mirako at submit; mirako authenticates its webhooks with it, not a signature).
-import { createWebhookHandler } from "tasklane";
+// given to mirako at submit; mirako authenticates its webhooks with it, not a signature);
+// for the proxy, {PROVIDER}_BASE_URL and {PROVIDER}_API_KEY (e.g. APIXO_BASE_URL), APP_SESSION
+// (what the app's pages send as `x-app-session`), ALLOW_ORIGINS (comma-separated) and
+// optionally PROXY_ALLOW (JSON of the `allow` lists).
+import { createWebhookHandler, createProxyHandler } from "tasklane";
 
 const DIALECTS = new Set(["mirako", "apixo", "mindproxy", "queue"]);
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "timed_out"]);
@@ -39,12 +45,38 @@ function handlerFor(provider, env) {
   return handler;
 }
 
+/** One proxy per dialect, built on first use. */
+const proxies = new Map();
+
+function proxyFor(provider, env) {
+  let proxy = proxies.get(provider);
+  if (!proxy) {
+    const upper = provider.toUpperCase();
+    proxy = createProxyHandler({
+      provider,
+      baseUrl: env[`${upper}_BASE_URL`],
+      apiKey: env[`${upper}_API_KEY`],
+      // Who may spend the key: here, pages that carry the app's session token. A real app
+      // would check its own session cookie or JWT.
+      authorize: (request) => env.APP_SESSION !== undefined && request.headers.get("x-app-session") === env.APP_SESSION,
+      allow: env.PROXY_ALLOW ? JSON.parse(env.PROXY_ALLOW) : undefined,
+      allowOrigins: (env.ALLOW_ORIGINS ?? "").split(",").filter(Boolean),
+      maxBodyBytes: 256 * 1024,
+    });
+    proxies.set(provider, proxy);
+  }
+  return proxy;
+}
+
 export default {
   async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
     const [, section, provider, id] = pathname.split("/");
     if (section === "webhooks" && DIALECTS.has(provider) && id === undefined) {
       return handlerFor(provider, env)(request, env, ctx);
+    }
+    if (section === "api" && provider === "tasklane" && DIALECTS.has(id)) {
+      return proxyFor(id, env)(request, env, ctx);
     }
     if (section === "results" && DIALECTS.has(provider) && id && request.method === "GET") {
       const stored = await env.RESULTS.get(`result:${provider}:${decodeURIComponent(id)}`);

@@ -1,0 +1,394 @@
+//! `createProxyHandler`: an edge function that holds the vendor's API key and forwards a
+//! browser's tasklane requests for one dialect. Which requests are that dialect's routes,
+//! what the allow lists say and how vendor URLs are rewritten are the core's decisions
+//! (`tasklane_core::proxy`); this file does the HTTP: CORS, `authorize`, the body limit,
+//! the forwarded `fetch` with `Authorization: Bearer <apiKey>` (the browser's own
+//! credentials are never passed on), and the answer.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use tasklane_core::profile::{ProviderProfile, ProviderSpec};
+use tasklane_core::proxy::{
+    check_allow, match_route, rewrite_urls, split_mount, Allow, ProxyError, RouteKind,
+};
+use tasklane_core::webhook::{WebhookError, DEFAULT_MAX_BODY_BYTES};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::errors::invalid_argument;
+use crate::js;
+use crate::webhook::{header, read_body, Refusal};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `URL` class.
+    #[wasm_bindgen(js_name = URL)]
+    type JsUrl;
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    fn new(url: &str) -> Result<JsUrl, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn pathname(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn search(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn origin(this: &JsUrl) -> String;
+
+    /// The global `Response` class.
+    #[wasm_bindgen(js_name = Response)]
+    type ProxyResponse;
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new(body: &JsValue, init: &JsValue) -> Result<ProxyResponse, JsValue>;
+}
+
+/// Request headers passed on to the vendor (everything else, notably the browser's
+/// `Authorization` and cookies, stays at the proxy).
+const FORWARDED_REQUEST_HEADERS: &[&str] = &["content-type", "accept", "idempotency-key"];
+/// Answer headers passed back to the browser.
+const FORWARDED_RESPONSE_HEADERS: &[&str] = &["content-type", "retry-after", "location"];
+
+/// One `createProxyHandler` instance.
+struct Proxy {
+    profile: ProviderProfile,
+    base_url: String,
+    api_key: String,
+    authorize: Option<Function>,
+    allow: Allow,
+    allow_origins: Option<Vec<String>>,
+    max_body: u64,
+    base_path: Option<String>,
+    fetch: Option<Function>,
+}
+
+fn string_list(opts: &JsValue, key: &str, path: &str) -> Result<Option<Vec<String>>, JsValue> {
+    let v = js::get(opts, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    let bad = || {
+        invalid_argument(&format!(
+            "invalid argument `{path}`: must be an array of strings"
+        ))
+    };
+    let arr: &Array = v.dyn_ref().ok_or_else(bad)?;
+    arr.iter()
+        .map(|x| x.as_string().ok_or_else(bad))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+impl Proxy {
+    fn parse(opts: &JsValue) -> Result<Proxy, JsValue> {
+        if !opts.is_object() {
+            return Err(invalid_argument(
+                "invalid argument `options`: expected {provider, baseUrl, apiKey, ...}",
+            ));
+        }
+        let provider = js::get(opts, "provider");
+        if !(provider.is_string() || provider.is_object()) {
+            return Err(invalid_argument(
+                "invalid argument `provider`: expected \"mirako\", \"apixo\", \"mindproxy\", \"queue\" or a profile object",
+            ));
+        }
+        let spec: ProviderSpec = crate::convert::from_js(provider, "provider")?;
+        let profile = spec
+            .resolve()
+            .map_err(|e| invalid_argument(&e.to_string()))?;
+        let base_url = crate::convert::string_field(opts, "baseUrl", "baseUrl")?
+            .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+            .ok_or_else(|| {
+                invalid_argument(
+                    "invalid argument `baseUrl`: required, an http(s) URL of the vendor",
+                )
+            })?
+            .trim_end_matches('/')
+            .to_owned();
+        let api_key = crate::convert::string_field(opts, "apiKey", "apiKey")?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| invalid_argument("invalid argument `apiKey`: required"))?;
+        let func = |key: &str| -> Result<Option<Function>, JsValue> {
+            let v = js::get(opts, key);
+            if v.is_undefined() || v.is_null() {
+                return Ok(None);
+            }
+            v.dyn_into::<Function>().map(Some).map_err(|_| {
+                invalid_argument(&format!("invalid argument `{key}`: must be a function"))
+            })
+        };
+        let allow_opt = js::get(opts, "allow");
+        crate::convert::optional_object(&allow_opt, "allow")?;
+        let allow = Allow {
+            models: string_list(&allow_opt, "models", "allow.models")?,
+            operations: string_list(&allow_opt, "operations", "allow.operations")?,
+            endpoints: string_list(&allow_opt, "endpoints", "allow.endpoints")?,
+            task_types: string_list(&allow_opt, "taskTypes", "allow.taskTypes")?,
+        };
+        let max_body = match js::get(opts, "maxBodyBytes") {
+            v if v.is_undefined() || v.is_null() => DEFAULT_MAX_BODY_BYTES,
+            v => match v.as_f64() {
+                Some(n) if n.is_finite() && n >= 0.0 => n as u64,
+                _ => {
+                    return Err(invalid_argument(
+                        "invalid argument `maxBodyBytes`: must be a non-negative number",
+                    ))
+                }
+            },
+        };
+        let base_path = crate::convert::string_field(opts, "basePath", "basePath")?
+            .map(|p| p.trim_end_matches('/').to_owned());
+        Ok(Proxy {
+            profile,
+            base_url,
+            api_key,
+            authorize: func("authorize")?,
+            allow,
+            allow_origins: string_list(opts, "allowOrigins", "allowOrigins")?,
+            max_body,
+            base_path,
+            fetch: func("fetch")?,
+        })
+    }
+
+    /// The CORS headers for `origin`, or the refusal when it is not allowed.
+    fn cors(&self, origin: Option<&str>) -> Result<Vec<(&'static str, String)>, ProxyError> {
+        let Some(origin) = origin else {
+            return Ok(Vec::new());
+        };
+        let ok = self
+            .allow_origins
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|o| o == origin || o == "*"));
+        if !ok {
+            return Err(ProxyError::OriginNotAllowed(origin.to_owned()));
+        }
+        Ok(vec![
+            ("access-control-allow-origin", origin.to_owned()),
+            ("vary", "Origin".to_owned()),
+            (
+                "access-control-expose-headers",
+                "retry-after, location".to_owned(),
+            ),
+        ])
+    }
+
+    async fn handle(self: Rc<Self>, request: JsValue) -> Result<JsValue, JsValue> {
+        let headers = js::get(&request, "headers");
+        let origin = header(&headers, "origin");
+        let cors = match self.cors(origin.as_deref()) {
+            Ok(c) => c,
+            Err(e) => return error_response(&e, &[]),
+        };
+        let method = js::get(&request, "method")
+            .as_string()
+            .unwrap_or_else(|| "GET".into())
+            .to_ascii_uppercase();
+        if method == "OPTIONS" {
+            let mut h = cors.clone();
+            h.push((
+                "access-control-allow-methods",
+                "GET, POST, PUT, OPTIONS".into(),
+            ));
+            let asked = header(&headers, "access-control-request-headers")
+                .unwrap_or_else(|| "content-type".into());
+            h.push(("access-control-allow-headers", asked));
+            h.push(("access-control-max-age", "600".into()));
+            return respond(204, &JsValue::NULL, &h);
+        }
+        let url_text = js::get(&request, "url").as_string().unwrap_or_default();
+        let url = JsUrl::new(&url_text)?;
+        let pathname = url.pathname();
+        let split = match &self.base_path {
+            Some(bp) => pathname
+                .strip_prefix(bp.as_str())
+                .filter(|rest| rest.starts_with('/'))
+                .map(|rest| (bp.as_str(), rest)),
+            None => split_mount(&self.profile, &pathname),
+        };
+        let Some((mount, rest)) = split else {
+            let e = ProxyError::NotFound {
+                dialect: self.profile.name.clone(),
+                path: pathname.clone(),
+            };
+            return error_response(&e, &cors);
+        };
+        let (mount, rest) = (mount.to_owned(), rest.to_owned());
+        let matched = match match_route(&self.profile, &method, &rest) {
+            Ok(m) => m,
+            Err(e) => return error_response(&e, &cors),
+        };
+        if let Some(authorize) = &self.authorize {
+            let allowed = match authorize.call1(&JsValue::UNDEFINED, &request) {
+                Ok(v) => JsFuture::from(Promise::resolve(&v))
+                    .await
+                    .map(|v| v.is_truthy()),
+                Err(e) => Err(e),
+            };
+            // An authorize that throws refuses, like one that says no.
+            if !allowed.unwrap_or(false) {
+                return error_response(&ProxyError::Unauthorized, &cors);
+            }
+        }
+        let body = if method == "GET" || method == "HEAD" {
+            None
+        } else {
+            match read_body(&request, &headers, self.max_body).await {
+                Ok((bytes, _)) => Some(bytes),
+                Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
+                    return error_response(&ProxyError::BodyTooLarge { limit }, &cors)
+                }
+                Err(Refusal::Webhook(e)) => {
+                    return error_response(&ProxyError::BadBody(e.to_string()), &cors)
+                }
+                Err(Refusal::Js(e)) => return Err(e),
+            }
+        };
+        let json_body = match (&body, matched.kind) {
+            (Some(b), RouteKind::Submit) if !b.is_empty() => {
+                match serde_json::from_slice::<serde_json::Value>(b) {
+                    Ok(v) if v.is_object() => Some(v),
+                    Ok(_) => {
+                        let e = ProxyError::BadBody("expected an object".into());
+                        return error_response(&e, &cors);
+                    }
+                    Err(err) => {
+                        return error_response(&ProxyError::BadBody(err.to_string()), &cors)
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Err(e) = check_allow(&self.profile, &self.allow, &matched, json_body.as_ref()) {
+            return error_response(&e, &cors);
+        }
+        self.forward(&method, &rest, &url, &mount, &headers, body, &cors)
+            .await
+    }
+
+    /// Sends the request on to the vendor and passes its answer back, vendor URLs
+    /// rewritten to the proxy.
+    #[allow(clippy::too_many_arguments)]
+    async fn forward(
+        &self,
+        method: &str,
+        rest: &str,
+        url: &JsUrl,
+        mount: &str,
+        headers: &JsValue,
+        body: Option<Vec<u8>>,
+        cors: &[(&'static str, String)],
+    ) -> Result<JsValue, JsValue> {
+        let target = format!("{}{}{}", self.base_url, rest, url.search());
+        let out_headers = Object::new();
+        for name in FORWARDED_REQUEST_HEADERS {
+            if let Some(v) = header(headers, name) {
+                js::set(&out_headers, name, &v.into());
+            }
+        }
+        js::set(
+            &out_headers,
+            "authorization",
+            &format!("Bearer {}", self.api_key).into(),
+        );
+        let init = Object::new();
+        js::set(&init, "method", &method.into());
+        js::set(&init, "headers", &out_headers);
+        if let Some(b) = &body {
+            js::set(&init, "body", &Uint8Array::from(b.as_slice()).into());
+        }
+        let fetched = match &self.fetch {
+            Some(f) => f.call2(&JsValue::UNDEFINED, &target.as_str().into(), &init),
+            None => match crate::js::global_fetch() {
+                Some((f, this)) => f.call2(&this, &target.as_str().into(), &init),
+                None => Err(JsValue::from_str("no fetch in this runtime")),
+            },
+        };
+        let answer = match fetched {
+            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+            Err(e) => Err(e),
+        };
+        let answer = match answer {
+            Ok(a) => a,
+            Err(_) => {
+                let body = r#"{"error":{"code":"upstream_unreachable","message":"the vendor could not be reached"}}"#;
+                return respond(502, &body.into(), &json_headers(cors));
+            }
+        };
+        let status = js::get(&answer, "status").as_f64().unwrap_or(502.0) as u16;
+        let answer_headers = js::get(&answer, "headers");
+        let text = JsFuture::from(Promise::resolve(&js::call_method(&answer, "text", &[])?))
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        let public_base = format!("{}{}", url.origin(), mount);
+        let body_text = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(mut v) => {
+                if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
+                    v.to_string()
+                } else {
+                    text
+                }
+            }
+            Err(_) => text,
+        };
+        let mut h: Vec<(&'static str, String)> = cors.to_vec();
+        for name in FORWARDED_RESPONSE_HEADERS {
+            if let Some(v) = header(&answer_headers, name) {
+                h.push((name, v));
+            }
+        }
+        let body = if matches!(status, 204 | 304) || method == "HEAD" {
+            JsValue::NULL
+        } else {
+            body_text.into()
+        };
+        respond(status, &body, &h)
+    }
+}
+
+fn json_headers(cors: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut h = cors.to_vec();
+    h.push(("content-type", "application/json".into()));
+    h
+}
+
+fn respond(
+    status: u16,
+    body: &JsValue,
+    headers: &[(&'static str, String)],
+) -> Result<JsValue, JsValue> {
+    let init = Object::new();
+    js::set(&init, "status", &JsValue::from(status));
+    let h = Object::new();
+    for (k, v) in headers {
+        js::set(&h, k, &v.as_str().into());
+    }
+    js::set(&init, "headers", &h);
+    ProxyResponse::new(body, &init).map(Into::into)
+}
+
+fn error_response(e: &ProxyError, cors: &[(&'static str, String)]) -> Result<JsValue, JsValue> {
+    respond(e.status(), &e.body().into(), &json_headers(cors))
+}
+
+/// Builds an edge-proxy fetch handler `(request, env?, ctx?) => Promise<Response>` for one
+/// dialect: it forwards that dialect's routes to `baseUrl` with `Authorization: Bearer
+/// <apiKey>` (never the browser's credentials), rewrites vendor URLs in answers to point
+/// back at itself, and refuses everything else with a JSON error: 401 when `authorize`
+/// says no, 403 for a value outside the `allow` lists or an `Origin` outside
+/// `allowOrigins`, 404 for a path that is no route of the dialect, 405 for a wrong method,
+/// 413 above `maxBodyBytes`. Options: `{provider, baseUrl, apiKey, authorize?, allow?:
+/// {models?, operations?, endpoints?, taskTypes?}, allowOrigins?, maxBodyBytes?,
+/// basePath?, fetch?}`; the mount point is found from the path when `basePath` is not given.
+#[wasm_bindgen(js_name = createProxyHandler, skip_typescript)]
+pub fn create_proxy_handler(options: JsValue) -> Result<Function, JsValue> {
+    let proxy = Rc::new(Proxy::parse(&options)?);
+    let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
+        move |request: JsValue, _env: JsValue, _ctx: JsValue| {
+            let p = proxy.clone();
+            future_to_promise(async move { p.handle(request).await })
+        },
+    );
+    // The handler lives as long as the JavaScript function that holds it.
+    Ok(closure.into_js_value().unchecked_into())
+}
