@@ -19,7 +19,12 @@ test("abort mid-wait rejects with aborted and sends no request after it", async 
   const waiting = client.wait(sub.id, { signal: ctrl.signal, onUpdate: () => { polls++; } });
   // Let a few polls happen, then abort.
   while ((await requestsOf(sim, sub.id)).filter((r) => r.route === "status").length < 2) await sleep(20);
+  let settled = false;
+  waiting.then(() => {}, () => { settled = true; });
   ctrl.abort();
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.ok(settled, "wait did not reject within one tick of the abort");
   const err = await rejection(waiting);
   assert.ok(err instanceof TaskError);
   assert.equal(err.code, "aborted");
@@ -44,15 +49,17 @@ test("abort during a slow status request aborts the in-flight fetch", async () =
   const sub = await client.submit(requestFor("apixo", {
     prompt: "p", _sim: { queue_ms: 5000, run_ms: 5000, faults: [{ on: "status", kind: "slow", delay_ms: 3000, times: 5 }] },
   }));
-  const ctrl = new AbortController();
   let aborted = false;
+  let statusSent;
+  const sent = new Promise((r) => { statusSent = r; });
   const myFetch = (url, init) => {
     init.signal?.addEventListener("abort", () => { aborted = true; });
+    statusSent();
     return fetch(url, init);
   };
-  const c2 = clientFor(sim, "apixo", { fetch: myFetch });
-  const waiting = c2.wait(sub.id, { model: "sim-fast", signal: ctrl.signal });
-  await sleep(150); // the first status request is now hanging in the simulator
+  const ctrl = new AbortController();
+  const waiting = clientFor(sim, "apixo", { fetch: myFetch }).wait(sub.id, { model: "sim-fast", signal: ctrl.signal });
+  await sent; // the first status request is now hanging in the simulator (3 s)
   ctrl.abort();
   assert.equal((await rejection(waiting)).code, "aborted");
   assert.ok(aborted, "the in-flight fetch was not aborted");
