@@ -144,6 +144,20 @@ export interface TaskStore {
   list(): TaskRecord[] | Promise<TaskRecord[]>;
 }
 
+/**
+ * A `TaskStore` in IndexedDB (browsers): records survive a reload, like `"localStorage"`,
+ * without its quota or synchronous writes. `name` is the database name (default `"tasklane"`).
+ *
+ * ```js
+ * const client = new TaskClient({ provider: "queue", baseUrl, store: indexedDBStore() });
+ * await client.resume(); // after a reload: waits on every task still pending
+ * ```
+ */
+export function indexedDBStore(options?: { name?: string }): TaskStore & {
+  /** The record of `id`, or `null`. */
+  get(id: string): Promise<TaskRecord | null>;
+};
+
 /** The options of `new TaskClient(...)`. */
 export interface TaskClientOptions {
   /** A built-in dialect name or a profile object. */
@@ -334,3 +348,33 @@ export interface ProxyHandlerOptions {
 export declare function createProxyHandler(
   options: ProxyHandlerOptions,
 ): (request: Request, env?: unknown, ctx?: unknown) => Promise<Response>;
+
+/** The options of {@link createProxyHandler}. */
+export interface ProxyOptions {
+  /** The vendor's dialect (name or profile). */
+  provider: DialectName | ProviderProfile;
+  /** The vendor's base URL. */
+  baseUrl: string;
+  /** The vendor's key, sent as `Authorization: Bearer <apiKey>`; it never leaves the edge. */
+  apiKey: string;
+  /** Who may use the proxy; refused requests get 401/403. */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  /** What may be submitted through the proxy (anything else: 403). */
+  allow?: { models?: string[]; operations?: string[]; endpoints?: string[]; taskTypes?: string[] };
+  /** Origins allowed by CORS. */
+  allowOrigins?: string[];
+  /** Larger request bodies are refused with 413. */
+  maxBodyBytes?: number;
+  /** The path the handler is mounted at (e.g. `/api/tasklane`), when not inferred. */
+  basePath?: string;
+  /** The fetch used to reach the vendor; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A Workers-style fetch handler that forwards one dialect's routes to the vendor with the
+ * key, rewrites vendor URLs in answers to point back at itself, and refuses everything else.
+ */
+export declare function createProxyHandler<Env = unknown, Ctx = unknown>(
+  options: ProxyOptions,
+): (request: Request, env?: Env, ctx?: Ctx) => Promise<Response>;

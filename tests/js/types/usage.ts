@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` by tests/js/types.test.mjs: every public name of API.md
 // used the way the README shows, so a wrong or missing declaration fails the test.
 import {
-  TaskClient, TaskError, WebhookError, profiles, ready, verifyWebhook, createWebhookHandler, signWebhook,
+  TaskClient, TaskError, WebhookError, profiles, ready, verifyWebhook, createWebhookHandler, signWebhook, createProxyHandler,
   type TaskUpdate, type TaskEvent, type TaskState, type TaskStore, type ProviderProfile, type TaskErrorCode,
 } from "tasklane";
 
@@ -50,6 +50,12 @@ export async function main(): Promise<void> {
   const handler = createWebhookHandler<{ KV: string }>({ provider: profiles.queue, secret: "whsec_AAAA", onUpdate: async (u, _r, env) => { void [u.id, env?.KV]; } });
   const res: Response = await handler(req);
   void res;
+  const proxy = createProxyHandler({
+    provider: "queue", baseUrl: "https://queue.example", apiKey: "k",
+    authorize: async (r) => r.headers.has("cookie"), allow: { endpoints: ["fal-ai/flux/dev"] }, allowOrigins: ["https://app.example"], maxBodyBytes: 65_536,
+  });
+  const proxied: Response = await proxy(req, {}, {});
+  void proxied;
 
   // @ts-expect-error an unknown provider name is a type error
   new TaskClient({ provider: "nope", baseUrl: "x" });
