@@ -4,6 +4,7 @@
 import * as wasm from "./dist/tasklane.js";
 
 export * from "./dist/tasklane.js";
+export { indexedDBStore } from "./idb-store.js";
 
 /** The error class of every failed task operation (see index.d.ts). */
 export let TaskError;
