@@ -173,3 +173,36 @@ fn an_unreadable_answer_to_a_keyed_submit_is_retried_under_the_same_key() {
         assert_eq!(keys[0], keys[1], "{body}: the retry used the same key");
     }
 }
+
+/// Chaos run, a cancel whose answer was lost (reset, dropped connection): the retry found
+/// the task already ended — by that first cancel — and `cancel()` rejected `http` 409
+/// (mindproxy `task_terminal`, queue 400 `ALREADY_COMPLETED`) although the task was
+/// canceled. After a lost try, "already ended" now reads the task's state and resolves
+/// with it.
+#[test]
+fn a_retried_cancel_that_finds_the_task_ended_resolves_with_its_state() {
+    for (d, status, body) in [
+        (
+            Dialect::Mindproxy,
+            409,
+            r#"{"error":{"code":"task_terminal","message":"cannot be cancelled"},"status":6}"#,
+        ),
+        (Dialect::Queue, 400, r#"{"status":"ALREADY_COMPLETED"}"#),
+    ] {
+        let mut w = World::new(d);
+        let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100_000}));
+        w.fake.faults.push_back((
+            Route::Cancel,
+            Fault::Transport(tasklane_core::TransportError::network(true), true),
+        ));
+        w.fake
+            .faults
+            .push_back((Route::Cancel, Fault::Http(status, vec![], body.into())));
+        let cop = w
+            .engine
+            .cancel(w.now, &TaskRef::new(&id), None)
+            .expect("can cancel");
+        w.run_until(Some(cop), 60_000);
+        assert_eq!(w.update(cop).state, TaskState::Canceled, "{d:?}");
+    }
+}

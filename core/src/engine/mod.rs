@@ -1032,6 +1032,15 @@ impl Engine {
                 || resp.status == 429
                 || resp.status == 503);
         let what = format!("HTTP {} {}", resp.status, snippet(&resp.body));
+        if purpose == Purpose::Cancel && op.failures > 0 && matches!(resp.status, 400 | 409) {
+            // "Already ended" after a try whose answer was lost: that try may have canceled
+            // the task. Its state says what happened.
+            if let Some(o) = self.ops.get_mut(&id) {
+                o.next = Purpose::Status;
+            }
+            self.act(now, id);
+            return;
+        }
         if retry {
             if resp.status == 429 {
                 if let (Some(h), Some(ms)) = (host.as_ref().and_then(|h| self.hosts.get_mut(h)), ra)
