@@ -219,6 +219,11 @@ export interface WaitOptions extends TaskLocator {
    * safety-net rate (`poll.safetyNetMs`). `run` sets it when `req.webhook` is given.
    */
   expectWebhook?: boolean;
+  /**
+   * When `timeoutMs` runs out (`TaskError{code: "wait_timeout"}`), first cancel the task at
+   * the vendor, where the dialect can cancel, so it stops billing; the rejection is the same.
+   */
+  cancelOnTimeout?: boolean;
 }
 
 /** The options of `events`. */

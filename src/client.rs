@@ -327,14 +327,36 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
             poll,
             expect_webhook: expect_webhook.unwrap_or(false),
         };
-        Ok::<_, JsValue>((on_update, signal, w))
+        let cancel_on_timeout: Option<bool> = field(opts, "cancelOnTimeout", "cancelOnTimeout")?;
+        Ok::<_, JsValue>((on_update, signal, w, cancel_on_timeout.unwrap_or(false)))
     })();
     match parsed {
-        Ok((on_update, signal, w)) => {
+        Ok((on_update, signal, w, false)) => {
             start(shared, |e, now| e.wait(now, &task, w), on_update, signal)
+        }
+        Ok((on_update, signal, w, true)) => {
+            let waited = start(shared, |e, now| e.wait(now, &task, w), on_update, signal);
+            cancel_on_timeout(shared.clone(), task, waited)
         }
         Err(e) => rejected(e),
     }
+}
+
+/// `cancelOnTimeout`: when `waited` rejects with `wait_timeout`, cancels the task at the
+/// vendor (so it stops billing) before passing the same rejection on. A dialect that
+/// cannot cancel, or a cancel that fails, leaves the `wait_timeout` as it is.
+fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise {
+    future_to_promise(async move {
+        match JsFuture::from(waited).await {
+            Err(e) if js::get(&e, "code").as_string().as_deref() == Some("wait_timeout") => {
+                let reason = Some("tasklane: wait timed out (cancelOnTimeout)".to_owned());
+                let canceled = start(&shared, |en, now| en.cancel(now, &task, reason), None, None);
+                let _ = JsFuture::from(canceled).await;
+                Err(e)
+            }
+            other => other,
+        }
+    })
 }
 
 /// The `signal` option, checked to be an `AbortSignal`.
