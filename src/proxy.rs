@@ -150,9 +150,14 @@ impl Proxy {
         })
     }
 
-    /// The CORS headers for `origin`, or the refusal when it is not allowed.
-    fn cors(&self, origin: Option<&str>) -> Result<Vec<(&'static str, String)>, ProxyError> {
-        let Some(origin) = origin else {
+    /// The CORS headers for `origin`, or the refusal when it is not allowed. A request
+    /// without `Origin` (server to server) or from the proxy's own origin needs none.
+    fn cors(
+        &self,
+        origin: Option<&str>,
+        own_origin: &str,
+    ) -> Result<Vec<(&'static str, String)>, ProxyError> {
+        let Some(origin) = origin.filter(|o| *o != own_origin) else {
             return Ok(Vec::new());
         };
         let ok = self
@@ -175,7 +180,9 @@ impl Proxy {
     async fn handle(self: Rc<Self>, request: JsValue) -> Result<JsValue, JsValue> {
         let headers = js::get(&request, "headers");
         let origin = header(&headers, "origin");
-        let cors = match self.cors(origin.as_deref()) {
+        let url_text = js::get(&request, "url").as_string().unwrap_or_default();
+        let url = JsUrl::new(&url_text)?;
+        let cors = match self.cors(origin.as_deref(), &url.origin()) {
             Ok(c) => c,
             Err(e) => return error_response(&e, &[]),
         };
@@ -195,8 +202,6 @@ impl Proxy {
             h.push(("access-control-max-age", "600".into()));
             return respond(204, &JsValue::NULL, &h);
         }
-        let url_text = js::get(&request, "url").as_string().unwrap_or_default();
-        let url = JsUrl::new(&url_text)?;
         let pathname = url.pathname();
         let split = match &self.base_path {
             Some(bp) => pathname

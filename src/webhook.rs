@@ -759,7 +759,8 @@ impl Handler {
             .handle_new(&key, &update, &update_js, &request, &env, &ctx)
             .await;
         self.in_flight.borrow_mut().remove(&key);
-        let ok = matches!(&result, Ok(true));
+        // Handled here, or found handled in the store: either way later copies are duplicates.
+        let ok = result.is_ok();
         if ok {
             self.window.borrow_mut().commit(js::now(), &key);
         } else {

@@ -191,6 +191,15 @@ test("CORS: preflights from the allowed origin pass, others are refused", async 
   assert.equal(ok.status, 204);
   assert.equal(ok.headers.get("access-control-allow-origin"), page.url);
   assert.match(ok.headers.get("access-control-allow-headers"), /x-app-session/);
+  // The proxy's own origin (a same-origin app) needs no allowOrigins entry.
+  const same = await fetch(`${proxyUrl}/api/tasklane/apixo/api/v1/generateTask/sim-fast`, {
+    method: "POST",
+    headers: { origin: proxyUrl, "x-app-session": SESSION, "content-type": "application/json" },
+    body: JSON.stringify({ request_type: "async", input: { prompt: "x", _sim: { run_ms: 50 } } }),
+  });
+  assert.equal(same.status, 200);
+  assert.equal(same.headers.get("access-control-allow-origin"), null);
+  await same.arrayBuffer();
   const bad = await fetch(`${proxyUrl}/api/tasklane/apixo/api/v1/generateTask/sim-fast`, {
     method: "OPTIONS",
     headers: { origin: "https://evil.example", "access-control-request-method": "POST" },

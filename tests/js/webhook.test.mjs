@@ -339,8 +339,9 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
   test("a shared store dedupes across handler instances, with a TTL", async () => {
     const kv = new Map();
     const puts = [];
+    let gets = 0;
     const store = {
-      async get(key) { return kv.has(key) ? kv.get(key) : null; },
+      async get(key) { gets += 1; return kv.has(key) ? kv.get(key) : null; },
       async put(key, value, opts) { puts.push([key, value, opts]); kv.set(key, value); },
     };
     const counts = [0, 0];
@@ -351,6 +352,10 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
     assert.deepEqual(await (await a(post(body, h))).json(), { ok: true });
     assert.deepEqual(await (await b(post(body, h))).json(), { ok: true, duplicate: true });
     assert.deepEqual(counts, [1, 0]);
+    // b now remembers it too: a third copy is answered from memory, without the store.
+    const getsBefore = gets;
+    assert.deepEqual(await (await b(post(body, h))).json(), { ok: true, duplicate: true });
+    assert.equal(gets, getsBefore);
     assert.equal(puts.length, 1);
     assert.equal(puts[0][0], `tasklane:wh:queue:id:${h["webhook-id"]}`);
     assert.deepEqual(JSON.parse(puts[0][1]), { id: "q1", state: "succeeded" });
