@@ -208,10 +208,10 @@ impl PollOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
-    /// Status requests in flight per host (default 16).
+    /// Polling requests (status and result reads) in flight per host (default 16).
     #[serde(default = "default_in_flight")]
     pub max_in_flight_per_host: u32,
-    /// Status requests started per host per second; `None`: no cap.
+    /// Polling requests started per host in any one-second window; `None`: no cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_second: Option<u32>,
 }

@@ -156,7 +156,7 @@ fn non_negative(v: &Value) -> Option<f64> {
         Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    (x.is_finite() && x >= 0.0 && x < 1e15).then_some(x)
+    (0.0..1e15).contains(&x).then_some(x)
 }
 
 /// The output files the rules find in `v` (already expanded), without duplicates.

@@ -75,8 +75,8 @@ impl OutputKind {
     /// Guesses a kind from a URL's file extension (query and fragment ignored); `None`
     /// when the extension says nothing.
     pub fn from_extension(url: &str) -> Option<OutputKind> {
-        if url.starts_with("data:") {
-            let mime = url[5..].split([';', ',']).next().unwrap_or("");
+        if let Some(rest) = url.strip_prefix("data:") {
+            let mime = rest.split([';', ',']).next().unwrap_or("");
             return OutputKind::from_mime(mime);
         }
         let path = url.split(['?', '#']).next().unwrap_or(url);

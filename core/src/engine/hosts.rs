@@ -13,8 +13,8 @@ pub(crate) struct Host {
     pub(crate) in_flight: u32,
     /// No status requests before this time (a 429's Retry-After).
     pub(crate) paused_until: u64,
-    window_start: u64,
-    window_count: u32,
+    /// Start times of the status requests of the last second (sliding window).
+    recent: VecDeque<u64>,
     /// Operations waiting for a slot, oldest first.
     pub(crate) queue: VecDeque<OpId>,
     /// When a queue blocked by time (pause or rate cap) may move again.
@@ -34,21 +34,26 @@ impl Host {
             return None;
         }
         if let Some(cap) = limits.max_per_second {
-            if now >= self.window_start.saturating_add(1000) {
-                self.window_start = now;
-                self.window_count = 0;
+            while self
+                .recent
+                .front()
+                .is_some_and(|t| t.saturating_add(1000) <= now)
+            {
+                self.recent.pop_front();
             }
-            if self.window_count >= cap.max(1) {
-                return Some(self.window_start + 1000);
+            if self.recent.len() >= cap.max(1) as usize {
+                return self.recent.front().map(|t| t + 1000);
             }
         }
         Some(now)
     }
 
-    /// Counts a status request started now.
-    pub(crate) fn started(&mut self) {
+    /// Counts a status request started at `now`.
+    pub(crate) fn started(&mut self, now: u64, limits: &Limits) {
         self.in_flight += 1;
-        self.window_count += 1;
+        if limits.max_per_second.is_some() {
+            self.recent.push_back(now);
+        }
         self.peak_in_flight = self.peak_in_flight.max(self.in_flight);
     }
 
@@ -75,17 +80,20 @@ mod tests {
         };
         let mut h = Host::default();
         assert_eq!(h.ready_at(0, &limits), Some(0));
-        h.started();
-        h.started();
+        h.started(0, &limits);
+        h.started(0, &limits);
         assert_eq!(h.ready_at(0, &limits), None);
         h.ended();
         assert_eq!(h.ready_at(10, &limits), Some(10));
-        h.started();
+        h.started(10, &limits);
         h.ended();
         h.ended();
-        // three started in this second
+        // three started in the last second: the next may start when the oldest is 1 s old
         assert_eq!(h.ready_at(20, &limits), Some(1000));
         assert_eq!(h.ready_at(1000, &limits), Some(1000));
+        h.started(1000, &limits);
+        assert_eq!(h.ready_at(1001, &limits), Some(1001));
+        assert_eq!(h.ready_at(1010, &limits), Some(1010));
         h.pause(5000);
         h.pause(3000);
         assert_eq!(h.ready_at(1200, &limits), Some(5000));

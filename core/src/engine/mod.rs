@@ -593,7 +593,7 @@ impl Engine {
             }
         };
         let purpose = op.next;
-        if purpose == Purpose::Status {
+        if matches!(purpose, Purpose::Status | Purpose::Result) {
             let host = origin_of(&request.url).unwrap_or_default();
             let h = self.hosts.entry(host.clone()).or_default();
             let ready = h.ready_at(now, &self.limits);
@@ -607,7 +607,7 @@ impl Engine {
                 }
                 return;
             }
-            h.started();
+            h.started(now, &self.limits);
             self.stats.status_requests += 1;
             self.send(id, purpose, Some(host), request);
         } else {

@@ -30,6 +30,9 @@ pub enum OpResult {
 /// A change for the shell's task store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "op", content = "value")]
+// A store op is made once per task submit or end; boxing the record would only add an
+// indirection for the shell to undo.
+#[allow(clippy::large_enum_variant)]
 pub enum StoreOp {
     /// Remember (or update) a live task.
     Put(TaskRecord),
