@@ -652,7 +652,7 @@ struct Verified {
 /// `TaskError{code: "invalid_argument"}` for bad options.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub async fn verify_webhook(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let cfg = Config::parse(&options)?;
+    let cfg = cached_config(&options)?;
     let verified = verify_request(&cfg, &request)
         .await
         .map_err(Refusal::into_js)?;
@@ -662,6 +662,44 @@ pub async fn verify_webhook(request: JsValue, options: JsValue) -> Result<JsValu
 thread_local! {
     /// `{status, headers}` init objects by status (the Response constructor copies them).
     static INITS: RefCell<HashMap<u16, JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// The option fields a [`Config`] is built from.
+const CONFIG_FIELDS: [&str; 6] = [
+    "provider",
+    "authToken",
+    "secret",
+    "toleranceSec",
+    "maxBodyBytes",
+    "hmac",
+];
+
+thread_local! {
+    /// The last `verifyWebhook` options (field values) and the config built from them.
+    static LAST_CONFIG: RefCell<Option<(Vec<JsValue>, Rc<Config>)>> = const { RefCell::new(None) };
+}
+
+/// `verifyWebhook` is usually called with the same options every time (often a fresh
+/// object literal): when every field is the same value as last time (`Object.is`, so
+/// strings by value and a profile object by identity), the parsed config (secret, profile,
+/// imported keys) is reused instead of being parsed again.
+fn cached_config(options: &JsValue) -> Result<Rc<Config>, JsValue> {
+    if !options.is_object() {
+        return Config::parse(options).map(Rc::new);
+    }
+    let fields: Vec<JsValue> = CONFIG_FIELDS.iter().map(|k| js::get(options, k)).collect();
+    let hit = LAST_CONFIG.with(|last| {
+        last.borrow().as_ref().and_then(|(seen, cfg)| {
+            let same = seen.iter().zip(&fields).all(|(a, b)| Object::is(a, b));
+            same.then(|| cfg.clone())
+        })
+    });
+    if let Some(cfg) = hit {
+        return Ok(cfg);
+    }
+    let cfg = Rc::new(Config::parse(options)?);
+    LAST_CONFIG.with(|last| *last.borrow_mut() = Some((fields, cfg.clone())));
+    Ok(cfg)
 }
 
 /// A JSON response with `status`.
