@@ -89,6 +89,10 @@ struct Op {
     expect_webhook: bool,
     /// The adaptive schedule already restarted its backoff near the expected end.
     near_end: bool,
+    /// When and at which queue position the task was first seen queued (adaptive hint).
+    queue_first: Option<(u64, u64)>,
+    /// A `Retry-After` the last successful status answer carried (adaptive hint).
+    hint_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +261,8 @@ impl Engine {
             last_error: None,
             expect_webhook: false,
             near_end: false,
+            queue_first: None,
+            hint_ms: None,
         }
     }
 
@@ -729,6 +735,25 @@ impl Engine {
                     d = op.backoff.next().unwrap_or(op.poll.initial_delay_ms);
                 }
             }
+            // Queue position: once it has moved, sleep through most of the time the
+            // queue ahead needs at the rate it has been moving.
+            let last = op.last.as_ref();
+            match (last.map(|u| u.state), last.and_then(|u| u.queue_position)) {
+                (Some(TaskState::Queued), Some(p)) => match op.queue_first {
+                    None => op.queue_first = Some((now, p)),
+                    Some((t0, p0)) if p < p0 && now > t0 => {
+                        let per_position = (now - t0) / (p0 - p);
+                        let ahead = per_position.saturating_mul(p) * 7 / 10;
+                        d = d.max(ahead.min(op.poll.max_delay_ms));
+                    }
+                    _ => {}
+                },
+                _ => op.queue_first = None,
+            }
+            // The provider's own hint on a live answer.
+            if let Some(h) = op.hint_ms.take() {
+                d = d.max(h.min(op.poll.max_delay_ms));
+            }
         }
         if op.expect_webhook {
             d = d.max(op.poll.safety_net_ms);
@@ -752,7 +777,11 @@ impl Engine {
                 });
                 match parsed {
                     Ok(mut u) => {
+                        let hint = resp
+                            .header("retry-after")
+                            .and_then(|v| retry_after_ms(v, now));
                         if let Some(o) = self.ops.get_mut(&id) {
+                            o.hint_ms = hint;
                             o.strikes = 0;
                             o.failures = 0;
                             // we asked about this id (bodies may echo another form of it)

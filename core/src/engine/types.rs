@@ -74,3 +74,38 @@ pub enum Output {
     /// Persist or forget a task record.
     Store(StoreOp),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TaskRef;
+    use crate::state::TaskState;
+
+    #[test]
+    fn outputs_serialize_for_the_shell() {
+        let put = Output::Store(StoreOp::Put(TaskRecord {
+            provider: "queue".into(),
+            task: TaskRef::new("r1"),
+            deadline: Some(9),
+            idempotency_key: None,
+        }));
+        let v = serde_json::to_value(&put).expect("serializes");
+        assert_eq!(v["type"], "store");
+        assert_eq!(v["op"], "put");
+        assert_eq!(v["value"]["id"], "r1");
+        let done = Output::Done {
+            op: OpId(3),
+            result: Ok(OpResult::Update(TaskUpdate::new(
+                "r1",
+                TaskState::Queued,
+                "IN_QUEUE",
+            ))),
+        };
+        let v = serde_json::to_value(&done).expect("serializes");
+        assert_eq!(v["type"], "done");
+        assert_eq!(v["op"], 3);
+        assert_eq!(v["result"]["Ok"]["state"], "queued");
+        let back: Output = serde_json::from_value(v).expect("round trip");
+        assert_eq!(back, done);
+    }
+}

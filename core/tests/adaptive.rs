@@ -1,0 +1,125 @@
+//! Adaptive polling on the virtual clock: learned per-model durations cut the number of
+//! status requests without losing the end; queue-position movement and a provider's
+//! `Retry-After` on a live answer stretch the wait; estimates survive export/import.
+
+mod support;
+use serde_json::json;
+use support::*;
+use tasklane_core::{ClientConfig, PollOptions, TaskRef, TaskState, WaitOptions};
+
+/// Runs one task of `run_ms` to its end; returns (status requests, detection latency ms).
+fn one(w: &mut World, queue_ms: u64, run_ms: u64) -> (usize, u64) {
+    let (_, id) = submit(w, json!({"queue_ms": queue_ms, "run_ms": run_ms}));
+    let created = w.fake.tasks[&id].created;
+    let before = w.status_requests().len();
+    let op = w
+        .engine
+        .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+        .expect("ok");
+    w.run_until(Some(op), 600_000);
+    assert_eq!(w.update(op).state, TaskState::Succeeded);
+    (
+        w.status_requests().len() - before,
+        w.done[&op].at - (created + queue_ms + run_ms),
+    )
+}
+
+fn world(adaptive: bool) -> World {
+    let mut c = ClientConfig::new("apixo", &Dialect::Apixo.base());
+    c.api_key = Some("k".into());
+    c.poll = PollOptions {
+        adaptive: Some(adaptive),
+        ..Default::default()
+    };
+    World::with_config(Dialect::Apixo, c)
+}
+
+#[test]
+fn learned_durations_cut_requests() {
+    let mut w = world(true);
+    let (first, _) = one(&mut w, 0, 20_000);
+    let mut late = Vec::new();
+    for _ in 0..15 {
+        late.push(one(&mut w, 0, 20_000));
+    }
+    let (n, latency) = *late.last().expect("ran");
+    assert!(n * 2 <= first, "learned: {n} requests vs {first} at first");
+    assert!(latency < 2_000, "latency {latency} ms");
+    // the estimate fills etaMs on live updates
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 20_000}));
+    let op = w
+        .engine
+        .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+        .expect("ok");
+    w.run_until(Some(op), 600_000);
+    // the first live answer comes at most maxDelayMs (10 s) in: about 10 s are left
+    let eta = w.updates[&op]
+        .iter()
+        .find_map(|u| u.eta_ms)
+        .expect("an eta");
+    assert!((8_000..=12_000).contains(&eta), "eta {eta}");
+
+    // without adaptation the same workload keeps its plain backoff
+    let mut plain = world(false);
+    let (p_first, _) = one(&mut plain, 0, 20_000);
+    for _ in 0..15 {
+        one(&mut plain, 0, 20_000);
+    }
+    let (p_last, _) = one(&mut plain, 0, 20_000);
+    assert_eq!(p_first, p_last, "no learning when adaptive is off");
+
+    // estimates move to another engine
+    let mut fresh = world(true);
+    fresh.engine.import_estimates(w.engine.export_estimates());
+    let (n, _) = one(&mut fresh, 0, 20_000);
+    assert!(n * 2 <= first, "imported: {n} vs {first}");
+    assert_eq!(fresh.engine.export_estimates().len(), 1);
+    assert_eq!(fresh.engine.export_estimates()[0].key, "apixo:flux");
+}
+
+#[test]
+fn a_moving_queue_stretches_the_wait() {
+    let run = |adaptive: bool| {
+        let mut c = ClientConfig::new("queue", &Dialect::Queue.base());
+        c.api_key = Some("k".into());
+        c.poll = PollOptions {
+            adaptive: Some(adaptive),
+            max_delay_ms: Some(5000.0),
+            ..Default::default()
+        };
+        let mut w = World::with_config(Dialect::Queue, c);
+        one(&mut w, 60_000, 1000)
+    };
+    let (adaptive, a_lat) = run(true);
+    let (plain, _) = run(false);
+    assert!(
+        adaptive < plain,
+        "queue hint: {adaptive} vs {plain} requests"
+    );
+    assert!(a_lat < 6_000, "latency {a_lat}");
+}
+
+#[test]
+fn retry_after_on_a_live_answer_is_a_hint() {
+    let mut w = world(true);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 30_000}));
+    let live = w
+        .fake
+        .status_body(Dialect::Apixo, &w.fake.tasks[&id].clone(), w.now + 1000)
+        .to_string();
+    w.fake.faults.push_back((
+        Route::Status,
+        Fault::Http(200, vec![("Retry-After".into(), "8".into())], live),
+    ));
+    let op = w
+        .engine
+        .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+        .expect("ok");
+    w.run_until(Some(op), 600_000);
+    let polls = w.status_requests();
+    assert!(
+        polls[1] - polls[0] >= 8000,
+        "second poll {} ms after the first",
+        polls[1] - polls[0]
+    );
+}
