@@ -5,12 +5,12 @@
 // JSON errors and are shown by the simulator's stats never to have reached it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, copyFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { startSim } from "./support/sim.mjs";
-import { root, pkgDir, outDir } from "./runtimes/paths.mjs";
+import { root, outDir } from "./runtimes/paths.mjs";
+import { bundleForWorkerd } from "./runtimes/harness.mjs";
 import { serveDir } from "./runtimes/serve.mjs";
 import { launchChromium, bundleForBrowser } from "./runtimes/chromium.mjs";
 
@@ -53,22 +53,11 @@ const client = (d) => new TaskClient({ provider: d, baseUrl: proxy + "/api/taskl
 
 before(async () => {
   sim = await startSim();
-  await mkdir(path.join(dir, "worker/dist"), { recursive: true });
+  await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, "app-src.mjs"), APP);
   await bundleForBrowser(path.join(dir, "app-src.mjs"), path.join(dir, "page"));
   page = await serveDir(path.join(dir, "page"));
-  await build({
-    entryPoints: [path.join(root, "examples/worker/src/index.js")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["*.wasm"],
-    outfile: path.join(dir, "worker/worker.js"),
-    logLevel: "error",
-  });
-  await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "worker/dist/tasklane_bg.wasm"));
+  const scriptPath = await bundleForWorkerd(path.join(root, "examples/worker/src/index.js"), path.join(dir, "worker"));
   const bindings = { APP_SESSION: SESSION, ALLOW_ORIGINS: page.url, PROXY_ALLOW: JSON.stringify(ALLOW), WEBHOOK_SECRET: "whsec_c2VjcmV0", MIRAKO_WEBHOOK_TOKEN: "t" };
   for (const d of DIALECTS) {
     bindings[`${d.toUpperCase()}_BASE_URL`] = sim.baseUrl(d);
@@ -76,7 +65,7 @@ before(async () => {
   }
   mf = new Miniflare({
     modules: true,
-    scriptPath: path.join(dir, "worker/worker.js"),
+    scriptPath,
     modulesRoot: path.join(dir, "worker"),
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },

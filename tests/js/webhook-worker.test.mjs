@@ -4,12 +4,11 @@
 // delivery must be acknowledged, and each task's result stored in KV exactly once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, copyFile } from "node:fs/promises";
 import path from "node:path";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { startSim } from "./support/sim.mjs";
-import { root, pkgDir, outDir } from "./runtimes/paths.mjs";
+import { root, outDir } from "./runtimes/paths.mjs";
+import { bundleForWorkerd } from "./runtimes/harness.mjs";
 
 const SECRET = "whsec_dGFza2xhbmUtd29ya2VyLXRlc3Qtc2VjcmV0";
 const MIRAKO_TOKEN = "mirako-hook-token";
@@ -22,23 +21,11 @@ let workerUrl;
 before(async () => {
   sim = await startSim(["--webhook-secret", SECRET]);
   const dir = outDir("webhook-worker");
-  await mkdir(path.join(dir, "dist"), { recursive: true });
-  // As wrangler does: bundle with the `workerd` condition, the .wasm stays a module import.
-  await build({
-    entryPoints: [path.join(root, "examples/worker/src/index.js")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["*.wasm"],
-    outfile: path.join(dir, "worker.js"),
-    logLevel: "error",
-  });
-  await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
+  // As wrangler does: bundled with the `workerd` condition, the .wasm stays a module import.
+  const scriptPath = await bundleForWorkerd(path.join(root, "examples/worker/src/index.js"), dir);
   mf = new Miniflare({
     modules: true,
-    scriptPath: path.join(dir, "worker.js"),
+    scriptPath,
     modulesRoot: dir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
