@@ -28,7 +28,8 @@ before(async () => {
   await buildDemo();
   server = await startDemoServer({ simUrl: sim.url, apiKey: sim.apiKey, webhookSecret: secret });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 30_000 });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // 1280 CSS px drawn at 80 %: screenshots stay small enough to commit one as docs/demo.png.
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 0.8 });
   page.setDefaultTimeout(30_000);
   page.on("console", (m) => {
     if (m.type() !== "error") return;
@@ -176,9 +177,9 @@ test("webhook mode: the simulator's deliveries end the wait through createWebhoo
   }
 });
 
-test("stress: 200 tasks, requests counted and compared with a fixed 500 ms loop", { timeout: 180_000 }, async () => {
+test("stress: 200 tasks, requests counted and compared with a fixed 500 ms loop", { timeout: 180_000 }, async (t) => {
   await page.selectOption("#stress-dialect", "queue");
-  await page.selectOption("#stress-profile", "short");
+  await page.selectOption("#stress-profile", "long"); // sim-slow: 8–20 s per task
   await page.click("#stress-btn");
   await page.waitForFunction(() => document.getElementById("stress").dataset.finished === "1", null, { timeout: 170_000 });
   const s = JSON.parse(await page.getAttribute("#stress", "data-summary"));
@@ -198,8 +199,26 @@ test("stress: 200 tasks, requests counted and compared with a fixed 500 ms loop"
   assert.equal(s.fixedLoop, fixed);
   assert.equal(await page.textContent("#m-fixed"), fixed.toLocaleString("en-US"));
   assert.equal(await page.textContent("#m-status"), s.statusRequests.toLocaleString("en-US"));
-  console.log(`# stress: ${s.statusRequests} status requests for 200 tasks (peak ${s.peakRps}/s); a fixed 500 ms loop: ${fixed}`);
+  t.diagnostic(`stress: ${s.statusRequests} status requests for 200 tasks (peak ${s.peakRps}/s); a fixed 500 ms loop: ${fixed}`);
   await page.locator("#stress").screenshot({ path: path.join(shots, "stress.png") });
+});
+
+test("overview: tasks in every state side by side, above the stress results", { timeout: 90_000 }, async () => {
+  await page.click("#clear-btn");
+  assert.equal(await page.locator("#tasks .card").count(), 0, "finished cards cleared");
+  // Newest first: the row reads live, retried, failed, done.
+  const done = [
+    await submit({ dialect: "apixo" }, "a lighthouse on a cliff at dusk"),
+    await submit({ dialect: "queue", outcome: "failed" }, "a prompt the model chokes on"),
+    await submit({ dialect: "mindproxy", profile: "flaky" }, "isometric tiny city, flaky provider"),
+  ];
+  const live = await submit({ dialect: "queue", profile: "long" }, "a long video of waves at night");
+  for (const c of done) await waitTerminal(c);
+  for (const c of done) if ((await c.getAttribute("data-state")) === "succeeded") await c.locator(".result img").waitFor();
+  assert.ok(!TERMINAL.includes(await live.getAttribute("data-state")), "the long task is still live");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(shots, "overview.png"), fullPage: true });
+  await waitTerminal(live);
 });
 
 test("narrow screen layout and a clean console", { timeout: 30_000 }, async () => {

@@ -29,7 +29,7 @@ export class StressPanel {
   reset() {
     this.tasks = [];
     this.statusTimes = [];
-    this.counts = { submit: 0, status: 0, other: 0 };
+    this.counts = { submit: 0, status: 0, result: 0, other: 0 };
     this.samples = [];
     this.peak = 0;
     this.simCounted = null;
@@ -47,6 +47,7 @@ export class StressPanel {
       const kind = classify(dialect, r.method, r.url);
       if (kind === "status") { this.counts.status++; this.statusTimes.push(r.t); }
       else if (kind === "submit") this.counts.submit++;
+      else if (kind === "result") this.counts.result++;
       else this.counts.other++;
     });
     const client = this.makeClient(dialect, fetch);
@@ -80,8 +81,8 @@ export class StressPanel {
     await this.fromSimulator().catch((e) => {
       this.els.note.textContent = `Could not read the simulator's stats (${e.message}); durations are as the page saw them.`;
     });
-    this.render();
     this.running = false;
+    this.render();
     return this.summary();
   }
 
@@ -99,6 +100,12 @@ export class StressPanel {
       if (Array.isArray(s.requests)) counted += s.requests.filter((r) => /status/i.test(String(r.route))).length;
     }
     this.simCounted = counted;
+    // Redraw the fixed loop's line from the real durations: a 500 ms loop would have stopped
+    // within half a second of each task's end, not when our backoff noticed it.
+    for (const p of this.samples) {
+      const at = this.t0 + p.t;
+      p.fixed = 2 * this.tasks.filter((t) => t.start != null && t.start <= at && at < t.start + (t.simMs ?? (t.end ?? at) - t.start)).length;
+    }
     this.els.note.textContent =
       `Durations of ${known} / ${this.tasks.length} tasks from the simulator (GET /__sim/stats); ` +
       `it counted ${fmtInt(counted)} status requests for them, the page counted ${fmtInt(this.counts.status)}.`;
@@ -142,10 +149,13 @@ export class StressPanel {
     const e = this.els;
     const done = this.tasks.filter((t) => t.end != null).length;
     e.done.textContent = `${fmtInt(done)} / ${fmtInt(this.tasks.length)}`;
-    e.rps.textContent = fmtInt(this.samples.at(-1)?.rps ?? 0);
+    e.rps.textContent = this.running ? fmtInt(this.samples.at(-1)?.rps ?? 0) : "0";
     e.peak.textContent = `peak ${fmtInt(this.peak)}`;
     e.status.textContent = fmtInt(this.counts.status);
-    e.submits.textContent = `+ ${fmtInt(this.counts.submit)} submits${this.counts.other ? `, ${fmtInt(this.counts.other)} other` : ""}`;
+    const extra = [`${fmtInt(this.counts.submit)} submits`];
+    if (this.counts.result) extra.push(`${fmtInt(this.counts.result)} result fetches`);
+    if (this.counts.other) extra.push(`${fmtInt(this.counts.other)} other`);
+    e.submits.textContent = `+ ${extra.join(", ")}`;
     const fixed = this.fixedTotal();
     e.fixed.textContent = fmtInt(fixed);
     if (this.counts.status > 0 && fixed > 0) {

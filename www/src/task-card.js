@@ -106,7 +106,8 @@ export class TaskCard {
     this.$cancel = h("button", { type: "button", class: "cancel", disabled: !d.canCancel, "data-role": "cancel" }, "Cancel");
     this.$cancel.addEventListener("click", () => this.cancel());
     const cancelWrap = h("span", { class: "cancel-wrap", title: d.canCancel ? "Ask the provider to cancel this task" : NO_CANCEL(this.dialect) }, this.$cancel);
-    this.$result = h("div", { class: "result" });
+    // Where the result will be: a placeholder of the same size while the task runs.
+    this.$result = h("div", { class: "result" }, h("div", { class: "placeholder", "aria-hidden": "true" }, h("span", {}, `${this.sim?.output ?? "image"} on its way`)));
     this.$note = h("div", { class: "note", hidden: true });
     const el = h("article", { class: "card", id: `task-${++seq}`, "data-dialect": this.dialect, "data-state": "submitting" },
       h("header", {},
