@@ -91,6 +91,8 @@ struct Op {
     near_end: bool,
     /// When and at which queue position the task was first seen queued (adaptive hint).
     queue_first: Option<(u64, u64)>,
+    /// When this op last saw the task live (the end lies between this and the terminal answer).
+    live_at: Option<u64>,
     /// A `Retry-After` the last successful status answer carried (adaptive hint).
     hint_ms: Option<u64>,
 }
@@ -262,6 +264,7 @@ impl Engine {
             expect_webhook: false,
             near_end: false,
             queue_first: None,
+            live_at: None,
             hint_ms: None,
         }
     }
@@ -954,6 +957,9 @@ impl Engine {
             return;
         };
         op.last = Some(u.clone());
+        if polled {
+            op.live_at = Some(now);
+        }
         match kind {
             Kind::Wait => {
                 if changed {
@@ -981,10 +987,20 @@ impl Engine {
         op.last = Some(u.clone());
         let kind = op.kind;
         let task = op.task.clone();
+        // The task ended between the last live answer and this one: learn the midpoint,
+        // not `now`, or the estimate would grow by each detection delay.
+        // Seen terminal at the first look, it ended at some unknown time before: learn a
+        // little less than `now` so the next task is looked at earlier, until a live
+        // answer brackets the end again.
+        let ended = match (op.live_at, task.submitted_at) {
+            (Some(l), _) if l < now => l + (now - l) / 2,
+            (None, Some(t0)) if t0 < now => t0 + (now - t0) * 85 / 100,
+            _ => now,
+        };
         if u.state == TaskState::Succeeded {
             let key = self.estimate_key(&task);
             match (task.submitted_at, u.cost_ms) {
-                (Some(t0), _) if now > t0 => self.estimates.observe(&key, now - t0),
+                (Some(t0), _) if ended > t0 => self.estimates.observe(&key, ended - t0),
                 (_, Some(c)) => self.estimates.observe(&key, c),
                 _ => {}
             }
