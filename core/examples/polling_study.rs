@@ -280,7 +280,7 @@ fn main() {
 
 /// An SVG scatter plot: x = requests per task (log scale), y = p95 latency (s).
 fn scatter(names: &[&str], all: &[Outcome]) -> String {
-    let (w, h, left, bottom, top, right) = (720.0, 440.0, 70.0, 50.0, 30.0, 230.0);
+    let (w, h, left, bottom, top, right) = (940.0, 440.0, 70.0, 50.0, 30.0, 400.0);
     let pts: Vec<(f64, f64)> = all
         .iter()
         .map(|o| (o.mean_requests().max(1.0), o.pct(0.95) as f64 / 1000.0))
