@@ -2,11 +2,11 @@
 // standardwebhooks, a bare Web Crypto HMAC and node:crypto. Writes bench/results/webhook.md.
 // Run: scripts/bench-webhook.sh (needs `make build`).
 import * as nodeCrypto from "node:crypto";
-import { mkdir, writeFile, copyFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { bundleForWorkerd } from "../../tests/js/runtimes/harness.mjs";
 import { Webhook } from "standardwebhooks";
 import * as tasklane from "tasklane";
 import { makeBody, makeCases } from "./cases.mjs";
@@ -43,22 +43,10 @@ async function runNode() {
  * so the Worker runs `n` iterations per request and Node times requests of two sizes. */
 async function runWorkerd() {
   const dir = path.join(root, "test-output/bench-webhook");
-  await mkdir(path.join(dir, "dist"), { recursive: true });
-  await build({
-    entryPoints: [path.join(here, "worker.mjs")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["*.wasm"],
-    outfile: path.join(dir, "worker.js"),
-    logLevel: "error",
-  });
-  await copyFile(path.join(root, "pkg/dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
+  const scriptPath = await bundleForWorkerd(path.join(here, "worker.mjs"), dir);
   const mf = new Miniflare({
     modules: true,
-    scriptPath: path.join(dir, "worker.js"),
+    scriptPath,
     modulesRoot: dir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
