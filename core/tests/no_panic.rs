@@ -139,3 +139,29 @@ fn engine_takes_any_answer() {
         }
     }
 }
+
+#[test]
+fn extreme_clock_values_do_not_overflow() {
+    for start in [0u64, u64::MAX / 2, u64::MAX - 1_000_000_000] {
+        for d in ALL {
+            let mut w = World::new(d);
+            w.now = start;
+            let (_, id) = submit(&mut w, json!({"queue_ms": 500, "run_ms": 2000}));
+            let mut r = TaskRef::new(&id);
+            r.submitted_at = Some(u64::MAX);
+            let op = w
+                .engine
+                .wait(
+                    w.now,
+                    &r,
+                    WaitOptions {
+                        timeout_ms: Some(60_000.0),
+                        ..Default::default()
+                    },
+                )
+                .expect("ok");
+            w.run_until(Some(op), 100_000);
+            assert!(w.done.contains_key(&op), "{d:?} from {start}");
+        }
+    }
+}

@@ -42,7 +42,7 @@ impl Host {
                 self.recent.pop_front();
             }
             if self.recent.len() >= cap.max(1) as usize {
-                return self.recent.front().map(|t| t + 1000);
+                return self.recent.front().map(|t| t.saturating_add(1000));
             }
         }
         Some(now)

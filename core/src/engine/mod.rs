@@ -746,7 +746,7 @@ impl Engine {
                     None => op.queue_first = Some((now, p)),
                     Some((t0, p0)) if p < p0 && now > t0 => {
                         let per_position = (now - t0) / (p0 - p);
-                        let ahead = per_position.saturating_mul(p) * 7 / 10;
+                        let ahead = per_position.saturating_mul(p) / 10 * 7;
                         d = d.max(ahead.min(op.poll.max_delay_ms));
                     }
                     _ => {}
@@ -994,7 +994,7 @@ impl Engine {
         // answer brackets the end again.
         let ended = match (op.live_at, task.submitted_at) {
             (Some(l), _) if l < now => l + (now - l) / 2,
-            (None, Some(t0)) if t0 < now => t0 + (now - t0) * 85 / 100,
+            (None, Some(t0)) if t0 < now => t0 + (now - t0) / 100 * 85,
             _ => now,
         };
         if u.state == TaskState::Succeeded {

@@ -597,7 +597,7 @@ impl World {
 
     /// Runs until `op` is done (or every op, with `None`), at most `limit_ms` of virtual time.
     pub fn run_until(&mut self, op: Option<OpId>, limit_ms: u64) {
-        let end = self.now + limit_ms;
+        let end = self.now.saturating_add(limit_ms);
         for _ in 0..10_000_000 {
             self.drain();
             let finished = match op {
