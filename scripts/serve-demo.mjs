@@ -34,13 +34,16 @@ const MIME = {
   ".map": "application/json; charset=utf-8",
 };
 
-/** Bundles the page from www/src into www/dist. Returns the list of files written. */
-export async function buildDemo({ minify = true } = {}) {
+/**
+ * Bundles the page from www/src into `outDir` (default www/dist; the tests use their own so
+ * a running `make demo` is left alone). Returns the list of files written.
+ */
+export async function buildDemo({ minify = true, outDir = distDir } = {}) {
   const esbuild = await import("esbuild");
-  await fs.rm(distDir, { recursive: true, force: true });
+  await fs.rm(outDir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints: [path.join(wwwDir, "src/main.js")],
-    outfile: path.join(distDir, "app.js"),
+    outfile: path.join(outDir, "app.js"),
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -59,8 +62,8 @@ export async function buildDemo({ minify = true } = {}) {
   const copied = [];
   for (const name of await fs.readdir(pkgDist).catch(() => [])) {
     if (!name.endsWith(".wasm")) continue;
-    await fs.mkdir(path.join(distDir, "dist"), { recursive: true });
-    await fs.copyFile(path.join(pkgDist, name), path.join(distDir, "dist", name));
+    await fs.mkdir(path.join(outDir, "dist"), { recursive: true });
+    await fs.copyFile(path.join(pkgDist, name), path.join(outDir, "dist", name));
     copied.push(`dist/${name}`);
   }
   if (copied.length === 0) throw new Error("no .wasm in pkg/dist: run `bash scripts/build-pkg.sh` first");
@@ -127,9 +130,10 @@ async function makeWebhooks({ authToken, secret, broadcast }) {
  * Starts the demo's static server on 127.0.0.1.
  * `simUrl` is the simulator's base URL; `webhookSecret` the secret the simulator signs
  * deliveries with (Standard Webhooks), if it was started with one.
+ * `outDir` is where buildDemo() put the bundle (served as /dist/).
  * Resolves to `{ url, webhooks: boolean, close() }`.
  */
-export async function startDemoServer({ simUrl, port = 0, host = "127.0.0.1", apiKey = "sim-key", webhookSecret } = {}) {
+export async function startDemoServer({ simUrl, port = 0, host = "127.0.0.1", apiKey = "sim-key", webhookSecret, outDir = distDir } = {}) {
   if (!simUrl) throw new Error("startDemoServer: simUrl is required");
   const clients = new Set();
   const broadcast = (msg) => {
@@ -168,7 +172,7 @@ export async function startDemoServer({ simUrl, port = 0, host = "127.0.0.1", ap
         return res.end(Buffer.from(await answer.arrayBuffer()));
       }
       if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed");
-      return serveStatic(url.pathname, req, res);
+      return serveStatic(url.pathname, req, res, outDir);
     } catch (e) {
       if (!res.headersSent) send(res, e.status ?? 500, "text/plain", String(e.message ?? e));
       else res.destroy();
@@ -197,13 +201,15 @@ function send(res, status, type, body) {
   res.end(body);
 }
 
-async function serveStatic(pathname, req, res) {
+async function serveStatic(pathname, req, res, outDir) {
   let rel;
   try { rel = decodeURIComponent(pathname); } catch { return send(res, 400, "text/plain", "bad path"); }
   if (rel.endsWith("/")) rel += "index.html";
-  const file = path.join(wwwDir, path.normalize(rel));
-  // Only www/ itself, never its sources' parent or the repository.
-  if (!file.startsWith(wwwDir + path.sep)) return send(res, 403, "text/plain", "forbidden");
+  rel = path.posix.normalize(rel);
+  // /dist/ is the bundle; everything else comes from www/. Never anything above either.
+  const base = rel.startsWith("/dist/") ? outDir : wwwDir;
+  const file = path.join(base, rel.startsWith("/dist/") ? rel.slice("/dist".length) : rel);
+  if (!file.startsWith(base + path.sep)) return send(res, 403, "text/plain", "forbidden");
   const st = await fs.stat(file).catch(() => null);
   if (!st || !st.isFile()) return send(res, 404, "text/plain", "not found");
   res.writeHead(200, {

@@ -5,6 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
@@ -25,8 +26,10 @@ const consoleErrors = [];
 before(async () => {
   const secret = "whsec_" + randomBytes(24).toString("base64");
   sim = await startSim(["--webhook-secret", secret]);
-  await buildDemo();
-  server = await startDemoServer({ simUrl: sim.url, apiKey: sim.apiKey, webhookSecret: secret });
+  // Its own bundle directory: a `make demo` running meanwhile keeps www/dist.
+  const outDir = path.join(root, "test-output/demo-dist");
+  await buildDemo({ outDir });
+  server = await startDemoServer({ simUrl: sim.url, apiKey: sim.apiKey, webhookSecret: secret, outDir });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 30_000 });
   // 1280 CSS px drawn at 80 %: screenshots stay small enough to commit one as docs/demo.png.
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 0.8 });
@@ -91,6 +94,31 @@ function simStatusCount(stats, id) {
   assert.ok(t, `the simulator knows task ${id}`);
   return t.requests.filter((r) => /status/i.test(String(r.route))).length;
 }
+
+/** A GET with the path sent exactly as written (no client-side `..` folding). */
+function rawGet(base, rawPath) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method: "GET" }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, type: res.headers["content-type"] }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("the demo server: MIME types, the wasm next to the bundle, nothing outside www/", async () => {
+  assert.equal((await rawGet(server.url, "/")).type, "text/html; charset=utf-8");
+  assert.equal((await rawGet(server.url, "/dist/app.js")).type, "text/javascript; charset=utf-8");
+  const wasm = await rawGet(server.url, "/dist/dist/tasklane_bg.wasm");
+  assert.deepEqual(wasm, { status: 200, type: "application/wasm" });
+  const cfg = await (await fetch(new URL("/config.json", server.url))).json();
+  assert.equal(cfg.simUrl, sim.url);
+  for (const p of ["/../Makefile", "/dist/../../Makefile", "/%2e%2e/Makefile", "/dist/%2e%2e/%2e%2e/package.json"]) {
+    assert.equal((await rawGet(server.url, p)).status, 404, p);
+  }
+});
 
 test("each dialect: submit, follow, show the image; counts match the simulator", { timeout: 120_000 }, async () => {
   const cards = [];
