@@ -1,8 +1,7 @@
 // The demo page: pick a dialect and a model, submit, and watch each task side by side —
 // states, queue position, progress, the status requests it took against a fixed 500 ms loop,
 // cancel, result. The package is imported exactly as a user's app imports it.
-import { TaskClient, profiles } from "tasklane";
-import * as tasklane from "tasklane";
+import { TaskClient, profiles, ready } from "tasklane";
 import { DIALECTS, PROFILES, OUTCOMES, OUTPUTS } from "./dialects.js";
 import { TaskCard, Lane } from "./task-card.js";
 import { StressPanel } from "./stress.js";
@@ -39,7 +38,7 @@ function segmented(container, name, options, initial, onChange) {
 
 async function main() {
   const cfg = await loadConfig();
-  if (tasklane.ready) await tasklane.ready;
+  await ready; // already resolved in the browser entry; kept for runtimes that load lazily
 
   const simLabel = $("sim-label");
   const simStatus = $("sim-status");
@@ -168,6 +167,7 @@ async function main() {
   $("stress-btn").addEventListener("click", async () => {
     $("stress-btn").disabled = true;
     $("stress-btn").textContent = "Running…";
+    delete $("stress").dataset.finished;
     const s = await stress.start($("stress-dialect").value, $("stress-profile").value);
     $("stress").dataset.finished = "1";
     $("stress").dataset.summary = JSON.stringify(s);

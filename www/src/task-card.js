@@ -9,7 +9,7 @@ import { h, fmtSec, fmtInt } from "./dom.js";
 
 /**
  * One TaskClient per dialect and mode, shared by its cards — as an app would hold one — so
- * the client learns each model's durations and can give `etaMs` from the second task on.
+ * the client learns each model's durations (and can then give `etaMs` and poll near the end).
  * Its fetch gives each request to the card whose task id the URL names; a submit (no id
  * yet) goes to the card whose submit is pending.
  */
@@ -21,7 +21,8 @@ export class Lane {
     const fetch = countingFetch(
       (r) => {
         const kind = classify(dialect, r.method, r.url);
-        r.card = kind === "submit" ? this.pending[0] : this.cardFor(r.url);
+        // Two submits in flight on one lane: the first request is the older card's.
+        r.card = kind === "submit" ? this.pending.find((c) => c.counts.submit === 0) ?? this.pending[0] : this.cardFor(r.url);
         r.card?.count(kind);
       },
       (r) => { if (r.status === 0 || r.status >= 400) r.card?.fault(r); },
@@ -107,7 +108,7 @@ export class TaskCard {
     this.$cancel.addEventListener("click", () => this.cancel());
     const cancelWrap = h("span", { class: "cancel-wrap", title: d.canCancel ? "Ask the provider to cancel this task" : NO_CANCEL(this.dialect) }, this.$cancel);
     // Where the result will be: a placeholder of the same size while the task runs.
-    this.$result = h("div", { class: "result" }, h("div", { class: "placeholder", "aria-hidden": "true" }, h("span", {}, `${this.sim?.output ?? "image"} on its way`)));
+    this.$result = h("div", { class: "result" }, h("div", { class: "placeholder", "aria-hidden": "true" }, h("span", {}, "result on its way")));
     this.$note = h("div", { class: "note", hidden: true });
     const el = h("article", { class: "card", id: `task-${++seq}`, "data-dialect": this.dialect, "data-state": "submitting" },
       h("header", {},
@@ -120,7 +121,7 @@ export class TaskCard {
       ),
       h("p", { class: "prompt", title: this.prompt }, this.prompt),
       h("div", { class: "meta" }, this.$id, this.$queue),
-      h("div", { class: "bar", role: "progressbar", "aria-label": "elapsed against ETA" }, this.$bar),
+      this.$progress = h("div", { class: "bar", role: "progressbar", "aria-label": "elapsed against the expected duration", "aria-valuemin": "0", "aria-valuemax": "100" }, this.$bar),
       h("div", { class: "bar-row" }, this.$barLabel),
       this.$timeline,
       h("div", { class: "counts" },
@@ -329,6 +330,7 @@ export class TaskCard {
     const elapsed = this.elapsed;
     this.$fixed.textContent = fmtInt(fixedLoopRequests(this.durationMs()));
     if (this.terminal) {
+      this.$progress.setAttribute("aria-valuenow", "100");
       this.$bar.style.width = "100%";
       this.$bar.className = `bar-fill s-${this.state}`;
       this.$barLabel.textContent = `${STATE_LABEL[this.state]} after ${fmtSec(elapsed)}`;
@@ -341,6 +343,7 @@ export class TaskCard {
     else { expected = this.profile.estimateMs; source = `typical for ${this.profile.model}`; }
     const frac = Math.min(elapsed / Math.max(expected, 1), 0.98);
     this.$bar.style.width = `${(frac * 100).toFixed(1)}%`;
+    this.$progress.setAttribute("aria-valuenow", String(Math.round(frac * 100)));
     const over = elapsed > expected;
     this.$bar.className = `bar-fill live${over ? " over" : ""}`;
     this.$barLabel.textContent = over
