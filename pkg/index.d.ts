@@ -262,7 +262,7 @@ export class TaskClient {
    * path brings the end first. Returns how many waits took it.
    */
   deliver(update: TaskUpdate): number;
-  /** Stops every running operation and timer of this client. */
+  /** Releases the client's handle early (it is also released when garbage-collected); operations already running still settle. */
   free(): void;
 }
 

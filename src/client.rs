@@ -23,28 +23,38 @@ use web_sys::AbortSignal;
 const same = (a, b) => a !== undefined && a.state === b.state && a.rawStatus === b.rawStatus && a.queuePosition === b.queuePosition;
 const TERMINAL = ["failed", "canceled", "timed_out"];
 export function makeWatch(start, opts) {
-  return { [Symbol.asyncIterator]() {
-    const queue = []; let waiting = null; let finished = false; let last;
-    const ctrl = new AbortController();
-    const user = opts && opts.signal;
-    if (user) { if (user.aborted) ctrl.abort(user.reason); else user.addEventListener("abort", () => ctrl.abort(user.reason), { once: true }); }
-    const push = (item) => { if (waiting) { const w = waiting; waiting = null; w(item); } else queue.push(item); };
-    const onUpdate = (u) => { last = u; if (opts && opts.onUpdate) opts.onUpdate(u); push({ value: u, done: false }); };
-    const end = (u) => { if (!same(last, u)) push({ value: u, done: false }); push({ done: true }); };
-    start({ ...opts, signal: ctrl.signal, onUpdate }).then(end,
-      (e) => { if (e && e.update && TERMINAL.includes(e.code)) end(e.update); else push({ error: e }); });
-    const settle = (item) => {
-      if (finished) return { done: true, value: undefined };
-      if (item.error) { finished = true; throw item.error; }
-      if (item.done) { finished = true; return { done: true, value: undefined }; }
-      return item;
-    };
-    return {
-      next() { return queue.length || finished ? Promise.resolve().then(() => settle(queue.length ? queue.shift() : { done: true })) : new Promise((r) => { waiting = r; }).then(settle); },
-      return() { finished = true; ctrl.abort(); if (waiting) { const w = waiting; waiting = null; w({ done: true }); } return Promise.resolve({ done: true, value: undefined }); },
-      [Symbol.asyncIterator]() { return this; },
-    };
-  } };
+  let it;
+  return { [Symbol.asyncIterator]() { return it || (it = iterate(start, opts)); } };
+}
+function iterate(start, opts) {
+  const items = []; const waiters = []; let finished = false; let last;
+  const ctrl = new AbortController();
+  const user = opts && opts.signal;
+  if (user) { if (user.aborted) ctrl.abort(user.reason); else user.addEventListener("abort", () => ctrl.abort(user.reason), { once: true }); }
+  const push = (item) => { if (waiters.length) waiters.shift()(item); else items.push(item); };
+  const onUpdate = (u) => { last = u; if (opts && opts.onUpdate) opts.onUpdate(u); push({ value: u }); };
+  const end = (u) => { if (!same(last, u)) push({ value: u }); push({ done: true }); };
+  start({ ...opts, signal: ctrl.signal, onUpdate }).then(end,
+    (e) => { if (e && e.update && TERMINAL.includes(e.code)) end(e.update); else push({ error: e }); });
+  const settle = (item) => {
+    if (finished) return { done: true, value: undefined };
+    if (item.error) { finished = true; throw item.error; }
+    if (item.done) { finished = true; return { done: true, value: undefined }; }
+    return { done: false, value: item.value };
+  };
+  return {
+    next() {
+      if (items.length) { const item = items.shift(); return Promise.resolve(item).then(settle); }
+      if (finished) return Promise.resolve({ done: true, value: undefined });
+      return new Promise((r) => waiters.push(r)).then(settle);
+    },
+    return() {
+      finished = true; ctrl.abort();
+      while (waiters.length) waiters.shift()({ done: true });
+      return Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() { return this; },
+  };
 }
 "#)]
 extern "C" {

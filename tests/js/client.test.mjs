@@ -212,3 +212,21 @@ test("the memory store forgets finished tasks", async () => {
   await client.wait(sub.id);
   assert.deepEqual(await client.pending(), []);
 });
+
+test("watch: concurrent next() calls each get the next update, in order", async () => {
+  const client = clientFor(sim, "queue");
+  const sub = await client.submit(requestFor("queue", { prompt: "p", _sim: { queue_ms: 100, run_ms: 100 } }));
+  const iterable = client.watch(sub.id);
+  assert.equal(iterable[Symbol.asyncIterator](), iterable[Symbol.asyncIterator](), "one iterator per watch");
+  const it = iterable[Symbol.asyncIterator]();
+  const results = [];
+  for (;;) {
+    const [a, b] = await Promise.all([it.next(), it.next()]);
+    results.push(a, b);
+    if (a.done || b.done) break;
+  }
+  const values = results.filter((r) => !r.done).map((r) => r.value.state);
+  assert.equal(values.at(-1), "succeeded", JSON.stringify(results));
+  const firstDone = results.findIndex((r) => r.done);
+  assert.ok(results.slice(firstDone).every((r) => r.done), "nothing after done");
+});
