@@ -205,3 +205,21 @@ test("hostile inputs never panic", async () => {
   const done = await clientFor(sim, "apixo").run(requestFor("apixo", { prompt: "p", _sim: { queue_ms: 10, run_ms: 10 } }));
   assert.equal(done.state, "succeeded");
 });
+
+test("requestTimeoutMs aborts a hanging status request, which is then retried", async () => {
+  const client = clientFor(sim, "apixo", { poll: { initialDelayMs: 20, maxDelayMs: 100, jitter: 0, timeoutMs: 20_000, requestTimeoutMs: 300 } });
+  let timedOut = 0;
+  const seen = clientFor(sim, "apixo", {
+    poll: { initialDelayMs: 20, maxDelayMs: 100, jitter: 0, timeoutMs: 20_000, requestTimeoutMs: 300 },
+    fetch: (url, init) => {
+      init.signal?.addEventListener("abort", () => { timedOut++; });
+      return fetch(url, init);
+    },
+  });
+  const sub = await client.submit(requestFor("apixo", {
+    prompt: "p", _sim: { queue_ms: 20, run_ms: 20, faults: [{ on: "status", kind: "slow", delay_ms: 5000, times: 1 }] },
+  }));
+  const done = await seen.wait(sub.id, { model: "sim-fast" });
+  assert.equal(done.state, "succeeded");
+  assert.equal(timedOut, 1, "exactly the hanging request was aborted");
+});
