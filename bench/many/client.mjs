@@ -50,7 +50,9 @@ function falFetch(input, init = {}) {
 /** Each client: `submit(i)` → a handle, `wait(handle)` → a promise settled when the task's result is in. */
 function makeClient() {
   if (which === "tasklane") {
-    const client = new TaskClient({ provider: "queue", baseUrl: `${sim}/queue`, apiKey: API_KEY });
+    // TASKLANE_CAP: a non-default limits.maxInFlightPerHost (bench.mjs --extra-cap).
+    const cap = Number(process.env.TASKLANE_CAP) || undefined;
+    const client = new TaskClient({ provider: "queue", baseUrl: `${sim}/queue`, apiKey: API_KEY, ...(cap ? { limits: { maxInFlightPerHost: cap } } : {}) });
     return {
       client,
       submit: (i) => client.submit({ endpoint: endpointOf(i), input: { prompt: `task ${i}` } }),
@@ -106,6 +108,7 @@ for (const phase of phases) {
     wallMs: Date.now() - t0,
     cpuS: (cpu.user + cpu.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
     tasks: tasks.map((t) => [t.id, t.resolvedAt, t.ok ? 1 : 0]),
   };
   process.stdout.write(JSON.stringify(line) + "\n");
