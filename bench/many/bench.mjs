@@ -106,7 +106,7 @@ function measure(line, stats) {
     status, total, statusPerTask: status / n,
     p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), relP95: pct(rel, 95),
     cpuS: line.cpuS, cpuMsPerTask: (line.cpuS * 1000) / n, rss: line.peakRssMiB, wallS: line.wallMs / 1000,
-    heap: line.heapMiB,
+    heap: line.heapMiB, wasm: line.wasmMiB,
     submitS: line.submittedMs / 1000,
   };
 }
@@ -181,7 +181,7 @@ for (const k of order) {
   lines.push(`| ${label[k]} | ${r.n} | ${r.status} | ${f1(r.statusPerTask)} | ${r.total} | ${f0(r.p50)} / ${f0(r.p95)} / ${f0(r.p99)} | ${f2(r.relP95 * 100)} % | ${f2(r.cpuS)} | ${f2(r.cpuMsPerTask)} | ${f0(r.rss)} | ${f1(r.wallS)} | ${r.failures} |`);
 }
 lines.push("");
-lines.push(`V8 heap used at the end of each phase (MiB; the rest of the RSS is Node itself, undici's sockets and, for tasklane, the wasm memory): ${order.map((k) => `${label[k].split(" (")[0]} ${f0(rows[k].heap)}`).join("; ")}.`);
+lines.push(`Memory at the end of each phase, MiB (V8 heap used; tasklane's wasm linear memory, which never shrinks, so it is its peak): ${order.map((k) => `${label[k].split(" (")[0]} ${f0(rows[k].heap)}${rows[k].wasm ? ` + wasm ${f0(rows[k].wasm)}` : ""}`).join("; ")}. The rest of the RSS is Node itself (≈ 40 MiB empty), code and sockets.`);
 lines.push("");
 if (rows.fal) {
   const fal = rows.fal;

@@ -12,6 +12,12 @@ import { createFalClient } from "@fal-ai/client";
 import Replicate from "replicate";
 import { MODELS, API_KEY } from "./models.mjs";
 import { replicateShim } from "./replicate-shim.mjs";
+// The same module instance as the package's (node_modules/tasklane links to pkg/): its
+// initSync() returns the already-instantiated exports, whose memory we measure.
+import { initSync } from "../../pkg/dist/tasklane.js";
+
+/** tasklane's wasm linear memory in MiB (0 for the other clients). */
+const wasmMiB = () => (which === "tasklane" ? initSync().memory.buffer.byteLength / 2 ** 20 : 0);
 
 const [sim, which, countArg, phasesArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -109,6 +115,7 @@ for (const phase of phases) {
     cpuS: (cpu.user + cpu.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    wasmMiB: wasmMiB(),
     tasks: tasks.map((t) => [t.id, t.resolvedAt, t.ok ? 1 : 0]),
   };
   process.stdout.write(JSON.stringify(line) + "\n");
