@@ -324,37 +324,6 @@ export declare function signWebhook(
 ): Record<string, string>;
 
 /** The options of {@link createProxyHandler}. */
-export interface ProxyHandlerOptions {
-  /** The dialect whose routes are forwarded (name or profile). */
-  provider: DialectName | ProviderProfile;
-  /** The vendor's base URL (e.g. `https://api.apixo.ai`). */
-  baseUrl: string;
-  /** The vendor's API key, sent as `Authorization: Bearer <apiKey>`; never reaches the browser. */
-  apiKey: string;
-  /** Who may use the proxy; a falsy answer (or a throw) refuses with 401. */
-  authorize?: (request: Request) => boolean | Promise<boolean>;
-  /** Only these values are forwarded; anything else is refused with 403 naming it. */
-  allow?: { models?: string[]; operations?: string[]; endpoints?: string[]; taskTypes?: string[] };
-  /** Origins allowed by CORS (`"*"` for any); a request from another `Origin` gets 403. */
-  allowOrigins?: string[];
-  /** Larger request bodies are refused with 413 (default 1 MiB). */
-  maxBodyBytes?: number;
-  /** The path the proxy is mounted at (e.g. `/api/tasklane`); found from the path when left out. */
-  basePath?: string;
-  /** The fetch used to reach the vendor (default: the global `fetch`). */
-  fetch?: typeof fetch;
-}
-
-/**
- * An edge-proxy fetch handler: forwards the dialect's routes to `baseUrl` with the key,
- * rewrites vendor URLs in answers to point back at itself, and refuses everything else
- * (401 / 403 / 404 / 405 / 413 with a JSON error).
- */
-export declare function createProxyHandler(
-  options: ProxyHandlerOptions,
-): (request: Request, env?: unknown, ctx?: unknown) => Promise<Response>;
-
-/** The options of {@link createProxyHandler}. */
 export interface ProxyOptions {
   /** The vendor's dialect (name or profile). */
   provider: DialectName | ProviderProfile;
