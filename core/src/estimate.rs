@@ -4,8 +4,8 @@
 //! samples, then an exponentially weighted average so it follows drift). The shell can
 //! persist them with [`Estimates::export`] / [`Estimates::import`].
 
+use crate::engine::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// What is known about one model's durations.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ pub struct EstimateEntry {
 /// Estimates by model key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Estimates {
-    map: BTreeMap<String, Estimate>,
+    map: VecMap<String, Estimate>,
 }
 
 /// Samples after which the average becomes exponentially weighted.
@@ -83,7 +83,7 @@ impl Estimates {
                 self.map.remove(&k);
             }
         }
-        let e = self.map.entry(key.to_owned()).or_insert(Estimate {
+        let e = self.map.get_or_insert_with(key.to_owned(), || Estimate {
             count: 0,
             log_mean: x,
             log_var: 0.0,

@@ -10,6 +10,7 @@
 mod hosts;
 mod timers;
 mod types;
+pub(crate) mod vecmap;
 
 pub use types::*;
 
@@ -27,8 +28,9 @@ use crate::rng::SplitMix64;
 use crate::state::{TaskState, TaskUpdate};
 use crate::url::origin_of;
 use hosts::Host;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use timers::Timers;
+use vecmap::VecMap;
 
 /// Timers due within this many ms of a wake-up fire together with it.
 const COALESCE_MS: u64 = 10;
@@ -123,17 +125,17 @@ pub struct Engine {
     poll: PollConfig,
     limits: Limits,
     rng: SplitMix64,
-    ops: BTreeMap<OpId, Op>,
-    reqs: BTreeMap<ReqId, ReqMeta>,
+    ops: VecMap<OpId, Op>,
+    reqs: VecMap<ReqId, ReqMeta>,
     timers: Timers,
-    hosts: BTreeMap<String, Host>,
+    hosts: VecMap<String, Host>,
     out: VecDeque<Output>,
     estimates: Estimates,
     /// Tasks this engine submitted, so a `wait(id)` finds their model and URLs.
-    known: BTreeMap<String, TaskRef>,
+    known: VecMap<String, TaskRef>,
     known_order: VecDeque<String>,
     /// Ids seen in a terminal state (a later terminal delivery is a duplicate).
-    terminal_seen: BTreeSet<String>,
+    terminal_seen: VecMap<String, ()>,
     terminal_order: VecDeque<String>,
     next_id: u64,
     stats: Stats,
@@ -175,15 +177,15 @@ impl Engine {
             poll,
             limits: cfg.limits,
             rng: SplitMix64::new(seed),
-            ops: BTreeMap::new(),
-            reqs: BTreeMap::new(),
+            ops: VecMap::default(),
+            reqs: VecMap::default(),
             timers: Timers::default(),
-            hosts: BTreeMap::new(),
+            hosts: VecMap::default(),
             out: VecDeque::new(),
             estimates: Estimates::new(),
-            known: BTreeMap::new(),
+            known: VecMap::default(),
             known_order: VecDeque::new(),
-            terminal_seen: BTreeSet::new(),
+            terminal_seen: VecMap::default(),
             terminal_order: VecDeque::new(),
             next_id: 1,
             stats: Stats::default(),
@@ -432,7 +434,7 @@ impl Engine {
     /// seen before is ignored), a live one is ignored after a terminal one. Returns how many
     /// waits took it.
     pub fn deliver(&mut self, now: u64, update: TaskUpdate) -> usize {
-        if update.state.is_terminal() && self.terminal_seen.contains(&update.id) {
+        if update.state.is_terminal() && self.terminal_seen.contains_key(&update.id) {
             return 0;
         }
         let ids: Vec<OpId> = self
@@ -604,7 +606,7 @@ impl Engine {
         let purpose = op.next;
         if matches!(purpose, Purpose::Status | Purpose::Result) {
             let host = origin_of(&request.url).unwrap_or_default();
-            let h = self.hosts.entry(host.clone()).or_default();
+            let h = self.hosts.get_or_insert_with(host.clone(), Host::default);
             let ready = h.ready_at(now, &self.limits);
             h.wake_at = ready.filter(|t| *t > now);
             if (!dequeued && !h.queue.is_empty()) || ready != Some(now) {
@@ -698,7 +700,7 @@ impl Engine {
     }
 
     fn note_terminal(&mut self, task_id: &str) {
-        if self.terminal_seen.insert(task_id.to_owned()) {
+        if self.terminal_seen.insert(task_id.to_owned(), ()).is_none() {
             self.terminal_order.push_back(task_id.to_owned());
             while self.terminal_order.len() > MEMORY {
                 if let Some(old) = self.terminal_order.pop_front() {

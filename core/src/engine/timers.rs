@@ -1,21 +1,21 @@
 //! One timer queue for every operation: each operation has at most one pending wake-up,
 //! and the engine asks the shell for a single timer at the earliest of them.
 
+use super::vecmap::VecMap;
 use super::OpId;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Wake-ups by time, at most one per operation.
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
-    by_time: BTreeSet<(u64, OpId)>,
-    by_op: BTreeMap<OpId, u64>,
+    by_time: VecMap<(u64, OpId), ()>,
+    by_op: VecMap<OpId, u64>,
 }
 
 impl Timers {
     /// Sets (or moves) `op`'s wake-up to `at`.
     pub(crate) fn set(&mut self, op: OpId, at: u64) {
         self.cancel(op);
-        self.by_time.insert((at, op));
+        self.by_time.insert((at, op), ());
         self.by_op.insert(op, at);
     }
 
@@ -28,12 +28,12 @@ impl Timers {
 
     /// The earliest wake-up.
     pub(crate) fn next(&self) -> Option<u64> {
-        self.by_time.first().map(|(t, _)| *t)
+        self.by_time.first().map(|((t, _), _)| *t)
     }
 
     /// Removes and returns the earliest operation due at or before `t`.
     pub(crate) fn pop_due(&mut self, t: u64) -> Option<OpId> {
-        let &(at, op) = self.by_time.first()?;
+        let &((at, op), ()) = self.by_time.first()?;
         if at > t {
             return None;
         }
