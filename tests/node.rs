@@ -33,3 +33,8 @@ async fn unreachable_server_is_network() {
 async fn runs_against_the_simulator() {
     common::runs_against_the_simulator().await;
 }
+
+#[wasm_bindgen_test]
+async fn abort_ends_a_wait() {
+    common::abort_ends_a_wait().await;
+}

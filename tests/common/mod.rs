@@ -157,3 +157,38 @@ pub async fn runs_against_the_simulator() {
     let outputs = get(&done, "outputs");
     assert!(js_sys::Array::is_array(&outputs) && js_sys::Array::from(&outputs).length() >= 1);
 }
+
+/// An `AbortSignal` ends a wait with `aborted`, and the store forgets nothing it should keep.
+pub async fn abort_ends_a_wait() {
+    let Some(url) = SIM_URL else {
+        panic!("TASKLANE_SIM_URL was not set at build time; run scripts/test-wasm.sh");
+    };
+    let opts = json(&format!(
+        r#"{{"provider":"apixo","baseUrl":"{url}/apixo","apiKey":"sim-key","poll":{{"initialDelayMs":20,"maxDelayMs":50}}}}"#
+    ));
+    let c = TaskClient::new(opts).expect("valid options");
+    let req = json(
+        r#"{"model":"sim-fast","input":{"prompt":"p","_sim":{"queue_ms":5000,"run_ms":5000}}}"#,
+    );
+    let sub = JsFuture::from(c.submit(req))
+        .await
+        .expect("the submit succeeds");
+    let id = get(&sub, "id");
+    let pending = JsFuture::from(c.pending())
+        .await
+        .expect("pending() reads the memory store");
+    assert_eq!(js_sys::Array::from(&pending).to_vec(), vec![id.clone()]);
+    let ctrl =
+        web_sys::AbortController::new().expect("AbortController exists in Node and browsers");
+    let wait_opts = Object::new();
+    Reflect::set(&wait_opts, &"signal".into(), &ctrl.signal()).expect("set on a fresh object");
+    let waiting = c.wait(id, wait_opts.into());
+    ctrl.abort();
+    let e = JsFuture::from(waiting).await.expect_err("aborted");
+    assert_eq!(get(&e, "code").as_string().as_deref(), Some("aborted"));
+    // The task is still live, so the store still lists it for a later resume().
+    let pending = JsFuture::from(c.pending())
+        .await
+        .expect("pending() reads the memory store");
+    assert_eq!(js_sys::Array::from(&pending).length(), 1);
+}
