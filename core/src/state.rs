@@ -163,7 +163,8 @@ pub struct TaskUpdate {
     /// How long the provider says it ran, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_ms: Option<u64>,
-    /// The provider's body as parsed JSON.
+    /// The provider's body as parsed JSON: the status (or webhook) body, or for dialects
+    /// that fetch results separately (queue) the result body of a succeeded task.
     #[serde(default)]
     pub raw: Value,
 }
