@@ -130,53 +130,11 @@ struct Config {
     node_key: RefCell<Option<Uint8Array>>,
 }
 
-/// The property, header and option names this module sends to JavaScript on every call.
-/// Interned once (wasm-bindgen's `enable-interning`), they cross as cached JS strings
-/// instead of being decoded again each time (a fixed cost of about a microsecond each in
-/// Node 20, which dominated small deliveries).
-const HOT_STRINGS: &[&str] = &[
-    "provider",
-    "authToken",
-    "secret",
-    "toleranceSec",
-    "maxBodyBytes",
-    "hmac",
-    "method",
-    "headers",
-    "get",
-    "body",
-    "arrayBuffer",
-    "bodyUsed",
-    "authorization",
-    HEADER_ID,
-    HEADER_TIMESTAMP,
-    HEADER_SIGNATURE,
-    "content-length",
-    "raw",
-    "status",
-    "content-type",
-    "application/json",
-    "done",
-    "value",
-    "getReader",
-    "onUpdate",
-    "put",
-    "expirationTtl",
-    "crypto",
-    "subtle",
-    "HMAC",
-    "SHA-256",
-    "sha256",
-    "message",
-];
-
 thread_local! {
-    /// Whether [`HOT_STRINGS`] were interned.
-    static INTERNED: () = {
-        for s in HOT_STRINGS {
-            wasm_bindgen::intern(s);
-        }
-    };
+    /// JS strings for the property, option and header names this module reads on every
+    /// call, made once: turning a Rust `&str` into a JS string goes through `TextDecoder`,
+    /// a fixed cost of about a microsecond per string in Node 20.
+    static NAMES: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
     /// Built-in profiles by name, so `verifyWebhook(req, {provider: "apixo"})` does not
     /// rebuild the profile on every call.
     static PROFILES: RefCell<HashMap<String, Rc<ProviderProfile>>> = RefCell::new(HashMap::new());
@@ -184,8 +142,31 @@ thread_local! {
     static KEYS: RefCell<HashMap<String, JsValue>> = RefCell::new(HashMap::new());
 }
 
-fn number_field(opts: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
-    let v = js::get(opts, key);
+/// The JS string for `s`, made once.
+fn name(s: &'static str) -> JsValue {
+    NAMES.with(|m| {
+        m.borrow_mut()
+            .entry(s)
+            .or_insert_with(|| JsValue::from_str(s))
+            .clone()
+    })
+}
+
+/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object.
+fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value` on an object this module created (cannot fail).
+fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &name(key), value);
+}
+
+fn number_field(opts: &JsValue, key: &'static str) -> Result<Option<f64>, JsValue> {
+    let v = get(opts, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
@@ -231,13 +212,12 @@ fn core_invalid(e: &tasklane_core::CoreError) -> JsValue {
 
 impl Config {
     fn parse(opts: &JsValue) -> Result<Config, JsValue> {
-        INTERNED.with(|_| ());
         if !opts.is_object() {
             return Err(invalid_argument(
                 "invalid argument `options`: must be an object with `provider` and `authToken` or `secret`",
             ));
         }
-        let profile = profile_of(js::get(opts, "provider"))?;
+        let profile = profile_of(get(opts, "provider"))?;
         let auth_token = crate::convert::string_field(opts, "authToken", "options.authToken")?;
         let secret = crate::convert::string_field(opts, "secret", "options.secret")?;
         if auth_token.as_deref() == Some("") {
@@ -261,7 +241,7 @@ impl Config {
         };
         let max_body =
             number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
-        let hmac = match js::get(opts, "hmac").as_string().as_deref() {
+        let hmac = match get(opts, "hmac").as_string().as_deref() {
             None | Some("auto") => HmacMode::Auto,
             Some("wasm") => HmacMode::Wasm,
             Some("webcrypto") => HmacMode::WebCrypto,
@@ -318,11 +298,11 @@ impl Refusal {
 }
 
 /// Reads one header from a `Headers` object or a plain `{name: value}` object.
-pub(crate) fn header(headers: &JsValue, name: &str) -> Option<String> {
-    if let Ok(get) = js::get(headers, "get").dyn_into::<Function>() {
-        return get.call1(headers, &name.into()).ok()?.as_string();
+pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
+    if let Ok(getter) = get(headers, "get").dyn_into::<Function>() {
+        return getter.call1(headers, &name(key)).ok()?.as_string();
     }
-    if let Some(v) = js::get(headers, name).as_string() {
+    if let Some(v) = get(headers, key).as_string() {
         return Some(v);
     }
     // A plain object written with other capitalization (`Webhook-Id`).
@@ -330,7 +310,7 @@ pub(crate) fn header(headers: &JsValue, name: &str) -> Option<String> {
     Object::keys(obj)
         .iter()
         .filter_map(|k| k.as_string())
-        .find(|k| k.eq_ignore_ascii_case(name))
+        .find(|k| k.eq_ignore_ascii_case(key))
         .and_then(|k| js::get(headers, &k).as_string())
 }
 
@@ -349,7 +329,7 @@ pub(crate) async fn read_body(
     headers: &JsValue,
     limit: u64,
 ) -> Result<(Vec<u8>, JsValue), Refusal> {
-    let body = js::get(req, "body");
+    let body = get(req, "body");
     let mut counter = BodyLimit::new(limit);
     if body.is_string() {
         // The runtime's TextEncoder makes the UTF-8 bytes natively; copying those in is a
@@ -363,12 +343,12 @@ pub(crate) async fn read_body(
         counter.push(bytes.length() as usize)?;
         return Ok((bytes.to_vec(), bytes.into()));
     }
-    if !js::get(req, "arrayBuffer").is_function() {
+    if !get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
             "invalid argument `request`: expected a web Request or {headers, body}",
         )));
     }
-    if js::get(req, "bodyUsed").as_bool() == Some(true) {
+    if get(req, "bodyUsed").as_bool() == Some(true) {
         return Err(Refusal::Js(invalid_argument(
             "invalid argument `request`: its body was already read; pass the request before reading it",
         )));
@@ -392,10 +372,10 @@ pub(crate) async fn read_body(
         let step = JsFuture::from(reader.read().map_err(|e| unreadable(&e))?)
             .await
             .map_err(|e| unreadable(&e))?;
-        if js::get(&step, "done").as_bool() == Some(true) {
+        if get(&step, "done").as_bool() == Some(true) {
             break;
         }
-        let chunk = js::get(&step, "value");
+        let chunk = get(&step, "value");
         if !chunk.is_instance_of::<Uint8Array>() {
             return Err(
                 WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into(),
@@ -418,7 +398,7 @@ pub(crate) async fn read_body(
 }
 
 fn unreadable(e: &JsValue) -> Refusal {
-    let msg = js::get(e, "message")
+    let msg = get(e, "message")
         .as_string()
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "reading it failed".into());
@@ -440,14 +420,14 @@ thread_local! {
         let process = js::get(&js_sys::global().into(), "process");
         js::call_method(&process, "getBuiltinModule", &[&"node:crypto".into()])
             .ok()
-            .filter(|m| js::get(m, "createHmac").is_function())
+            .filter(|m| get(m, "createHmac").is_function())
             .map(JsCast::unchecked_into)
     };
     /// Whether this is workerd (Cloudflare Workers), whose Web Crypto answers in the same
     /// turn of the event loop.
     static WORKERD: bool = {
         let nav = js::get(&js_sys::global().into(), "navigator");
-        js::get(&nav, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+        get(&nav, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
     };
 }
 
@@ -509,7 +489,7 @@ fn node_mac(
 
 fn subtle() -> Option<Subtle> {
     let crypto = js::get(&js_sys::global().into(), "crypto");
-    let subtle = js::get(&crypto, "subtle");
+    let subtle = get(&crypto, "subtle");
     subtle.is_object().then(|| subtle.unchecked_into())
 }
 
@@ -528,8 +508,8 @@ async fn crypto_key(cfg: &Config, subtle: &Subtle) -> Result<JsValue, JsValue> {
         return Ok(k);
     }
     let alg = Object::new();
-    js::set(&alg, "name", &"HMAC".into());
-    js::set(&alg, "hash", &"SHA-256".into());
+    set(&alg, "name", &"HMAC".into());
+    set(&alg, "hash", &"SHA-256".into());
     let usages = Array::of1(&"sign".into());
     let key_bytes = Uint8Array::from(verifier.secret().key());
     let key = JsFuture::from(subtle.import_key("raw", &key_bytes, &alg, false, &usages)?).await?;
@@ -566,11 +546,11 @@ async fn webcrypto_mac(
 /// before the body is read), the body under its limit, the signature, then the dialect's
 /// shape.
 async fn verify_request(cfg: &Config, req: &JsValue) -> Result<Verified, Refusal> {
-    let method = js::get(req, "method").as_string();
+    let method = get(req, "method").as_string();
     if let Some(m) = method.filter(|m| !m.eq_ignore_ascii_case("POST")) {
         return Err(WebhookError::MethodNotAllowed(m).into());
     }
-    let headers = js::get(req, "headers");
+    let headers = get(req, "headers");
     if !headers.is_object() {
         return Err(Refusal::Js(invalid_argument(
             "invalid argument `request`: it has no headers",
@@ -624,7 +604,7 @@ async fn verify_request(cfg: &Config, req: &JsValue) -> Result<Verified, Refusal
     };
     // The same text serde_json accepted, so JSON.parse accepts it too.
     let raw = json_parse(&text).unwrap_or(JsValue::NULL);
-    js::set(&js, "raw", &raw);
+    set(&js, "raw", &raw);
     Ok(Verified {
         update,
         js,
@@ -687,7 +667,7 @@ fn cached_config(options: &JsValue) -> Result<Rc<Config>, JsValue> {
     if !options.is_object() {
         return Config::parse(options).map(Rc::new);
     }
-    let fields: Vec<JsValue> = CONFIG_FIELDS.iter().map(|k| js::get(options, k)).collect();
+    let fields: Vec<JsValue> = CONFIG_FIELDS.iter().map(|k| get(options, k)).collect();
     let hit = LAST_CONFIG.with(|last| {
         last.borrow().as_ref().and_then(|(seen, cfg)| {
             let same = seen.iter().zip(&fields).all(|(a, b)| Object::is(a, b));
@@ -709,10 +689,10 @@ fn json_response(status: u16, body: &str) -> Result<JsValue, JsValue> {
             .entry(status)
             .or_insert_with(|| {
                 let init = Object::new();
-                js::set(&init, "status", &JsValue::from(status));
+                set(&init, "status", &JsValue::from(status));
                 let headers = Object::new();
-                js::set(&headers, "content-type", &"application/json".into());
-                js::set(&init, "headers", &headers);
+                set(&headers, "content-type", &"application/json".into());
+                set(&init, "headers", &headers);
                 init.into()
             })
             .clone()
@@ -725,7 +705,7 @@ fn refusal_response(r: Refusal) -> Result<JsValue, JsValue> {
         Refusal::Webhook(e) => json_response(e.status(), &refusal_body(&e)),
         // The request object itself threw (e.g. it is not a Request): a bad request.
         Refusal::Js(v) => {
-            let message = js::get(&v, "message").as_string().unwrap_or_default();
+            let message = get(&v, "message").as_string().unwrap_or_default();
             json_response(400, &error_body("bad_request", &message))
         }
     }
@@ -841,13 +821,13 @@ impl Handler {
             }
         }
         let answer = self.run_on_update(update_js, request, env, ctx).await?;
-        let status = js::get(&answer, "status").as_f64().unwrap_or(0.0);
+        let status = get(&answer, "status").as_f64().unwrap_or(0.0);
         if status >= 300.0 {
             return Err(answer);
         }
         if let Some(store) = &self.store {
             let opts = Object::new();
-            js::set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
+            set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
             let value = JsValue::from_str(&record_body(update));
             let put = js::call_method(store, "put", &[&key.into(), &value, &opts]);
             let put = match put {
@@ -906,13 +886,13 @@ fn failure_response(code: &str, what: &str, err: &JsValue) -> JsValue {
 #[wasm_bindgen(js_name = createWebhookHandler, skip_typescript)]
 pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
     let cfg = Config::parse(&options)?;
-    let on_update = js::get(&options, "onUpdate")
+    let on_update = get(&options, "onUpdate")
         .dyn_into::<Function>()
         .map_err(|_| invalid_argument("invalid argument `options.onUpdate`: must be a function"))?;
-    let store = js::get(&options, "store");
+    let store = get(&options, "store");
     let store = if store.is_undefined() || store.is_null() {
         None
-    } else if js::get(&store, "get").is_function() && js::get(&store, "put").is_function() {
+    } else if get(&store, "get").is_function() && get(&store, "put").is_function() {
         Some(store)
     } else {
         return Err(invalid_argument(
@@ -969,7 +949,7 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
         Some(_) => return Err(invalid_argument("invalid argument `options.id`: empty")),
         None => format!("msg_{:016x}{:016x}", js::seed(), js::seed()),
     };
-    let ts_value = js::get(&options, "timestamp");
+    let ts_value = get(&options, "timestamp");
     let timestamp = if ts_value.is_undefined() || ts_value.is_null() {
         (js::now() / 1000) as i64
     } else {
@@ -988,8 +968,8 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
         }
     };
     let headers = Object::new();
-    js::set(&headers, HEADER_ID, &id.as_str().into());
-    js::set(&headers, HEADER_TIMESTAMP, &timestamp.to_string().into());
+    set(&headers, HEADER_ID, &id.as_str().into());
+    set(&headers, HEADER_TIMESTAMP, &timestamp.to_string().into());
     js::set(
         &headers,
         HEADER_SIGNATURE,
@@ -1002,10 +982,10 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
 /// is not, a copy of `opts` with `expectWebhook: true`, so the wait polls only at the
 /// safety-net rate while the webhook is expected to bring the end.
 pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
-    if !js::get(req, "webhook").is_object() {
+    if !get(req, "webhook").is_object() {
         return opts;
     }
-    if opts.is_object() && !js::get(&opts, "expectWebhook").is_undefined() {
+    if opts.is_object() && !get(&opts, "expectWebhook").is_undefined() {
         return opts;
     }
     let copy = Object::new();
@@ -1016,7 +996,7 @@ pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
         // Not an object: leave it for wait's own argument check to refuse.
         return opts;
     }
-    js::set(&copy, "expectWebhook", &JsValue::TRUE);
+    set(&copy, "expectWebhook", &JsValue::TRUE);
     copy.into()
 }
 
@@ -1024,7 +1004,7 @@ pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
 /// (every wait on that task takes it; a second terminal delivery is ignored) and runs the
 /// driver. Returns how many waits took it.
 pub(crate) fn deliver(shared: &crate::driver::Shared, update: JsValue) -> Result<u32, JsValue> {
-    if !update.is_object() || !js::get(&update, "id").is_string() {
+    if !update.is_object() || !get(&update, "id").is_string() {
         return Err(invalid_argument(
             "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
         ));
