@@ -36,6 +36,29 @@ impl NormalizeError {
     }
 }
 
+/// The HTTP status a 2xx body's envelope code stands for, when the profile has an envelope
+/// and the body's code is not a success code.
+pub fn envelope_status(profile: &ProviderProfile, body: &str) -> Option<u16> {
+    let env = profile.envelope.as_ref()?;
+    let raw = parse_json(body).ok()?;
+    let code = json_path::get(&raw, &env.code_path)?.as_i64()?;
+    // A body that still carries a task id or a status is read as such: the code may
+    // describe the task (a failed generation) rather than the request.
+    let readable = |p: &str| !p.is_empty() && json_path::get(&raw, p).is_some_and(|v| !v.is_null());
+    if env.ok.contains(&code)
+        || readable(&profile.status.state_path)
+        || readable(&profile.submit.id_path)
+    {
+        return None;
+    }
+    Some(
+        u16::try_from(code)
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .unwrap_or(502),
+    )
+}
+
 /// Parses JSON text; [`NormalizeError::NotJson`] otherwise.
 pub fn parse_json(body: &str) -> Result<Value, NormalizeError> {
     serde_json::from_str(body).map_err(|_| NormalizeError::NotJson)
@@ -343,6 +366,21 @@ mod tests {
             data_url("iVBORw0K\nGgo=").as_deref(),
             Some("data:image/png;base64,iVBORw0KGgo=")
         );
+    }
+
+    #[test]
+    fn envelope_codes() {
+        let apixo = ProviderProfile::builtin("apixo").expect("built in");
+        assert_eq!(envelope_status(&apixo, r#"{"code":200,"data":{}}"#), None);
+        assert_eq!(envelope_status(&apixo, r#"{"code":429}"#), Some(429));
+        assert_eq!(envelope_status(&apixo, r#"{"code":1001}"#), Some(502));
+        assert_eq!(envelope_status(&apixo, r#"{"code":-1}"#), Some(502));
+        assert_eq!(envelope_status(&apixo, r#"{"code":"429"}"#), None);
+        assert_eq!(envelope_status(&apixo, "not json"), None);
+        let failed_task = r#"{"code":501,"msg":"failed","data":{"taskId":"t","state":"failed"}}"#;
+        assert_eq!(envelope_status(&apixo, failed_task), None);
+        let queue = ProviderProfile::builtin("queue").expect("built in");
+        assert_eq!(envelope_status(&queue, r#"{"code":429}"#), None);
     }
 
     #[test]

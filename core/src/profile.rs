@@ -36,6 +36,21 @@ pub struct ProviderProfile {
     /// Listing a task's events, when the API can.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventsSpec>,
+    /// A result code inside 2xx bodies (`{code, msg, data}`) that can say the request failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<EnvelopeSpec>,
+}
+
+/// Some APIs answer HTTP 200 with the real outcome in the body (`{"code": 429, ...}`).
+/// A numeric code at `codePath` outside `ok` is treated as that HTTP status (a code outside
+/// 100..=599 as 502): retried when transient, an `http` error otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvelopeSpec {
+    /// Dotted path of the code.
+    pub code_path: String,
+    /// Codes that mean success.
+    pub ok: Vec<i64>,
 }
 
 /// Where a request goes: a remembered absolute URL when the task has one, else a path

@@ -627,3 +627,34 @@ fn invalid_arguments_name_the_field() {
         req: tasklane_core::ReqId(0),
     };
 }
+
+#[test]
+fn apixo_envelope_codes_inside_http_200() {
+    // a 429 inside a 200 on submit: not accepted, retried after the backoff
+    let mut w = World::new(Dialect::Apixo);
+    w.fake.faults.push_back((
+        Route::Submit,
+        Fault::Body(r#"{"code":429,"msg":"rate limited","data":null}"#.into()),
+    ));
+    let (op, _) = submit(&mut w, json!({}));
+    assert_eq!(w.update(op).state, TaskState::Queued);
+    assert_eq!((w.submits_sent(), w.fake.submits), (2, 1));
+    // a 500 inside a 200 on status: retried
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 2000}));
+    w.fake.faults.push_back((
+        Route::Status,
+        Fault::Body(r#"{"code":500,"msg":"internal","data":null}"#.into()),
+    ));
+    let op = wait(&mut w, &id);
+    w.run_until(Some(op), 60_000);
+    assert_eq!(w.update(op).state, TaskState::Succeeded);
+    // a 422 inside a 200 on submit: an http error carrying that status and message
+    w.fake.faults.push_back((
+        Route::Submit,
+        Fault::Body(r#"{"code":422,"msg":"prompt is required","data":null}"#.into()),
+    ));
+    let (op, _) = submit(&mut w, json!({}));
+    let f = w.failure(op);
+    assert_eq!((f.code, f.http_status), (ErrorCode::Http, Some(422)));
+    assert!(f.message.contains("prompt is required"));
+}

@@ -48,6 +48,11 @@ pub fn profile() -> ProviderProfile {
         result: None,
         cancel: None,
         events: None,
+        // apixo-style gateways answer HTTP 200 with `{"code": 429, "msg": ...}`
+        envelope: Some(EnvelopeSpec {
+            code_path: "code".into(),
+            ok: vec![200],
+        }),
     }
 }
 

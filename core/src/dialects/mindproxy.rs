@@ -71,6 +71,7 @@ pub fn profile() -> ProviderProfile {
             message_path: "message".into(),
             created_at_path: "created_at".into(),
         }),
+        envelope: None,
     }
 }
 

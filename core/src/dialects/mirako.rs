@@ -57,6 +57,7 @@ pub fn profile() -> ProviderProfile {
         result: None,
         cancel: None,
         events: None,
+        envelope: None,
     }
 }
 

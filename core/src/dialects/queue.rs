@@ -73,6 +73,7 @@ pub fn profile() -> ProviderProfile {
             body: vec![],
         }),
         events: None,
+        envelope: None,
     }
 }
 

@@ -483,6 +483,14 @@ impl Engine {
             Some(o) if o.phase == Phase::InFlight(req) => o.phase = Phase::Idle,
             _ => return,
         }
+        let outcome = outcome.map(|mut resp| {
+            if (200..300).contains(&resp.status) {
+                if let Some(s) = normalize::envelope_status(&self.rq.profile, &resp.body) {
+                    resp.status = s;
+                }
+            }
+            resp
+        });
         match outcome {
             Ok(resp) if (200..300).contains(&resp.status) => {
                 self.on_success(now, op_id, meta.purpose, resp)
