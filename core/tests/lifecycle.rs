@@ -163,3 +163,25 @@ fn a_task_never_seen_before_needs_its_fields() {
     other.run_until(Some(op), 60_000);
     assert_eq!(other.update(op).state, TaskState::Succeeded);
 }
+
+#[test]
+fn a_finished_task_can_still_be_read_by_id() {
+    let mut w = World::new(Dialect::Queue);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 1000}));
+    let op = w
+        .engine
+        .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+        .expect("ok");
+    w.run_until(Some(op), 60_000);
+    // the engine still knows the endpoint and URLs of a task it submitted
+    let op = w
+        .engine
+        .status(w.now, &TaskRef::new(&id))
+        .expect("address remembered");
+    w.run_until(Some(op), 10_000);
+    assert_eq!(w.update(op).state, TaskState::Succeeded);
+    assert!(
+        w.sent.last().expect("sent").2.url.ends_with("/response"),
+        "status_url then response_url were used"
+    );
+}

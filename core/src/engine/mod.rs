@@ -1015,7 +1015,8 @@ impl Engine {
                 _ => {}
             }
         }
-        self.known.remove(&u.id);
+        // `known` keeps the task's address (bounded by MEMORY) so a later status(id) or
+        // wait(id) after the end still finds its model and URLs.
         self.out
             .push_back(Output::Store(StoreOp::Delete(u.id.clone())));
         let shared = u.clone();
