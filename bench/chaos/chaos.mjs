@@ -11,6 +11,7 @@
 // done: nothing here calls process.exit on success, so a leaked timer shows as a hang.
 import { createServer } from "node:http";
 import { setMaxListeners } from "node:events";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -127,17 +128,25 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
   console.warn = watchConsole(origWarn);
   // More delivery tries than the default 4: on a loaded machine the receiver (this process,
   // busy with a thousand polling tasks) may answer later than the simulator's 5 s timeout.
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
   const sim = await startSim(["--seed", String(seed), "--webhook-secret", SECRET, "--webhook-attempts", "8"]);
   await sim.faults(faults);
 
   // Webhook receiver: one handler per dialect behind a node:http server on 127.0.0.1.
   const hooks = new Map(); // task id -> [{t, state}]
+  // Hybrid completion: a webhook update is handed to the client following the task, when
+  // the package has `client.deliver(update)` (the engine has it; the JS API may not yet).
+  const owner = new Map(); // task id -> client
+  let delivered = 0;
   const handlers = Object.fromEntries(DIALECTS.map((d) => [d, createWebhookHandler({
     provider: d,
     secret: SECRET,
     onUpdate: (u) => {
       if (!hooks.has(u.id)) hooks.set(u.id, []);
       hooks.get(u.id).push({ t: Date.now(), state: u.state });
+      const client = owner.get(u.id);
+      if (client && typeof client.deliver === "function") { client.deliver(u); delivered += 1; }
     },
   })]));
   const serverLog = new Map(); // webhook-id -> [{t0, t1, status}]
@@ -256,6 +265,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     try {
       const u = await client.submit(requestFor(t.dialect, { prompt: `chaos ${t.i}`, _sim: t.sim }, ["mirako", "apixo"].includes(t.dialect) ? t.webhook : undefined));
       t.id = u.id;
+      if (t.mode === "webhook") owner.set(u.id, client);
       t.submitT1 = Date.now();
       t.putBeforeSubmit = storeLog.some((x) => x.op === "put" && x.id === u.id);
     } catch (e) {
@@ -357,6 +367,16 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     }
   }
 
+  // `kill -USR2 <pid>` prints what is still running (to find a stuck task).
+  const dump = () => {
+    for (const sess of sessions) {
+      for (const t of sess.tasks) {
+        if (t.term || t.submitErr || t.submitT0 === undefined) continue;
+        process.stderr.write(`stuck? ${sess.name} ${t.dialect} ${t.mode} ${t.id ?? "(submitting)"} waits ${JSON.stringify(t.waits.map((w) => ({ ...w, t0: w.t0 - started, t1: w.t1 && w.t1 - started })))} cancel ${JSON.stringify(t.cancel)}\n`);
+      }
+    }
+  };
+  process.on("SIGUSR2", dump);
   // Sessions run with bounded concurrency.
   const limit = concurrency ?? (total >= 2000 ? 24 : 20);
   let next = 0, done = 0;
@@ -369,17 +389,20 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     }
   }));
   clearInterval(progress);
+  process.off("SIGUSR2", dump);
   const workEnded = Date.now();
+  lag.disable();
 
   // Let the last webhook deliveries land (duplicates and stale updates come after the terminal one).
   const hookTasks = sessions.flatMap((s) => s.tasks).filter((t) => t.mode === "webhook" && t.id);
   const hookIds = new Set(hookTasks.map((t) => t.id));
   const want = hookTasks.reduce((n, t) => n + 1 + t.sim.webhook_duplicates + (t.sim.webhook_out_of_order ? 1 : 0), 0);
-  for (let i = 0; i < 300; i++) {
+  // (polled gently: rendering the stats holds the simulator's lock)
+  for (let i = 0; i < 120; i++) {
     const st = await sim.stats(true);
     const got = st.webhooks.filter((w) => hookIds.has(w.task_id) && w.status >= 200 && w.status < 300).length;
     if (got >= want) break;
-    await sleep(100);
+    await sleep(1000);
   }
   const stats = await sim.stats();
   const report = check({ sessions, stats, fetches, storeLog, hooks, counters, serverLog });
@@ -390,6 +413,9 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
   report.faultShare = Math.round((1000 * stats.faults_injected) / Math.max(1, stats.requests_total)) / 10;
   report.duplicateSubmits = stats.duplicate_submits;
   report.seed = seed;
+  report.hybridDeliveries = delivered;
+  report.eventLoopDelay = `${Math.round(lag.percentile(50) / 1e6)} / ${Math.round(lag.percentile(99) / 1e6)} / ${Math.round(lag.max / 1e6)}`;
+  report.load = (await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ");
 
   await new Promise((ok) => server.close(ok));
   server.closeAllConnections?.();
@@ -427,6 +453,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     webhookTasks: 0, webhookTerminalOnce: 0, webhookWrong: 0, webhookStaleLive: 0, webhookFailedDeliveries: 0,
   };
   const simTasks = stats.tasks;
+  const hookLatency = [];
   const byRef = new Map();
   for (const [id, st] of Object.entries(simTasks)) if (st.ref) byRef.set(st.ref, [...(byRef.get(st.ref) ?? []), id]);
   // Requests per task as the simulator logged them.
@@ -506,7 +533,9 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     }
     if (t.term) {
       const after = Math.max(t.term.t, t.cancel?.t1 ?? 0);
-      const n = polls.filter((q) => q.t_ms > after).length;
+      // (a request already on its way then, e.g. a slow result fetch, is not "after")
+      const onTheWay = (fetchesById.get(t.id) ?? []).filter((f) => f.method === "GET" && f.t0 <= after && (f.t1 === undefined || f.t1 >= after)).length;
+      const n = polls.filter((q) => q.t_ms > after).length - onTheWay;
       if (n > 0) {
         c.requestsAfterTerminal += n;
         const near = (fetchesById.get(t.id) ?? []).map((f) => `${f.client}:${f.method}:${f.t0 - after}..${f.t1 === undefined ? "?" : f.t1 - after}`).join(" ");
@@ -533,6 +562,8 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
 
     if (t.mode === "webhook") {
       c.webhookTasks += 1;
+      const first = (serverLog.get(`msg_${t.id}_terminal`) ?? [])[0];
+      if (first && st.terminal_at_ms) hookLatency.push(first.t0 - st.terminal_at_ms);
       const seen = hooks.get(t.id) ?? [];
       const terms = seen.filter((h) => !["queued", "running"].includes(h.state));
       const firstTerm = seen.findIndex((h) => !["queued", "running"].includes(h.state));
@@ -560,6 +591,9 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     }
     c.storeLeftovers += s.store.map.size;
   }
+  hookLatency.sort((a, b) => a - b);
+  const q = (p) => hookLatency[Math.min(hookLatency.length - 1, Math.floor(p * hookLatency.length))] ?? "-";
+  c.webhookLatency = `${q(0.5)} / ${q(0.99)} / ${hookLatency.at(-1) ?? "-"}`;
   return { ...c, examples };
 }
 
@@ -583,9 +617,12 @@ export function table(rep) {
     ["pending()/resume() rounds on a fresh client over the same TaskStore", rep.resumeRounds],
     ["webhook tasks whose onUpdate saw the terminal exactly once, right state", `${rep.webhookTerminalOnce} / ${rep.webhookTasks}`],
     ["stale live webhook deliveries after the terminal (passed to onUpdate)", rep.webhookStaleLive],
+    ["webhook updates handed to `client.deliver()` (hybrid completion; 0 while the JS API lacks it)", rep.hybridDeliveries],
+    ["webhook arrival after the task's end, ms (p50 / p99 / max)", rep.webhookLatency],
     ["requests (client) / requests (simulator) / faults injected", `${rep.requests} / ${rep.simRequests} / ${rep.faultsInjected} (${rep.faultShare} %)`],
     ["submits deduplicated by idempotency key (mindproxy retries)", rep.duplicateSubmits],
     ["wall time (s)", rep.seconds],
+    ["event loop delay of the driver process, ms (p50 / p99 / max); machine load average", `${rep.eventLoopDelay}; ${rep.load}`],
     ["**wrong final state**", z(rep.wrongState)],
     ["**tasks never seen terminal (lost)**", z(rep.neverEnded)],
     ["**unexplained rejections (submit, wait, cancel)**", z(rep.submitRejected - rep.submitRejectedExplained + rep.unexplainedStops + rep.cancelUnexplained)],
