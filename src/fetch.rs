@@ -12,22 +12,27 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
-/// The `fetch` a client uses and the `this` to call it with.
+/// The `fetch` a client uses: the user's, or `globalThis.fetch` looked up at each request
+/// (so a fetch mock installed after the client was built is still used).
 #[derive(Clone)]
 pub(crate) struct Fetcher {
-    func: Function,
-    this: JsValue,
+    user: Option<Function>,
 }
 
 impl Fetcher {
     /// The user's `fetch` option, else `globalThis.fetch`; `None` when neither exists.
     pub(crate) fn new(user: Option<Function>) -> Option<Fetcher> {
-        match user {
-            Some(func) => Some(Fetcher {
-                func,
-                this: JsValue::UNDEFINED,
-            }),
-            None => js::global_fetch().map(|(func, this)| Fetcher { func, this }),
+        if user.is_none() && js::global_fetch().is_none() {
+            return None;
+        }
+        Some(Fetcher { user })
+    }
+
+    /// The function to call and its `this`.
+    fn target(&self) -> Option<(Function, JsValue)> {
+        match &self.user {
+            Some(f) => Some((f.clone(), JsValue::UNDEFINED)),
+            None => js::global_fetch(),
         }
     }
 
@@ -80,10 +85,11 @@ impl Fetcher {
             js::set(&init, "body", &body.as_str().into());
         }
         js::set(&init, "signal", &controller.signal());
-        // A synchronous throw (bad URL, bad header) means nothing left this process.
-        let pending = self
-            .func
-            .call2(&self.this, &request.url.as_str().into(), &init)
+        // No fetch (removed from globalThis since), or a synchronous throw (bad URL, bad
+        // header): nothing left this process.
+        let (func, this) = self.target().ok_or(false)?;
+        let pending = func
+            .call2(&this, &request.url.as_str().into(), &init)
             .map_err(|_| false)?;
         // Whether the request reached the server is unknown once fetch has started.
         let response = JsFuture::from(Promise::resolve(&pending))

@@ -230,3 +230,16 @@ test("watch: concurrent next() calls each get the next update, in order", async 
   const firstDone = results.findIndex((r) => r.done);
   assert.ok(results.slice(firstDone).every((r) => r.done), "nothing after done");
 });
+
+test("without a fetch option, globalThis.fetch is looked up at each request (mocks installed later work)", async () => {
+  const client = clientFor(sim, "apixo");
+  const original = globalThis.fetch;
+  let calls = 0;
+  globalThis.fetch = (...a) => { calls++; return original(...a); };
+  try {
+    await client.run(requestFor("apixo", { prompt: "p", _sim: quick() }));
+  } finally {
+    globalThis.fetch = original;
+  }
+  assert.ok(calls >= 2, `calls: ${calls}`);
+});
