@@ -347,7 +347,7 @@ impl TaskRef {
 
 /// What the store keeps for a live task: enough to follow it after a reload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "RecordFields")]
 pub struct TaskRecord {
     /// The profile's name.
     pub provider: String,
@@ -360,6 +360,58 @@ pub struct TaskRecord {
     /// The idempotency key used for the submit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+}
+
+/// A [`TaskRecord`] as stored: every field at the top level. Records are read through this
+/// flat struct because `#[serde(flatten)]` deserialization buffers the input in serde's
+/// private `Content` tree and deserializes [`TaskRef`] a second time from it (wasm size,
+/// issue 7); writing them flattened costs nothing of the kind.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordFields {
+    provider: String,
+    id: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    endpoint: Option<String>,
+    #[serde(default)]
+    task_type: Option<String>,
+    #[serde(default)]
+    status_url: Option<String>,
+    #[serde(default)]
+    response_url: Option<String>,
+    #[serde(default)]
+    cancel_url: Option<String>,
+    #[serde(default)]
+    submitted_at: Option<u64>,
+    #[serde(default)]
+    deadline: Option<u64>,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+impl From<RecordFields> for TaskRecord {
+    fn from(r: RecordFields) -> TaskRecord {
+        TaskRecord {
+            provider: r.provider,
+            task: TaskRef {
+                id: r.id,
+                model: r.model,
+                operation: r.operation,
+                endpoint: r.endpoint,
+                task_type: r.task_type,
+                status_url: r.status_url,
+                response_url: r.response_url,
+                cancel_url: r.cancel_url,
+                submitted_at: r.submitted_at,
+            },
+            deadline: r.deadline,
+            idempotency_key: r.idempotency_key,
+        }
+    }
 }
 
 impl From<&TaskRecord> for TaskRef {

@@ -293,13 +293,40 @@ impl ProviderProfile {
 }
 
 /// A dialect chosen by name or given as a profile object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ProviderSpec {
     /// A built-in dialect's name.
     Name(String),
     /// A profile object.
     Profile(Box<ProviderProfile>),
+}
+
+// By hand rather than `#[serde(untagged)]`: untagged deserialization buffers the input
+// in serde's private `Content` tree and deserializes every profile type a second time
+// from it (tens of KB of wasm, issue 7). A string or a map is all there is to tell apart,
+// and a map goes to the same `ProviderProfile` visitor the JSON reader already uses.
+impl<'de> Deserialize<'de> for ProviderSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Spec;
+        impl<'de> serde::de::Visitor<'de> for Spec {
+            type Value = ProviderSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a dialect name or a profile object")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ProviderSpec, E> {
+                Ok(ProviderSpec::Name(s.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<ProviderSpec, A::Error> {
+                let d = serde::de::value::MapAccessDeserializer::new(m);
+                ProviderProfile::deserialize(d).map(|p| ProviderSpec::Profile(Box::new(p)))
+            }
+        }
+        d.deserialize_any(Spec)
+    }
 }
 
 impl ProviderSpec {
