@@ -168,8 +168,9 @@ impl TaskClient {
             Ok(r) => r,
             Err(e) => return rejected(e),
         };
-        let signal = match wait_signal(&opts) {
-            Ok(s) => s,
+        // Bad wait options are refused before anything is submitted.
+        let signal = match parse_wait(&opts) {
+            Ok((_, signal, _, _)) => signal,
             Err(e) => return rejected(e),
         };
         let submitted = self.start(|e, now| e.submit(now, r), None, signal);
@@ -312,7 +313,25 @@ fn wait_on(shared: &Shared, id: &JsValue, opts: &JsValue) -> Promise {
 
 /// Waits on `task` with the `signal`, `onUpdate` and `timeoutMs` of `opts`.
 fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
-    let parsed = (|| {
+    match parse_wait(opts) {
+        Ok((on_update, signal, w, false)) => {
+            start(shared, |e, now| e.wait(now, &task, w), on_update, signal)
+        }
+        Ok((on_update, signal, w, true)) => {
+            let waited = start(shared, |e, now| e.wait(now, &task, w), on_update, signal);
+            cancel_on_timeout(shared.clone(), task, waited)
+        }
+        Err(e) => rejected(e),
+    }
+}
+
+/// What a wait needs from its options: `onUpdate`, `signal`, the core's `WaitOptions`, and
+/// whether to cancel the task when the wait times out.
+type ParsedWait = (Option<Function>, Option<AbortSignal>, WaitOptions, bool);
+
+/// Reads and checks the options of `wait` / `run` / `watch` / `resume`.
+fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
+    (|| {
         optional_object(opts, "opts")?;
         let on_update = js::get(opts, "onUpdate");
         let on_update =
@@ -339,17 +358,7 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
         };
         let cancel_on_timeout: Option<bool> = field(opts, "cancelOnTimeout", "cancelOnTimeout")?;
         Ok::<_, JsValue>((on_update, signal, w, cancel_on_timeout.unwrap_or(false)))
-    })();
-    match parsed {
-        Ok((on_update, signal, w, false)) => {
-            start(shared, |e, now| e.wait(now, &task, w), on_update, signal)
-        }
-        Ok((on_update, signal, w, true)) => {
-            let waited = start(shared, |e, now| e.wait(now, &task, w), on_update, signal);
-            cancel_on_timeout(shared.clone(), task, waited)
-        }
-        Err(e) => rejected(e),
-    }
+    })()
 }
 
 /// `cancelOnTimeout`: when `waited` rejects with `wait_timeout`, cancels the task at the

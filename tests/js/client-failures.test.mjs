@@ -223,3 +223,12 @@ test("requestTimeoutMs aborts a hanging status request, which is then retried", 
   assert.equal(done.state, "succeeded");
   assert.equal(timedOut, 1, "exactly the hanging request was aborted");
 });
+
+test("run() refuses bad wait options before submitting anything", async () => {
+  const client = clientFor(sim, "apixo");
+  const ref = `run-bad-opts-${Date.now()}`;
+  const err = await rejection(client.run(requestFor("apixo", { prompt: "p", _sim: { ref } }), { timeoutMs: "soon" }));
+  assert.equal(err.code, "invalid_argument");
+  assert.match(err.message, /timeoutMs/);
+  assert.equal((await sim.stats(true)).refs?.[ref], undefined, "a task was submitted");
+});
