@@ -191,6 +191,39 @@ fn main() {
                 got.2.map(|c| c.as_str())
             );
         }
+        // transient faults on status and result reads are retried to success
+        let faults = json!([
+            {"on": "status", "kind": "429", "times": 1, "retry_after_s": 1},
+            {"on": "status", "kind": "429-date", "times": 1, "retry_after_s": 1},
+            {"on": "status", "kind": "500", "times": 1},
+            {"on": "status", "kind": "truncated", "times": 1},
+            {"on": "status", "kind": "unknown_status", "times": 1},
+            {"on": "status", "kind": "503", "times": 1},
+            {"on": "result", "kind": "502", "times": 1}
+        ]);
+        let mut req = SubmitRequest::new(
+            json!({"prompt": "faulty", "_sim": {"queue_ms": 100, "run_ms": 500, "faults": faults}}),
+        );
+        req.model = Some("sim-fast".into());
+        req.endpoint = Some("sim/fast".into());
+        req.task_type = Some("async_image".into());
+        let op = e.submit(now(), req).expect("valid");
+        if let Ok(OpResult::Update(u)) = run(&mut e, op) {
+            let op = e
+                .wait(now(), &TaskRef::new(&u.id), WaitOptions::default())
+                .expect("valid");
+            let r = run(&mut e, op);
+            let ok = matches!(&r, Ok(OpResult::Update(u)) if u.state == TaskState::Succeeded);
+            if !ok {
+                failures += 1;
+            }
+            println!(
+                "{} {d} status faults: {:?}",
+                if ok { "ok  " } else { "FAIL" },
+                r.map(|_| "succeeded")
+                    .map_err(|f| (f.code.as_str(), f.message))
+            );
+        }
         // cancel and events where the dialect has them
         let mut req = SubmitRequest::new(
             json!({"prompt": "slow", "_sim": {"queue_ms": 0, "run_ms": 20_000}}),
