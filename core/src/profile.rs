@@ -415,5 +415,15 @@ impl OutputRule {
 
 /// Builds a state map from `(value, state)` pairs.
 pub fn state_map(pairs: &[(&str, TaskState)]) -> BTreeMap<String, TaskState> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    map_of(pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)))
+}
+
+/// A map from pairs, built by inserting one by one: `BTreeMap::from` and `collect` sort
+/// first, which costs a sort instantiation per map type in the wasm.
+pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut m = BTreeMap::new();
+    for (k, v) in pairs {
+        m.insert(k, v);
+    }
+    m
 }

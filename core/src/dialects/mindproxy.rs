@@ -42,7 +42,7 @@ pub fn profile() -> ProviderProfile {
                 ("7", TimedOut),
                 ("8", Failed),
             ]),
-            state_error_codes: BTreeMap::from([("8".to_owned(), "REFUNDED".to_owned())]),
+            state_error_codes: map_of([("8".to_owned(), "REFUNDED".to_owned())]),
             queue_position_path: None,
             error_message_path: Some("error_message".into()),
             error_code_path: Some("error_code".into()),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 pub fn profile() -> ProviderProfile {
     ProviderProfile {
         name: "mirako".into(),
-        defaults: BTreeMap::from([("operation".to_owned(), "avatar/async_generate".to_owned())]),
+        defaults: map_of([("operation".to_owned(), "avatar/async_generate".to_owned())]),
         submit: SubmitSpec {
             route: Route::new("POST", "/v1/{operation}"),
             body: vec![

@@ -30,7 +30,7 @@ pub fn profile() -> ProviderProfile {
             body: vec![BodyField::new("", Source::Input)],
             required: vec![],
             id_path: "request_id".into(),
-            urls: BTreeMap::from([
+            urls: map_of([
                 (UrlKind::Status, "status_url".to_owned()),
                 (UrlKind::Response, "response_url".to_owned()),
                 (UrlKind::Cancel, "cancel_url".to_owned()),
@@ -53,7 +53,7 @@ pub fn profile() -> ProviderProfile {
             error_message_path: Some("error".into()),
             error_code_path: Some("error_type".into()),
             error_means_failure: true,
-            error_code_states: BTreeMap::from([
+            error_code_states: map_of([
                 ("CANCELED".to_owned(), Canceled),
                 ("INFERENCE_TIMEOUT".to_owned(), TimedOut),
             ]),
