@@ -24,8 +24,6 @@ export class WebhookError extends Error {
     this.code = code;
   }
 }
-export function taskErrorClass() { return TaskError; }
-export function webhookErrorClass() { return WebhookError; }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = TaskError)]
@@ -43,11 +41,6 @@ extern "C" {
     type JsWebhookError;
     #[wasm_bindgen(constructor, js_class = "WebhookError")]
     fn new(status: u16, code: &str, message: &str) -> JsWebhookError;
-
-    #[wasm_bindgen(js_name = taskErrorClass)]
-    fn task_error_class_js() -> JsValue;
-    #[wasm_bindgen(js_name = webhookErrorClass)]
-    fn webhook_error_class_js() -> JsValue;
 }
 
 /// Builds a `TaskError` (`name: "TaskError"`, `code`, `message`, and `taskId`,
@@ -69,7 +62,6 @@ pub(crate) fn invalid_argument(message: &str) -> JsValue {
 
 /// Builds a `WebhookError` (`name: "WebhookError"`, `status` 400/401/405/413, `code`).
 /// Used by the webhook and proxy modules.
-#[allow(dead_code)] // the webhook module is its user
 pub(crate) fn webhook_error(status: u16, code: &str, message: &str) -> JsValue {
     JsWebhookError::new(status, code, message).into()
 }
@@ -77,11 +69,19 @@ pub(crate) fn webhook_error(status: u16, code: &str, message: &str) -> JsValue {
 /// The `TaskError` class, so the package can export it for `instanceof` checks.
 #[wasm_bindgen(js_name = __taskErrorClass, skip_typescript)]
 pub fn task_error_class() -> JsValue {
-    task_error_class_js()
+    // The class is read off an instance: the snippet then exports classes only, which
+    // wasm-bindgen imports once (a function export beside them made it import the snippet
+    // twice, and bundlers warned about a duplicate key).
+    constructor_of(&task_error("failed", "", None, None, &JsValue::UNDEFINED))
 }
 
 /// The `WebhookError` class, so the package can export it for `instanceof` checks.
 #[wasm_bindgen(js_name = __webhookErrorClass, skip_typescript)]
 pub fn webhook_error_class() -> JsValue {
-    webhook_error_class_js()
+    constructor_of(&webhook_error(400, "", ""))
+}
+
+/// `value.constructor`.
+fn constructor_of(value: &JsValue) -> JsValue {
+    js_sys::Reflect::get(value, &"constructor".into()).unwrap_or(JsValue::UNDEFINED)
 }
