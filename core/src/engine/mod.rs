@@ -119,6 +119,39 @@ pub struct Stats {
 }
 
 /// The sans-IO task engine of one client.
+///
+/// The shell's loop, with the network played by hand:
+///
+/// ```
+/// use tasklane_core::engine::Output;
+/// use tasklane_core::{ClientConfig, Engine, HttpResponse, OpResult, SubmitRequest};
+///
+/// let mut cfg = ClientConfig::new("apixo", "http://127.0.0.1:8787/apixo");
+/// cfg.api_key = Some("sim-key".into());
+/// let mut engine = Engine::new(cfg, 42).unwrap();
+/// let now = 1_700_000_000_000;
+/// let mut req = SubmitRequest::new(serde_json::json!({"prompt": "a cat"}));
+/// req.model = Some("flux".into());
+/// let op = engine.submit(now, req).unwrap();
+/// // drain: the engine asks for one request
+/// let Some(Output::Send { req, request }) = engine.poll_output(now) else { panic!() };
+/// assert_eq!(request.url, "http://127.0.0.1:8787/apixo/api/v1/generateTask/flux");
+/// assert!(engine.poll_output(now).is_none());
+/// // the shell performs it and feeds the answer back
+/// let answer = r#"{"code":200,"message":"success","data":{"taskId":"t1"}}"#;
+/// engine.handle_response(now + 80, req, Ok(HttpResponse::new(200, answer)));
+/// let mut ended = None;
+/// while let Some(out) = engine.poll_output(now + 80) {
+///     if let Output::Done { op: done, result } = out {
+///         assert_eq!(done, op);
+///         ended = Some(result);
+///     }
+/// }
+/// let Some(Ok(OpResult::Update(task))) = ended else { panic!() };
+/// assert_eq!(task.id, "t1");
+/// // nothing left to do until a new operation starts
+/// assert_eq!(engine.next_wakeup(), None);
+/// ```
 #[derive(Debug)]
 pub struct Engine {
     rq: Requests,
