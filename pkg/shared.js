@@ -3,7 +3,11 @@
 // (`TaskError`, `WebhookError`, `profiles`) are set before any user code runs.
 import * as wasm from "./dist/tasklane.js";
 
-export * from "./dist/tasklane.js";
+// The public names, listed so internals (initSync, start, __*) stay private.
+// tests/js/types.test.mjs checks this list against index.d.ts both ways.
+export {
+  TaskClient, verifyWebhook, createWebhookHandler, signWebhook, createProxyHandler,
+} from "./dist/tasklane.js";
 export { indexedDBStore } from "./idb-store.js";
 
 /** The error class of every failed task operation (see index.d.ts). */
