@@ -243,3 +243,20 @@ test("without a fetch option, globalThis.fetch is looked up at each request (moc
   }
   assert.ok(calls >= 2, `calls: ${calls}`);
 });
+
+test("mirako: a base64 image becomes a data: URL with its MIME type", async () => {
+  const done = await clientFor(sim, "mirako").run(requestFor("mirako", { prompt: "p", _sim: quick() }));
+  assert.equal(done.outputs[0].kind, "image");
+  assert.match(done.outputs[0].url, /^data:image\/png;base64,iVBORw0KGgo/);
+});
+
+test("mindproxy: a video output, and events paged with limit/offset", async () => {
+  const client = clientFor(sim, "mindproxy");
+  const done = await client.run({ taskType: "video", model: "sim-fast", input: { prompt: "p", _sim: quick({ output: "video" }) } });
+  assert.deepEqual(done.outputs.map((o) => o.kind), ["video"]);
+  const all = await client.events(done.id);
+  assert.ok(all.length >= 3, JSON.stringify(all));
+  const page = await client.events(done.id, { limit: 1, offset: 1 });
+  assert.equal(page.length, 1);
+  assert.deepEqual(page[0], all[1]);
+});
