@@ -221,7 +221,8 @@ export interface WaitOptions extends TaskLocator {
   expectWebhook?: boolean;
   /**
    * When `timeoutMs` runs out (`TaskError{code: "wait_timeout"}`), first cancel the task at
-   * the vendor, where the dialect can cancel, so it stops billing; the rejection is the same.
+   * the vendor, where the dialect can cancel, so it stops billing; the rejection is the same,
+   * unless that cancel finds the task already ended: then the wait settles as that end.
    */
   cancelOnTimeout?: boolean;
 }

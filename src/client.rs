@@ -11,8 +11,8 @@ use crate::store::Store;
 use js_sys::{Array, Function, Promise};
 use std::collections::BTreeMap;
 use tasklane_core::{
-    ClientConfig, CoreError, Engine, PollOptions, ProviderSpec, SubmitRequest, TaskRecord, TaskRef,
-    WaitOptions, WebhookTarget,
+    ClientConfig, CoreError, Engine, PollOptions, SubmitRequest, TaskRecord, TaskRef, WaitOptions,
+    WebhookTarget,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -101,7 +101,7 @@ impl TaskClient {
                 "invalid argument `provider`: expected \"mirako\", \"apixo\", \"mindproxy\", \"queue\" or a profile object",
             ));
         }
-        let provider: ProviderSpec = crate::convert::from_js(provider, "provider")?;
+        let provider = crate::convert::provider_spec(provider, "provider")?;
         let base_url = string_field(&options, "baseUrl", "baseUrl")?.ok_or_else(|| {
             invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)")
         })?;
@@ -363,15 +363,29 @@ fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
 
 /// `cancelOnTimeout`: when `waited` rejects with `wait_timeout`, cancels the task at the
 /// vendor (so it stops billing) before passing the same rejection on. A dialect that
-/// cannot cancel, or a cancel that fails, leaves the `wait_timeout` as it is.
+/// cannot cancel, or a cancel that fails, leaves the `wait_timeout` as it is; a cancel that
+/// finds the task ended on its own settles as that end (`succeeded`, `failed`, `timed_out`).
 fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise {
     future_to_promise(async move {
         match JsFuture::from(waited).await {
             Err(e) if js::get(&e, "code").as_string().as_deref() == Some("wait_timeout") => {
                 let reason = Some("tasklane: wait timed out (cancelOnTimeout)".to_owned());
                 let canceled = start(&shared, |en, now| en.cancel(now, &task, reason), None, None);
-                let _ = JsFuture::from(canceled).await;
-                Err(e)
+                // The cancel may find the task already ended (it finished as the wait ran
+                // out). The client forgot the task when it saw that end, so the end is
+                // returned here rather than lost behind the `wait_timeout`.
+                let u = JsFuture::from(canceled).await.unwrap_or(JsValue::UNDEFINED);
+                match js::get(&u, "state").as_string().as_deref() {
+                    Some("succeeded") => Ok(u),
+                    Some(s @ ("failed" | "timed_out")) => {
+                        let message = js::get(&js::get(&u, "error"), "message")
+                            .as_string()
+                            .unwrap_or_else(|| format!("task {s}"));
+                        let id = js::get(&u, "id").as_string();
+                        Err(task_error(s, &message, id, None, &u))
+                    }
+                    _ => Err(e),
+                }
             }
             other => other,
         }
