@@ -11,8 +11,8 @@ use crate::store::Store;
 use js_sys::{Array, Function, Promise};
 use std::collections::BTreeMap;
 use tasklane_core::{
-    ClientConfig, CoreError, Engine, PollOptions, ProviderSpec, SubmitRequest, TaskRecord, TaskRef,
-    WaitOptions, WebhookTarget,
+    ClientConfig, CoreError, Engine, PollOptions, SubmitRequest, TaskRecord, TaskRef, WaitOptions,
+    WebhookTarget,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -101,7 +101,7 @@ impl TaskClient {
                 "invalid argument `provider`: expected \"mirako\", \"apixo\", \"mindproxy\", \"queue\" or a profile object",
             ));
         }
-        let provider: ProviderSpec = crate::convert::from_js(provider, "provider")?;
+        let provider = crate::convert::provider_spec(provider, "provider")?;
         let base_url = string_field(&options, "baseUrl", "baseUrl")?.ok_or_else(|| {
             invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)")
         })?;

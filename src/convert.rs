@@ -7,6 +7,8 @@
 use crate::errors::invalid_argument;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tasklane_core::profile_reader::read_profile;
+use tasklane_core::ProviderSpec;
 use wasm_bindgen::prelude::*;
 
 /// Serializes plain core data to a JavaScript value (plain objects, arrays, numbers).
@@ -28,6 +30,19 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, name: &str) -> Result
         .as_string()
         .unwrap_or_else(|| "null".to_owned());
     serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))
+}
+
+/// A `provider` option (called `name` in messages): a dialect name, or a profile object
+/// read by `tasklane_core::profile_reader` rather than serde's derive, which would put the
+/// visitors of every profile type into the wasm (issue 7).
+pub(crate) fn provider_spec(value: JsValue, name: &str) -> Result<ProviderSpec, JsValue> {
+    if let Some(s) = value.as_string() {
+        return Ok(ProviderSpec::Name(s));
+    }
+    let v: serde_json::Value = from_js(value, name)?;
+    read_profile(&v)
+        .map(|p| ProviderSpec::Profile(Box::new(p)))
+        .map_err(|why| invalid_argument(&format!("invalid argument `{name}`: {why}")))
 }
 
 /// Reads the optional field `key` of `obj` (called `path` in messages) as `T`;

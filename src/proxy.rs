@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
-use tasklane_core::profile::{ProviderProfile, ProviderSpec};
+use tasklane_core::profile::ProviderProfile;
 use tasklane_core::proxy::{
     check_allow, match_route, rewrite_urls, split_mount, Allow, ProxyError, RouteKind,
 };
@@ -91,7 +91,7 @@ impl Proxy {
                 "invalid argument `provider`: expected \"mirako\", \"apixo\", \"mindproxy\", \"queue\" or a profile object",
             ));
         }
-        let spec: ProviderSpec = crate::convert::from_js(provider, "provider")?;
+        let spec = crate::convert::provider_spec(provider, "provider")?;
         let profile = spec
             .resolve()
             .map_err(|e| invalid_argument(&e.to_string()))?;

@@ -196,7 +196,7 @@ fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {
         PROFILES.with(|m| m.borrow_mut().insert(name, p.clone()));
         return Ok(p);
     }
-    let spec: ProviderSpec = crate::convert::from_js(provider, "options.provider")?;
+    let spec = crate::convert::provider_spec(provider, "options.provider")?;
     spec.resolve().map(Rc::new).map_err(|e| core_invalid(&e))
 }
 

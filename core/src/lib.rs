@@ -21,6 +21,7 @@ pub mod http;
 pub mod json_path;
 pub mod normalize;
 pub mod profile;
+pub mod profile_reader;
 pub mod proxy;
 pub mod request;
 pub mod retry_after;
