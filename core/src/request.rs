@@ -235,11 +235,14 @@ impl Requests {
                     .and_then(|i| i.get(f.field.as_deref().unwrap_or("")))
                     .cloned(),
                 Source::InputExcept => input.and_then(Value::as_object).and_then(|o| {
-                    let rest: Map<String, Value> = o
-                        .iter()
-                        .filter(|(k, _)| !f.except.iter().any(|e| e == *k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
+                    // Inserted one by one: `collect` into a map sorts first, which links a
+                    // stable sort into the wasm for this one call (issue 7).
+                    let mut rest = Map::new();
+                    for (k, v) in o {
+                        if !f.except.iter().any(|e| e == k) {
+                            rest.insert(k.clone(), v.clone());
+                        }
+                    }
                     (!rest.is_empty()).then_some(Value::Object(rest))
                 }),
                 Source::Model => args.text("model").map(Value::String),
