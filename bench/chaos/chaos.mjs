@@ -138,6 +138,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
   // Hybrid completion: a webhook update is handed to the client following the task, when
   // the package has `client.deliver(update)` (the engine has it; the JS API may not yet).
   const owner = new Map(); // task id -> client
+  const webhookTask = new Map(); // task id -> task plan
   let delivered = 0;
   const handlers = Object.fromEntries(DIALECTS.map((d) => [d, createWebhookHandler({
     provider: d,
@@ -146,7 +147,16 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       if (!hooks.has(u.id)) hooks.set(u.id, []);
       hooks.get(u.id).push({ t: Date.now(), state: u.state });
       const client = owner.get(u.id);
-      if (client && typeof client.deliver === "function") { client.deliver(u); delivered += 1; }
+      if (client && typeof client.deliver === "function") {
+        const took = client.deliver(u);
+        delivered += 1;
+        const tt = webhookTask.get(u.id);
+        if (tt) (tt.delivers ??= []).push(`${u.state}@${Date.now()}→${took}`);
+        // A terminal update handed to the client ends the task for it (and its store), even
+        // with no wait running (e.g. its wait was aborted): the user has the end in hand here.
+        const t = webhookTask.get(u.id);
+        if (t && !["queued", "running"].includes(u.state)) observe(t, u.state, "deliver");
+      }
     },
   })]));
   const serverLog = new Map(); // webhook-id -> [{t0, t1, status}]
@@ -233,6 +243,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       t.startDelay = r.int(0, 1500);
       t.abortAfter = r.int(30, 700);
       t.deadlineMs = r.int(100, 900);
+      t.cancelOnTimeout = t.mode === "deadline" && CAN_CANCEL.has(t.dialect) && r.chance(0.5);
       t.cancelAfter = r.int(0, 800);
       t.waits = [];
       t.stops = [];
@@ -240,7 +251,8 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     sess.dropAfter = r.int(100, 1500);
   }
   const storeLog = [];
-  const poll = (sess) => ({ initialDelayMs: 100, maxDelayMs: 800, jitter: 0.2, requestTimeoutMs: sess.requestTimeoutMs });
+  // safetyNetMs: how often a wait that expects a webhook still polls (hybrid completion).
+  const poll = (sess) => ({ initialDelayMs: 100, maxDelayMs: 800, jitter: 0.2, requestTimeoutMs: sess.requestTimeoutMs, safetyNetMs: 3000 });
   const newClient = (sess, name, store) => new TaskClient({
     provider: sess.dialect, baseUrl: sim.baseUrl(sess.dialect), apiKey: sim.apiKey,
     poll: poll(sess), store, fetch: instrumented(name),
@@ -265,7 +277,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     try {
       const u = await client.submit(requestFor(t.dialect, { prompt: `chaos ${t.i}`, _sim: t.sim }, ["mirako", "apixo"].includes(t.dialect) ? t.webhook : undefined));
       t.id = u.id;
-      if (t.mode === "webhook") owner.set(u.id, client);
+      if (t.mode === "webhook") { owner.set(u.id, client); webhookTask.set(u.id, t); }
       t.submitT1 = Date.now();
       t.putBeforeSubmit = storeLog.some((x) => x.op === "put" && x.id === u.id);
     } catch (e) {
@@ -277,10 +289,19 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     sessionSignal.addEventListener("abort", onSession, { once: true });
     const w = { client: sess.name, kind: "wait", t0: Date.now() };
     t.waits.push(w);
-    const opts = { signal: ctrl.signal };
+    const TERMINAL = ["succeeded", "failed", "canceled", "timed_out"];
+    w.terminalUpdates = 0;
+    const opts = { signal: ctrl.signal, onUpdate: (u) => { if (TERMINAL.includes(u.state)) w.terminalUpdates += 1; } };
+    // Hybrid completion: the webhook brings the end through client.deliver, polls are the safety net.
+    if (t.mode === "webhook" && typeof client.deliver === "function") opts.expectWebhook = true;
     let abortTimer;
     if (t.mode === "abort") abortTimer = setTimeout(() => { w.abortedAt = Date.now(); ctrl.abort(); }, t.abortAfter);
-    if (t.mode === "deadline") { opts.timeoutMs = t.deadlineMs; w.kind = "deadline"; }
+    if (t.mode === "deadline") {
+      opts.timeoutMs = t.deadlineMs;
+      w.kind = "deadline";
+      // Half of them cancel the task at the vendor when the wait times out (where it can).
+      if (t.cancelOnTimeout) opts.cancelOnTimeout = true;
+    }
     if (t.mode === "abort") w.kind = "abort";
     const waiting = settleWait(t, w, client.wait(t.id, opts));
     if (t.mode === "cancel") {
@@ -310,9 +331,14 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       const name = `${sess.name}/${why}${round}`;
       const client = newClient(sess, name, sess.store);
       const pending = new Set(await client.pending());
-      const expected = new Set(sess.tasks.filter((t) => t.id && !t.term).map((t) => t.id));
+      // A wait that timed out with cancelOnTimeout canceled its task at the vendor: when that
+      // cancel saw the end, the client forgot the task (the user only sees wait_timeout).
+      const maybe = (t) => t.cancelOnTimeout && t.waits.some((w) => w.code === "wait_timeout");
+      const expected = new Set(sess.tasks.filter((t) => t.id && !t.term && !maybe(t)).map((t) => t.id));
+      const optional = new Set(sess.tasks.filter((t) => t.id && !t.term && maybe(t)).map((t) => t.id));
       const missing = [...expected].filter((id) => !pending.has(id));
-      const extra = [...pending].filter((id) => !expected.has(id));
+      const extra = [...pending].filter((id) => !expected.has(id) && !optional.has(id));
+      for (const id of optional) if (!pending.has(id)) sess.tasks.find((t) => t.id === id).forgotten = true;
       sess.pendingChecks.push({ why, round, expected: expected.size, listed: pending.size, missing, extra });
       if (pending.size === 0) return;
       const byId = new Map(sess.tasks.filter((t) => t.id).map((t) => [t.id, t]));
@@ -320,6 +346,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       for (const id of pending) {
         const t = byId.get(id);
         if (t) t.waits.push({ client: name, kind: "resume", t0 });
+        if (t?.mode === "webhook") owner.set(id, client);
       }
       const onUpdate = (u) => {
         const t = byId.get(u.id);
@@ -360,6 +387,8 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       sessionCtrl.abort();
       await Promise.all(running);
       client.free();
+      // A freed client must not be called again (wasm-bindgen: "null pointer passed to rust").
+      for (const [id, c] of owner) if (c === client) owner.delete(id);
       await sweep(sess, "drop");
     } else {
       await Promise.all(running);
@@ -446,7 +475,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     endedAsSimulator: 0, wrongState: 0, neverEnded: 0, conflicting: 0,
     byState: {},
     aborted: 0, deadline: 0, deadlineAsNetwork: 0, dropped: 0, faultExplainedStops: 0, unexplainedStops: 0,
-    canceledTasks: 0, cancelUnsupported: 0, cancelRejectedExplained: 0, cancelUnexplained: 0,
+    canceledTasks: 0, canceledOnTimeout: 0, doubleTerminalUpdates: 0, cancelUnsupported: 0, cancelRejectedExplained: 0, cancelUnexplained: 0,
     missingFromStore: 0, pendingMismatch: 0, resumeRounds: 0, resumeErrors: 0, storeLeftovers: 0,
     doubleSubmits: 0, refsMismatch: 0,
     requestsAfterStop: 0, requestsAfterTerminal: 0, clientRequestsAfterStop: 0,
@@ -485,7 +514,9 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     const st = simTasks[t.id];
     if (!st) { c.neverEnded += 1; ex(`${t.id}: unknown to the simulator`); continue; }
     const want = expectedState(t.dialect, st.state);
-    if (!t.term) { c.neverEnded += 1; ex(`${t.dialect} ${t.id} (${t.mode}): never seen terminal (simulator: ${st.state})`); }
+    // (canceled by that cancel, or by the provider just before it: canceled either way)
+    if (!t.term && t.forgotten && st.state === "canceled") { c.canceledOnTimeout += 1; c.endedAsSimulator += 1; c.byState.canceled = (c.byState.canceled ?? 0) + 1; }
+    else if (!t.term) { c.neverEnded += 1; ex(`${t.dialect} ${t.id} (${t.mode}): never seen terminal (simulator: ${st.state})`); }
     else if (t.term.state === want) { c.endedAsSimulator += 1; c.byState[want] = (c.byState[want] ?? 0) + 1; }
     else { c.wrongState += 1; ex(`${t.dialect} ${t.id} (${t.mode}): ended ${t.term.state}, simulator decided ${st.state} (→ ${want})`); }
     if (t.conflicts) { c.conflicting += 1; ex(`${t.id}: two clients saw different terminal states`); }
@@ -498,6 +529,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     // Every wait that did not see the end: was it the abort, the deadline, the drop, or faults?
     const reqs = (st.requests ?? []).filter((q) => q.route !== "submit");
     for (const w of t.waits) {
+      if (w.terminalUpdates > 1) { c.doubleTerminalUpdates += 1; ex(`${t.id}: a wait's onUpdate saw ${w.terminalUpdates} terminal updates`); }
       if (w.ok || TASK_END.has(w.code) || w.code === undefined) continue;
       const trailing = [];
       for (const q of reqs.filter((q) => q.t_ms <= w.t1 && ["status", "result"].includes(q.route)).reverse()) {
@@ -539,7 +571,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
       if (n > 0) {
         c.requestsAfterTerminal += n;
         const near = (fetchesById.get(t.id) ?? []).map((f) => `${f.client}:${f.method}:${f.t0 - after}..${f.t1 === undefined ? "?" : f.t1 - after}`).join(" ");
-        ex(`${t.dialect} ${t.id} (${t.mode}, seen ${t.term.how}): ${n} requests after the terminal state was seen at ${after}; simulator ${reqs.map((q) => `${q.route}:${q.t_ms - after}:${q.status}:${q.fault ?? ""}`).join(" ")}; client ${near}; waits ${t.waits.map((w) => `${w.client}:${w.kind}:${w.t0 - after}..${w.t1 - after}:${w.ok ?? w.code}`).join(" ")}`);
+        ex(`${t.dialect} ${t.id} (${t.mode}, seen ${t.term.how}): ${n} requests after the terminal state was seen at ${after}; delivers ${(t.delivers ?? []).join(" ")}; simulator ${reqs.map((q) => `${q.route}:${q.t_ms - after}:${q.status}:${q.fault ?? ""}`).join(" ")}; client ${near}; waits ${t.waits.map((w) => `${w.client}:${w.kind}:${w.t0 - after}..${w.t1 - after}:${w.ok ?? w.code}`).join(" ")}`);
       }
     }
 
@@ -612,6 +644,7 @@ export function table(rep) {
     ["waits ended `aborted` by dropping their client", rep.dropped],
     ["waits given up after consecutive injected faults (then resumed)", rep.faultExplainedStops],
     ["tasks canceled by `cancel()` (mindproxy, queue)", rep.canceledTasks],
+    ["tasks canceled at the vendor by `cancelOnTimeout` when their wait timed out", rep.canceledOnTimeout],
     ["`cancel()` → `unsupported` (mirako, apixo)", rep.cancelUnsupported],
     ["`cancel()` rejected because the task had already ended (or network)", rep.cancelRejectedExplained],
     ["pending()/resume() rounds on a fresh client over the same TaskStore", rep.resumeRounds],
@@ -634,6 +667,7 @@ export function table(rep) {
     ["**requests sent by a client after its abort/deadline (client log)**", z(rep.clientRequestsAfterStop)],
     ["**status requests after the terminal state was seen**", z(rep.requestsAfterTerminal)],
     ["**webhook terminal missing, doubled or wrong**", z(rep.webhookWrong)],
+    ["**a wait's onUpdate called with a terminal state more than once**", z(rep.doubleTerminalUpdates)],
     ["webhook messages the simulator gave up on (receiver too slow for its 5 s timeout, 8 tries)", rep.webhookFailedDeliveries],
     ["**unhandled promise rejections**", z(rep.unhandledRejections)],
     ["**panics (console_error_panic_hook / RuntimeError)**", z(rep.panics)],
@@ -652,7 +686,7 @@ export function failures(rep) {
     missingFromStore: rep.missingFromStore, pendingMismatch: rep.pendingMismatch, storeLeftovers: rep.storeLeftovers,
     doubleSubmits: rep.doubleSubmits, refsMismatch: rep.refsMismatch,
     requestsAfterStop: rep.requestsAfterStop, clientRequestsAfterStop: rep.clientRequestsAfterStop,
-    requestsAfterTerminal: rep.requestsAfterTerminal, webhookWrong: rep.webhookWrong,
+    requestsAfterTerminal: rep.requestsAfterTerminal, webhookWrong: rep.webhookWrong, doubleTerminalUpdates: rep.doubleTerminalUpdates,
     unhandledRejections: rep.unhandledRejections,
     panics: rep.panics, consoleErrors: rep.consoleErrors, resumeErrors: rep.resumeErrors, timersLeft: rep.timersLeft,
   };
