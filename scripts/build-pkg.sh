@@ -24,7 +24,21 @@ if [[ ! -x "$wasm_opt" ]]; then
   exit 1
 fi
 
-cargo build --release --target wasm32-unknown-unknown -p tasklane
+# The release wasm is built by a pinned nightly that rebuilds std for it (-Zbuild-std):
+# panics abort at once, without the message formatting and unwinding glue std otherwise
+# links in, and std's internals are compiled for size (optimize_for_size). That is
+# ~50 KB less wasm (~17 KB gzip); bench/size/BREAKDOWN.md has the figures. A panic is a
+# bug either way (the code never panics on input); it now traps without a console message.
+# `make setup` installs this toolchain with rust-src; without it we fall back to stable.
+NIGHTLY=nightly-2026-05-20
+if rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo "+$NIGHTLY" build -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+    --release --target wasm32-unknown-unknown -p tasklane
+else
+  echo "build-pkg: $NIGHTLY with rust-src is missing ('make setup'); building with stable (≈50 KB larger wasm)" >&2
+  cargo build --release --target wasm32-unknown-unknown -p tasklane
+fi
 raw="target/wasm32-unknown-unknown/release/tasklane.wasm"
 out="pkg/dist"
 stamp="$out/.stamp"

@@ -15,6 +15,14 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The pinned nightly and its rust-src, which build the release wasm with a size-built
+#     std (scripts/build-pkg.sh says why). The date lives in build-pkg.sh only.
+nightly=$(sed -n 's/^NIGHTLY=//p' scripts/build-pkg.sh)
+if ! rustup component list --toolchain "$nightly" --installed 2>/dev/null | grep -q '^rust-src'; then
+  step "rustup toolchain install $nightly with rust-src (about a minute)"
+  rustup toolchain install "$nightly" --profile minimal --component rust-src
+fi
+
 # 2. wasm-bindgen CLI, pinned to the wasm-bindgen crate in Cargo.lock (they must match).
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
