@@ -12,18 +12,22 @@ let sim;
 before(async () => { sim = await startSim(); });
 after(async () => { await sim?.stop(); });
 
-/** A fetch that counts status requests in flight (until their body is read, as the client sees them). */
+/**
+ * A fetch that counts the reads of a task — status polls and the result read, the GETs
+ * the per-host budget covers — in flight until their body is read, as the client sees them.
+ */
 function countingFetch() {
-  const c = { inFlight: 0, peak: 0, status: 0 };
+  const c = { inFlight: 0, peak: 0, status: 0, reads: 0 };
   c.fetch = async (url, init) => {
-    const isStatus = /\/status(\?|$)/.test(String(url));
-    if (isStatus) { c.status++; c.peak = Math.max(c.peak, ++c.inFlight); }
+    const isRead = (init?.method ?? "GET") === "GET";
+    if (isRead) { c.reads++; c.peak = Math.max(c.peak, ++c.inFlight); }
+    if (/\/status(\?|$)/.test(String(url))) c.status++;
     try {
       const r = await fetch(url, init);
       const body = await r.text();
       return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
     } finally {
-      if (isStatus) c.inFlight--;
+      if (isRead) c.inFlight--;
     }
   };
   return c;
@@ -42,7 +46,7 @@ async function submitMany(client, n, req) {
 const poll = { initialDelayMs: 50, maxDelayMs: 200, jitter: 0.2, timeoutMs: 60_000 };
 
 for (const [label, limits, cap] of [["the default cap (16)", undefined, 16], ["limits.maxInFlightPerHost: 5", { maxInFlightPerHost: 5 }, 5]]) {
-  test(`1,000 concurrent waits never have more status requests in flight than ${label}`, async () => {
+  test(`1,000 concurrent waits never have more status/result reads in flight than ${label}`, async () => {
     await sim.reset();
     const counter = countingFetch();
     const client = new TaskClient({ provider: "queue", baseUrl: sim.baseUrl("queue"), apiKey: sim.apiKey, fetch: counter.fetch, poll, ...(limits ? { limits } : {}) });
@@ -51,11 +55,12 @@ for (const [label, limits, cap] of [["the default cap (16)", undefined, 16], ["l
     assert.equal(done.length, 1000);
     assert.ok(done.every((u) => u.state === "succeeded"), "every wait succeeded");
     assert.ok(counter.status >= 1000, `${counter.status} status requests`);
-    assert.equal(counter.peak, cap, `peak ${counter.peak} status requests in flight (cap ${cap}): reached and never exceeded`);
-    // the simulator saw exactly the status requests the fetch counted
+    assert.equal(counter.peak, cap, `peak ${counter.peak} reads in flight (cap ${cap}): reached and never exceeded`);
+    // the simulator saw exactly the reads the fetch counted
     const stats = await sim.stats();
-    const atSim = Object.values(stats.tasks).reduce((s, t) => s + t.requests.filter((r) => r.route === "status").length, 0);
-    assert.equal(atSim, counter.status);
+    const count = (route) => Object.values(stats.tasks).reduce((s, t) => s + t.requests.filter((r) => r.route === route).length, 0);
+    assert.equal(count("status"), counter.status);
+    assert.equal(count("status") + count("result"), counter.reads);
   });
 }
 
