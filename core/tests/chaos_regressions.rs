@@ -206,3 +206,56 @@ fn a_retried_cancel_that_finds_the_task_ended_resolves_with_its_state() {
         assert_eq!(w.update(cop).state, TaskState::Canceled, "{d:?}");
     }
 }
+
+/// Chaos run, hybrid completion on the queue dialect: a wait saw `COMPLETED` and queued its
+/// result read (behind a 429 pause of the host); the webhook then brought the same success
+/// with its outputs (`payload`) through `deliver`, which ignored it because that wait was
+/// "waiting for its result" — the wait still fetched the result a second later. A delivered
+/// success that carries the outputs now ends such a wait, and the result read is dropped.
+#[test]
+fn a_delivered_success_with_outputs_ends_a_wait_fetching_its_result() {
+    let mut w = World::new(Dialect::Queue);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 1000}));
+    w.fake
+        .faults
+        .push_back((Route::Result, Fault::Slow(20_000)));
+    let op = w
+        .engine
+        .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+        .expect("valid wait");
+    // until the wait has seen COMPLETED and its result read hangs
+    while !w.sent.iter().any(|(_, _, r)| r.url.ends_with("/response")) {
+        w.advance(10);
+    }
+    assert!(!w.done.contains_key(&op));
+    let results_before = w
+        .sent
+        .iter()
+        .filter(|(_, _, r)| r.url.ends_with("/response"))
+        .count();
+    let t = w.fake.tasks[&id].clone();
+    let body = w.fake.status_body(w.dialect, &t, w.now);
+    let mut u = tasklane_core::normalize::status_update(w.engine.profile(), &body, None)
+        .expect("fake body");
+    assert_eq!(u.state, TaskState::Succeeded);
+    u.outputs = Some(vec![tasklane_core::Output {
+        url: "https://cdn/x.png".into(),
+        kind: tasklane_core::OutputKind::Image,
+    }]);
+    assert_eq!(w.engine.deliver(w.now, u), 1);
+    w.drain();
+    let done = w.update(op);
+    assert_eq!(done.state, TaskState::Succeeded);
+    assert_eq!(done.outputs.as_ref().map(Vec::len), Some(1));
+    assert!(
+        w.pending.is_empty(),
+        "the result read in flight was aborted"
+    );
+    w.run_until(None, 60_000);
+    let results = w
+        .sent
+        .iter()
+        .filter(|(_, _, r)| r.url.ends_with("/response"))
+        .count();
+    assert_eq!(results, results_before, "no result read after the delivery");
+}

@@ -467,16 +467,24 @@ impl Engine {
     /// seen before is ignored), a live one is ignored after a terminal one. Returns how many
     /// waits took it.
     pub fn deliver(&mut self, now: u64, update: TaskUpdate) -> usize {
-        if update.state.is_terminal() && self.terminal_seen.contains_key(&update.id) {
+        // A success that carries its outputs (a queue webhook's payload) also ends a wait
+        // that saw the success itself and is still waiting to fetch the result.
+        let carries_result = update.state == TaskState::Succeeded && update.outputs.is_some();
+        let seen = update.state.is_terminal() && self.terminal_seen.contains_key(&update.id);
+        if seen && !carries_result {
             return 0;
         }
         let ids: Vec<OpId> = self
             .ops
             .iter()
-            .filter(|(_, o)| o.kind == Kind::Wait && o.task.id == update.id && o.pending.is_none())
+            .filter(|(_, o)| {
+                o.kind == Kind::Wait
+                    && o.task.id == update.id
+                    && (o.pending.is_none() || carries_result)
+            })
             .map(|(id, _)| *id)
             .collect();
-        if ids.is_empty() && update.state.is_terminal() {
+        if ids.is_empty() && update.state.is_terminal() && !seen {
             self.note_terminal(&update.id);
             self.out
                 .push_back(Output::Store(StoreOp::Delete(update.id.clone())));
@@ -487,6 +495,7 @@ impl Engine {
                 self.drop_request(now, *id);
                 if let Some(o) = self.ops.get_mut(id) {
                     o.phase = Phase::Idle;
+                    o.pending = None;
                 }
             }
             self.apply_update(now, *id, update.clone(), false);
