@@ -9,10 +9,8 @@ use crate::fetch::Fetcher;
 use crate::js;
 use crate::store::Store;
 use js_sys::{Array, Function, Promise};
-use std::collections::BTreeMap;
 use tasklane_core::{
-    ClientConfig, CoreError, Engine, PollOptions, SubmitRequest, TaskRecord, TaskRef, WaitOptions,
-    WebhookTarget,
+    ClientConfig, CoreError, Engine, SubmitRequest, TaskRecord, TaskRef, WaitOptions, WebhookTarget,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -107,13 +105,12 @@ impl TaskClient {
         })?;
         let api_key = string_field(&options, "apiKey", "apiKey")?;
         optional_object(&js::get(&options, "headers"), "headers")?;
-        let headers: BTreeMap<String, String> =
-            field(&options, "headers", "headers")?.unwrap_or_default();
+        let headers = crate::convert::headers(&options)?;
         optional_object(&js::get(&options, "poll"), "poll")?;
         finite_numbers(&js::get(&options, "poll"), "poll.", POLL_NUMBERS)?;
-        let poll: PollOptions = field(&options, "poll", "poll")?.unwrap_or_default();
+        let poll = crate::convert::poll_options(&options)?.unwrap_or_default();
         optional_object(&js::get(&options, "limits"), "limits")?;
-        let limits = field(&options, "limits", "limits")?.unwrap_or_default();
+        let limits = crate::convert::limits(&options)?;
         let user_fetch = js::get(&options, "fetch");
         let user_fetch =
             if user_fetch.is_undefined() || user_fetch.is_null() {
@@ -220,8 +217,8 @@ impl TaskClient {
     pub fn events(&self, id: JsValue, opts: JsValue) -> Promise {
         let parsed = self.task_ref(&id, &opts).and_then(|t| {
             finite_numbers(&opts, "", &["limit", "offset"])?;
-            let limit: Option<u64> = field(&opts, "limit", "limit")?;
-            let offset: Option<u64> = field(&opts, "offset", "offset")?;
+            let limit = crate::convert::whole(&opts, "limit", "limit", 1e15)?;
+            let offset = crate::convert::whole(&opts, "offset", "offset", 1e15)?;
             Ok((t, limit, offset))
         });
         match parsed {
@@ -346,17 +343,18 @@ fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
         finite_numbers(opts, "", &["timeoutMs"])?;
         optional_object(&js::get(opts, "poll"), "poll")?;
         finite_numbers(&js::get(opts, "poll"), "poll.", POLL_NUMBERS)?;
-        let timeout_ms: Option<f64> = field(opts, "timeoutMs", "timeoutMs")?;
-        let poll: Option<PollOptions> = field(opts, "poll", "poll")?;
+        let timeout_ms = crate::convert::number(opts, "timeoutMs", "timeoutMs")?;
+        let poll = crate::convert::poll_options(opts)?;
         // Hybrid completion (webhook module): the end comes through `deliver`, polling
         // is only the slow safety net.
-        let expect_webhook: Option<bool> = field(opts, "expectWebhook", "expectWebhook")?;
+        let expect_webhook = crate::convert::boolean(opts, "expectWebhook", "expectWebhook")?;
         let w = WaitOptions {
             timeout_ms,
             poll,
             expect_webhook: expect_webhook.unwrap_or(false),
         };
-        let cancel_on_timeout: Option<bool> = field(opts, "cancelOnTimeout", "cancelOnTimeout")?;
+        let cancel_on_timeout =
+            crate::convert::boolean(opts, "cancelOnTimeout", "cancelOnTimeout")?;
         Ok::<_, JsValue>((on_update, signal, w, cancel_on_timeout.unwrap_or(false)))
     })()
 }
@@ -442,9 +440,7 @@ fn task_ref(shared: &Shared, id: &JsValue, opts: &JsValue) -> Result<TaskRef, Js
 
 /// A stored record (a plain object) as the core's `TaskRecord`; `None` when it is not one.
 fn record_from_js(r: &JsValue) -> Option<TaskRecord> {
-    // Through JSON text: records hold flattened fields, which serde reads best from JSON.
-    let text = js_sys::JSON::stringify(r).ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    crate::convert::record(r)
 }
 
 /// Every record in the client's store.

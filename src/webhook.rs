@@ -1009,7 +1009,7 @@ pub(crate) fn deliver(shared: &crate::driver::Shared, update: JsValue) -> Result
             "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
         ));
     }
-    let update: TaskUpdate = crate::convert::from_js(update, "update")?;
+    let update = crate::convert::task_update(&update)?;
     let taken = shared.borrow_mut().engine.deliver(js::now(), update);
     crate::driver::pump(shared);
     Ok(u32::try_from(taken).unwrap_or(u32::MAX))
