@@ -650,7 +650,7 @@ export function table(rep) {
     ["pending()/resume() rounds on a fresh client over the same TaskStore", rep.resumeRounds],
     ["webhook tasks whose onUpdate saw the terminal exactly once, right state", `${rep.webhookTerminalOnce} / ${rep.webhookTasks}`],
     ["stale live webhook deliveries after the terminal (passed to onUpdate)", rep.webhookStaleLive],
-    ["webhook updates handed to `client.deliver()` (hybrid completion; 0 while the JS API lacks it)", rep.hybridDeliveries],
+    ["webhook updates handed to `client.deliver()` (hybrid completion, waits with `expectWebhook`)", rep.hybridDeliveries],
     ["webhook arrival after the task's end, ms (p50 / p99 / max)", rep.webhookLatency],
     ["requests (client) / requests (simulator) / faults injected", `${rep.requests} / ${rep.simRequests} / ${rep.faultsInjected} (${rep.faultShare} %)`],
     ["submits deduplicated by idempotency key (mindproxy retries)", rep.duplicateSubmits],
