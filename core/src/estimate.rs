@@ -1,7 +1,10 @@
 //! Per-model duration estimates learned online from finished tasks, used to poll near the
 //! expected end and to fill `etaMs`. Durations are modelled as log-normal: the estimate
-//! keeps a running mean and variance of `ln(duration)` (plain averages for the first
-//! samples, then an exponentially weighted average so it follows drift). The shell can
+//! keeps a running mean and variance of `ln(duration)`. A sample's weight is
+//! `max(1/n, min(ALPHA, 1 - exp(-Δt/τ)))` with `Δt` the time since the model's previous
+//! sample: tasks that finish close together (a batch, which ends in order of duration)
+//! are averaged plainly, so the estimate does not follow only the last, longest
+//! finishers; samples spread over minutes or sessions still follow drift. The shell can
 //! persist them with [`Estimates::export`] / [`Estimates::import`].
 
 use crate::engine::vecmap::VecMap;
@@ -46,13 +49,24 @@ pub struct EstimateEntry {
 /// Estimates by model key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Estimates {
-    map: VecMap<String, Estimate>,
+    map: VecMap<String, Slot>,
 }
 
-/// Samples after which the average becomes exponentially weighted.
+/// One model's estimate and when it last learned (not exported: after an import the
+/// next sample counts as one after a long gap).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    est: Estimate,
+    last_ms: Option<u64>,
+}
+
+/// Samples averaged plainly whatever their spacing.
 const WARMUP: u32 = 8;
-/// Weight of a new sample after warm-up.
+/// Largest weight of a new sample after warm-up (a sample after a long gap).
 const ALPHA: f64 = 0.15;
+/// Time constant of the weighting: samples this far apart weigh about `ALPHA`'s worth,
+/// samples a batch apart (milliseconds to seconds) almost nothing beyond `1/n`.
+const TAU_MS: f64 = 300_000.0;
 /// Models remembered at most (the least-seen is dropped beyond it).
 const MAX_KEYS: usize = 256;
 
@@ -64,11 +78,22 @@ impl Estimates {
 
     /// The estimate for `key`, if any task of it finished.
     pub fn get(&self, key: &str) -> Option<&Estimate> {
-        self.map.get(key)
+        self.map.get(key).map(|s| &s.est)
     }
 
-    /// Learns one finished task's duration (ignored when 0 or absurd).
+    /// Learns one finished task's duration (ignored when 0 or absurd), without a time:
+    /// weighted as a sample after a long gap.
     pub fn observe(&mut self, key: &str, duration_ms: u64) {
+        self.learn(key, duration_ms, None)
+    }
+
+    /// Learns one finished task's duration seen at `now` (epoch ms). Samples close in
+    /// time are averaged plainly (see the module doc).
+    pub fn observe_at(&mut self, key: &str, duration_ms: u64, now: u64) {
+        self.learn(key, duration_ms, Some(now))
+    }
+
+    fn learn(&mut self, key: &str, duration_ms: u64, now: Option<u64>) {
         if duration_ms == 0 || duration_ms > 30 * 24 * 3600 * 1000 {
             return;
         }
@@ -77,22 +102,35 @@ impl Estimates {
             if let Some(k) = self
                 .map
                 .iter()
-                .min_by_key(|(_, e)| e.count)
+                .min_by_key(|(_, s)| s.est.count)
                 .map(|(k, _)| k.clone())
             {
                 self.map.remove(&k);
             }
         }
-        let e = self.map.get_or_insert_with(key.to_owned(), || Estimate {
-            count: 0,
-            log_mean: x,
-            log_var: 0.0,
+        let slot = self.map.get_or_insert_with(key.to_owned(), || Slot {
+            est: Estimate {
+                count: 0,
+                log_mean: x,
+                log_var: 0.0,
+            },
+            last_ms: None,
         });
+        let recency = match (slot.last_ms, now) {
+            (Some(last), Some(now)) => {
+                (1.0 - (-(now.saturating_sub(last) as f64) / TAU_MS).exp()).min(ALPHA)
+            }
+            _ => ALPHA,
+        };
+        if now.is_some() {
+            slot.last_ms = now;
+        }
+        let e = &mut slot.est;
         e.count = e.count.saturating_add(1);
         let a = if e.count <= WARMUP {
             1.0 / f64::from(e.count)
         } else {
-            ALPHA
+            recency.max(1.0 / f64::from(e.count))
         };
         let d = x - e.log_mean;
         e.log_mean += a * d;
@@ -103,9 +141,9 @@ impl Estimates {
     pub fn export(&self) -> Vec<EstimateEntry> {
         self.map
             .iter()
-            .map(|(k, e)| EstimateEntry {
+            .map(|(k, s)| EstimateEntry {
                 key: k.clone(),
-                estimate: *e,
+                estimate: s.est,
             })
             .collect()
     }
@@ -118,7 +156,13 @@ impl Estimates {
                 if self.map.len() >= MAX_KEYS && !self.map.contains_key(&en.key) {
                     continue;
                 }
-                self.map.insert(en.key, e);
+                self.map.insert(
+                    en.key,
+                    Slot {
+                        est: e,
+                        last_ms: None,
+                    },
+                );
             }
         }
     }
@@ -151,6 +195,45 @@ mod tests {
             },
         }]);
         assert!(other.get("bad").is_none());
+    }
+
+    /// A batch of 250 tasks of a 20 s model (log-normal, σ 0.2) ends in order of
+    /// duration within ~15 s: the estimate is their plain mean, not the last finishers'.
+    #[test]
+    fn a_batch_in_finishing_order_keeps_the_median() {
+        let mut durations: Vec<u64> = (0..250)
+            .map(|i| {
+                // deterministic normal quantiles of a 250-task sample
+                let p = (f64::from(i) + 0.5) / 250.0;
+                (20_000.0 * (0.2 * probit(p)).exp()) as u64
+            })
+            .collect();
+        durations.sort_unstable();
+        let mut es = Estimates::new();
+        let start = 1_700_000_000_000u64;
+        for d in &durations {
+            es.observe_at("m", *d, start + d);
+        }
+        let e = es.get("m").expect("observed");
+        assert!(
+            (19_000..21_000).contains(&e.median_ms()),
+            "{}",
+            e.median_ms()
+        );
+        let sd = e.log_var.sqrt();
+        assert!((0.15..0.25).contains(&sd), "{sd}");
+        // the same samples a minute apart each: drift-following weights, later ones count more
+        let mut spread = Estimates::new();
+        for (i, d) in durations.iter().enumerate() {
+            spread.observe_at("m", *d, start + i as u64 * 60_000);
+        }
+        assert!(spread.get("m").expect("observed").median_ms() > 25_000);
+    }
+
+    /// The standard normal quantile, from the logistic approximation of its CDF
+    /// (`Φ(x) ≈ 1 / (1 + exp(-1.702 x))`): close enough for a test sample.
+    fn probit(p: f64) -> f64 {
+        (p / (1.0 - p)).ln() / 1.702
     }
 
     #[test]

@@ -123,3 +123,44 @@ fn retry_after_on_a_live_answer_is_a_hint() {
         polls[1] - polls[0]
     );
 }
+
+/// 250 concurrent tasks of one model (log-normal, median 20 s, σ 0.2) end in order of
+/// duration; the learned median stays near 20 s instead of following the last, longest
+/// finishers (a fixed-weight moving average learned about 34 s here, and the next batch
+/// slept until its 93rd percentile).
+#[test]
+fn a_batch_ending_in_duration_order_keeps_the_median() {
+    let mut w = world(true);
+    let mut r = tasklane_core::rng::SplitMix64::new(7);
+    let mut waits = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..250 {
+        // Box-Muller
+        let u1 = r.next_f64().max(1e-12);
+        let u2 = r.next_f64();
+        let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+        let run_ms = (20_000.0 * (0.2 * z).exp()) as u64;
+        let req = request(Dialect::Apixo, json!({"queue_ms": 0, "run_ms": run_ms}));
+        ids.push(w.engine.submit(w.now, req).expect("ok"));
+    }
+    w.run_until(None, 60_000);
+    for op in &ids {
+        let id = w.update(*op).id.clone();
+        waits.push(
+            w.engine
+                .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
+                .expect("ok"),
+        );
+    }
+    w.run_until(None, 600_000);
+    for op in &waits {
+        assert_eq!(w.update(*op).state, TaskState::Succeeded);
+    }
+    let est = w.engine.export_estimates();
+    assert_eq!(est.len(), 1);
+    let median = est[0].estimate.median_ms();
+    assert!(
+        (18_000..=23_000).contains(&median),
+        "learned median {median} ms"
+    );
+}

@@ -1052,8 +1052,8 @@ impl Engine {
         if u.state == TaskState::Succeeded {
             let key = self.estimate_key(&task);
             match (task.submitted_at, u.cost_ms) {
-                (Some(t0), _) if ended > t0 => self.estimates.observe(&key, ended - t0),
-                (_, Some(c)) => self.estimates.observe(&key, c),
+                (Some(t0), _) if ended > t0 => self.estimates.observe_at(&key, ended - t0, now),
+                (_, Some(c)) => self.estimates.observe_at(&key, c, now),
                 _ => {}
             }
         }
