@@ -329,7 +329,7 @@ impl Proxy {
         let body_text = match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(mut v) => {
                 if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
-                    v.to_string()
+                    tasklane_core::json_path::to_text(&v)
                 } else {
                     text
                 }

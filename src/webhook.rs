@@ -248,7 +248,7 @@ impl Config {
             Some("node") => HmacMode::Node,
             Some(other) => {
                 return Err(invalid_argument(&format!(
-                    "invalid argument `options.hmac`: {other:?}; expected auto, wasm, webcrypto or node"
+                    "invalid argument `options.hmac`: \"{other}\"; expected auto, wasm, webcrypto or node"
                 )))
             }
         };

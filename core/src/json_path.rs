@@ -85,6 +85,14 @@ pub fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
+/// A value as JSON text. Use this, not `value.to_string()`: `Value`'s `Display` writes
+/// through an `io::Write` adapter whose error type drags `io::Error`, `Box<dyn Error>` and
+/// the Unicode tables of `Debug` escaping into the wasm (issue 7). Serializing a `Value`
+/// cannot fail (its keys are strings), so the fallback is never taken.
+pub fn to_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// A scalar as text: strings as they are, numbers and booleans written out; `None` for
 /// null, arrays and objects.
 pub fn scalar_text(v: &Value) -> Option<String> {

@@ -19,7 +19,7 @@ pub enum NormalizeError {
     #[error("body has no status at `{0}`")]
     NoStatus(String),
     /// The status value is not in the profile's state map.
-    #[error("unknown status value {0:?}")]
+    #[error("unknown status value \"{0}\"")]
     UnknownStatus(String),
     /// The body has no task id where the profile says (and none was known).
     #[error("body has no task id at `{0}`")]
@@ -117,7 +117,7 @@ pub fn status_update(
         match x {
             Value::Null => None,
             Value::String(s) if s.is_empty() => None,
-            Value::Object(_) | Value::Array(_) => Some(x.to_string()),
+            Value::Object(_) | Value::Array(_) => Some(json_path::to_text(x)),
             other => scalar_text(other),
         }
     };

@@ -337,7 +337,7 @@ impl ProviderSpec {
                 crate::error::CoreError::invalid(
                     "provider",
                     format!(
-                        "unknown provider {n:?}; expected one of mirako, apixo, mindproxy, queue or a profile object"
+                        "unknown provider \"{n}\"; expected one of mirako, apixo, mindproxy, queue or a profile object"
                     ),
                 )
             }),

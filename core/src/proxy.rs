@@ -34,7 +34,7 @@ pub enum ProxyError {
     #[error("not authorized to use this proxy")]
     Unauthorized,
     /// An `allow` list does not contain the value asked for.
-    #[error("{what} {value:?} is not allowed")]
+    #[error("{what} \"{value}\" is not allowed")]
     Forbidden {
         /// Which list: `model`, `operation`, `endpoint` or `taskType`.
         what: &'static str,
@@ -42,7 +42,7 @@ pub enum ProxyError {
         value: String,
     },
     /// The request's `Origin` is not in `allowOrigins`.
-    #[error("origin {0:?} is not allowed")]
+    #[error("origin \"{0}\" is not allowed")]
     OriginNotAllowed(String),
     /// The body is larger than the limit.
     #[error("body exceeds the limit of {limit} bytes")]
@@ -83,7 +83,8 @@ impl ProxyError {
 
     /// `{"error":{"code":…,"message":…}}`.
     pub fn body(&self) -> String {
-        serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}).to_string()
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        crate::json_path::to_text(&body)
     }
 }
 

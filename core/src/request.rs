@@ -154,7 +154,7 @@ impl Requests {
             let end = after.find('}').ok_or_else(|| {
                 CoreError::invalid(
                     "provider",
-                    format!("unclosed placeholder in path template {part:?}"),
+                    format!("unclosed placeholder in path template \"{part}\""),
                 )
             })?;
             let name = &after[..end];
@@ -211,7 +211,7 @@ impl Requests {
     ) -> Result<HttpRequest, CoreError> {
         let url = self.url_for(route, args)?;
         let mut headers = self.headers.clone();
-        let body = body.map(|b| b.to_string());
+        let body = body.map(|b| json_path::to_text(&b));
         if body.is_some() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }

@@ -13,7 +13,7 @@ pub const DUPLICATE_BODY: &str = r#"{"ok":true,"duplicate":true}"#;
 
 /// `{"error":{"code":…,"message":…}}`.
 pub fn error_body(code: &str, message: &str) -> String {
-    json!({"error": {"code": code, "message": message}}).to_string()
+    crate::json_path::to_text(&json!({"error": {"code": code, "message": message}}))
 }
 
 /// The error body of a refused delivery.
@@ -23,7 +23,7 @@ pub fn refusal_body(err: &WebhookError) -> String {
 
 /// What a dedupe store keeps for a handled delivery: `{"id":…,"state":…}`.
 pub fn record_body(update: &TaskUpdate) -> String {
-    json!({"id": update.id, "state": update.state.as_str()}).to_string()
+    crate::json_path::to_text(&json!({"id": update.id, "state": update.state.as_str()}))
 }
 
 #[cfg(test)]
