@@ -73,6 +73,14 @@ for (const r of rows) {
 }
 md += `\nThe package files themselves:\n\n| file | raw KB | gzip -9 KB | brotli KB |\n|---|---:|---:|---:|\n`;
 for (const r of distRows) md += `| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} |\n`;
+// Where the wasm's bytes go, by area (bench/size/areas.mjs; needs twiggy on PATH and a
+// release build in target/). The history of the cuts is in bench/size/BREAKDOWN.md.
+try {
+  const { namedBuild, table } = await import("./areas.mjs");
+  md += `\nWhere the wasm's bytes go (code and data by area, from \`twiggy\` on the same build with names kept; \`node bench/size/areas.mjs --top 5\` lists the largest items; history in [bench/size/BREAKDOWN.md](../size/BREAKDOWN.md)):\n\n${table(namedBuild())}`;
+} catch (e) {
+  md += `\n(Per-area table skipped: ${String(e.message ?? e).split("\n")[0]}; install twiggy with \`cargo install twiggy\`.)\n`;
+}
 mkdirSync(path.join(root, "bench/results"), { recursive: true });
 writeFileSync(path.join(root, "bench/results/size.md"), md);
 console.log(md);
