@@ -99,12 +99,23 @@ fn workload(name: &str, n: usize, seed: u64) -> Vec<Task> {
 struct Outcome {
     requests: Vec<u64>,
     latency: Vec<u64>,
+    /// Latency as a share of the task's duration (queue + run).
+    share: Vec<f64>,
 }
 
 impl Outcome {
-    fn push(&mut self, requests: u64, latency: u64) {
+    fn push(&mut self, requests: u64, latency: u64, duration: u64) {
         self.requests.push(requests);
         self.latency.push(latency);
+        self.share.push(latency as f64 / duration.max(1) as f64);
+    }
+    /// The p95 of latency / duration, in percent.
+    fn share_p95(&self) -> f64 {
+        let mut v = self.share.clone();
+        v.sort_unstable_by(f64::total_cmp);
+        let i = ((v.len() as f64 - 1.0) * 0.95).round() as usize;
+        v.get(i.min(v.len().saturating_sub(1)))
+            .map_or(0.0, |x| x * 100.0)
     }
     fn mean_requests(&self) -> f64 {
         self.requests.iter().sum::<u64>() as f64 / self.requests.len().max(1) as f64
@@ -136,7 +147,7 @@ fn baseline(
             n += 1;
             at += delay(n, &mut r);
             if at >= end {
-                out.push(u64::from(n), at + LATENCY - end);
+                out.push(u64::from(n), at + LATENCY - end, end);
                 break;
             }
         }
@@ -177,7 +188,11 @@ fn run_engine(w: &mut World, tasks: &[Task]) -> Outcome {
         w.run_until(Some(op), 900_000);
         assert_eq!(w.update(op).state, TaskState::Succeeded);
         let n = (w.status_requests().len() - before) as u64;
-        out.push(n, w.done[&op].at - (created + t.queue_ms + t.run_ms));
+        out.push(
+            n,
+            w.done[&op].at - (created + t.queue_ms + t.run_ms),
+            t.queue_ms + t.run_ms,
+        );
         w.now += 1000; // idle between tasks
     }
     out
@@ -194,6 +209,7 @@ fn main() {
     ];
     let strategies = [
         "tasklane default backoff",
+        "tasklane first sight (no history)",
         "tasklane adaptive (cold)",
         "tasklane learned",
         "fixed 500 ms (fal, replicate)",
@@ -204,12 +220,20 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(md, "## Polling efficiency (virtual clock)\n");
     let _ = writeln!(md, "Command: `{COMMAND}` (core/examples/polling_study.rs). {TASKS} tasks per workload, run one after another; 40 ms one-way latency; durations jittered ±5 %.");
-    let _ = writeln!(md, "tasklane runs its real engine against the in-test fake provider (apixo dialect); \"learned\" imports estimates from a {WARMUP}-task warm-up of the same workload, \"adaptive (cold)\" learns during the run. Requests = status requests per task; latency = time from the task's end to the client seeing it.\n");
+    let _ = writeln!(md, "tasklane runs its real engine against the in-test fake provider (apixo dialect); \"learned\" imports estimates from a {WARMUP}-task warm-up of the same workload, \"adaptive (cold)\" learns during the run, \"first sight\" is a fresh client for every task (adaptive, nothing learned). Requests = status requests per task; latency = time from the task's end to the client seeing it.\n");
     for (wi, name) in workloads.iter().enumerate() {
         let tasks = workload(name, TASKS, 1000 + wi as u64);
         let warm = workload(name, WARMUP, 2000 + wi as u64);
         let mut results = Vec::new();
         results.push(run_engine(&mut engine_world(false), &tasks));
+        let mut first = Outcome::default();
+        for t in &tasks {
+            let o = run_engine(&mut engine_world(true), std::slice::from_ref(t));
+            first.requests.extend(&o.requests);
+            first.latency.extend(&o.latency);
+            first.share.extend(&o.share);
+        }
+        results.push(first);
         results.push(run_engine(&mut engine_world(true), &tasks));
         let mut learned = engine_world(true);
         let mut teacher = engine_world(true);
@@ -231,39 +255,42 @@ fn main() {
         let _ = writeln!(md, "### {name}\n");
         let _ = writeln!(
             md,
-            "| strategy | requests / task | p50 latency ms | p95 latency ms | max latency ms |"
+            "| strategy | requests / task | p50 latency ms | p95 latency ms | max latency ms | p95 latency / duration |"
         );
-        let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
         for (si, o) in results.iter().enumerate() {
             let _ = writeln!(
                 md,
-                "| {} | {:.1} | {} | {} | {} |",
+                "| {} | {:.1} | {} | {} | {} | {:.1} % |",
                 strategies[si],
                 o.mean_requests(),
                 o.pct(0.5),
                 o.pct(0.95),
-                o.latency.iter().max().unwrap_or(&0)
+                o.latency.iter().max().unwrap_or(&0),
+                o.share_p95()
             );
             all[si].requests.extend(&o.requests);
             all[si].latency.extend(&o.latency);
+            all[si].share.extend(&o.share);
         }
         let _ = writeln!(md);
     }
     let _ = writeln!(md, "### All workloads together\n");
     let _ = writeln!(
         md,
-        "| strategy | requests / task | p50 latency ms | p95 latency ms | max latency ms |"
+        "| strategy | requests / task | p50 latency ms | p95 latency ms | max latency ms | p95 latency / duration |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
     for (si, o) in all.iter().enumerate() {
         let _ = writeln!(
             md,
-            "| {} | {:.1} | {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {:.1} % |",
             strategies[si],
             o.mean_requests(),
             o.pct(0.5),
             o.pct(0.95),
-            o.latency.iter().max().unwrap_or(&0)
+            o.latency.iter().max().unwrap_or(&0),
+            o.share_p95()
         );
     }
     let _ = writeln!(md, "\nScatter plot (requests per task vs p95 latency, all workloads): `bench/polling-study.svg`.");
@@ -290,7 +317,7 @@ fn scatter(names: &[&str], all: &[Outcome]) -> String {
     let x = |v: f64| left + (v.ln() / xmax.ln()) * (w - left - right);
     let y = |v: f64| h - bottom - (v / ymax) * (h - bottom - top);
     let colors = [
-        "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
+        "#1f77b4", "#17becf", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
     ];
     let mut s = String::new();
     let _ = writeln!(

@@ -164,3 +164,36 @@ fn a_batch_ending_in_duration_order_keeps_the_median() {
         "learned median {median} ms"
     );
 }
+
+/// Without history, a running task's poll delay stays within a tenth of its running
+/// time (at least the initial 500 ms): its end is seen within ~10 % of the run. That
+/// costs about as many requests as a fixed 500 ms loop for a 6 s task (the floor), and
+/// far fewer for longer ones. Plain backoff (adaptive off) lets the delay reach half the
+/// elapsed time.
+#[test]
+fn a_running_task_is_seen_within_a_tenth_of_its_run() {
+    for (queue_ms, run_ms) in [(0, 6_000), (0, 20_000), (0, 30_000), (15_000, 12_000)] {
+        let (n, latency) = one(&mut world(true), queue_ms, run_ms);
+        // a tenth of the run, plus the answer's way back and the 10 ms timer coalescing
+        assert!(
+            latency <= run_ms / 10 + 2 * 40 + 10,
+            "{queue_ms}+{run_ms} ms: seen {latency} ms late"
+        );
+        let fixed_500 = ((queue_ms + run_ms) / 500) as usize;
+        assert!(
+            n <= fixed_500 + 1,
+            "{queue_ms}+{run_ms} ms: {n} requests vs {fixed_500}"
+        );
+        if queue_ms + run_ms >= 20_000 {
+            assert!(
+                n * 3 <= fixed_500 * 2,
+                "{queue_ms}+{run_ms} ms: {n} requests vs {fixed_500}"
+            );
+        }
+    }
+    // the plain backoff's delay outgrows a tenth of the run
+    let late = [20_000, 30_000, 45_000]
+        .map(|run_ms| one(&mut world(false), 0, run_ms).1 * 10 > run_ms)
+        .contains(&true);
+    assert!(late, "plain backoff kept within a tenth");
+}

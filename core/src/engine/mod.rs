@@ -38,6 +38,8 @@ const COALESCE_MS: u64 = 10;
 const STRIKES: u32 = 3;
 /// Task ids remembered (terminal ids seen, tasks submitted).
 const MEMORY: usize = 4096;
+/// With `poll.adaptive`, a running task's poll delay is at most its running time over this.
+const RUNNING_DELAY_DIVISOR: u64 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -95,6 +97,8 @@ struct Op {
     queue_first: Option<(u64, u64)>,
     /// When this op last saw the task live (the end lies between this and the terminal answer).
     live_at: Option<u64>,
+    /// When the task started running, as far as this op knows (adaptive cap on the delay).
+    running_from: Option<u64>,
     /// A `Retry-After` the last successful status answer carried (adaptive hint).
     hint_ms: Option<u64>,
 }
@@ -300,6 +304,7 @@ impl Engine {
             near_end: false,
             queue_first: None,
             live_at: None,
+            running_from: None,
             hint_ms: None,
         }
     }
@@ -773,8 +778,23 @@ impl Engine {
 
     /// How long to sleep before the next poll of a live task.
     fn poll_delay(&mut self, op: &mut Op, now: u64) -> u64 {
+        let base = op.backoff.peek_base();
         let mut d = op.backoff.next().unwrap_or(op.poll.initial_delay_ms);
         if op.poll.adaptive {
+            // A running task may end at any moment: ×1.5 growth lets the delay reach half
+            // the time it has run, so its end is seen up to 50 % late. Capping the delay
+            // at a tenth of the running time (at least the initial delay) keeps detection
+            // within ~10 % of the duration for about 10 requests per e-fold of it. The
+            // jitter drawn for this step is kept.
+            if let (Some(TaskState::Running), Some(r0)) =
+                (op.last.as_ref().map(|u| u.state), op.running_from)
+            {
+                let cap =
+                    (now.saturating_sub(r0) / RUNNING_DELAY_DIVISOR).max(op.poll.initial_delay_ms);
+                if base > cap {
+                    d = (u128::from(d) * u128::from(cap) / u128::from(base)) as u64;
+                }
+            }
             if let (Some(e), Some(t0)) = (
                 self.estimates.get(&self.estimate_key(&op.task)),
                 op.task.submitted_at,
@@ -1008,6 +1028,14 @@ impl Engine {
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
+        if u.state == TaskState::Running && op.running_from.is_none() {
+            // It started between the last queued answer and this one (or since submit).
+            let since = match (op.last.as_ref().map(|l| l.state), op.live_at) {
+                (Some(TaskState::Queued), Some(q)) if q < now => q + (now - q) / 2,
+                _ => op.task.submitted_at.unwrap_or(now),
+            };
+            op.running_from = Some(since.min(now));
+        }
         op.last = Some(u.clone());
         if polled {
             op.live_at = Some(now);
