@@ -17,8 +17,9 @@ mod support;
 use serde_json::json;
 use std::fmt::Write as _;
 use support::{request, Dialect, World};
+use tasklane_core::engine::StoreOp;
 use tasklane_core::rng::SplitMix64;
-use tasklane_core::{ClientConfig, PollOptions, TaskRef, TaskState, WaitOptions};
+use tasklane_core::{ClientConfig, Limits, OpId, PollOptions, TaskRef, TaskState, WaitOptions};
 
 const LATENCY: u64 = 40;
 const TASKS: usize = 200;
@@ -131,6 +132,18 @@ impl Outcome {
     }
 }
 
+/// A fixed-interval poller with its own latency and no cap on requests in flight.
+fn baseline_at(tasks: &[Task], every: u64, latency: u64) -> Outcome {
+    let mut out = Outcome::default();
+    for t in tasks {
+        let end = t.queue_ms + t.run_ms;
+        let n = (end.saturating_sub(latency) / every) + 1;
+        let at = latency + n * every;
+        out.push(n, at + latency - end, end);
+    }
+    out
+}
+
 /// A baseline poller: the delays between polls, starting when the submit answer arrives.
 fn baseline(
     tasks: &[Task],
@@ -195,6 +208,101 @@ fn run_engine(w: &mut World, tasks: &[Task]) -> Outcome {
         );
         w.now += 1000; // idle between tasks
     }
+    out
+}
+
+/// One-way latency in the concurrent batches: a fast local provider, so that 16 reads
+/// in flight per host carry ~1,600 reads a second.
+const BATCH_LATENCY: u64 = 5;
+
+/// `n` tasks at once of four models (medians 6/12/20/30 s, log-normal σ 0.2), as
+/// `scripts/bench-many.sh` runs them against the simulator.
+fn batch_workload(n: usize, seed: u64) -> Vec<Task> {
+    let mut r = SplitMix64::new(seed);
+    (0..n)
+        .map(|i| {
+            let (model, median) = [
+                ("b6", 6000.0),
+                ("b12", 12_000.0),
+                ("b20", 20_000.0),
+                ("b30", 30_000.0),
+            ][i % 4];
+            Task {
+                model: model.into(),
+                queue_ms: 0,
+                run_ms: (median * (0.2 * normal(&mut r)).exp()) as u64,
+            }
+        })
+        .collect()
+}
+
+fn batch_world() -> World {
+    let mut c = ClientConfig::new("queue", &Dialect::Queue.base());
+    c.api_key = Some("k".into());
+    c.limits = Limits {
+        max_in_flight_per_host: 16,
+        max_per_second: None,
+    };
+    let mut w = World::with_config(Dialect::Queue, c);
+    w.latency = BATCH_LATENCY;
+    w
+}
+
+/// Submits every task at once, then waits on all of them concurrently (queue dialect:
+/// status polls and result reads share the host's budget). Requests = status and
+/// result reads per task.
+fn run_batch(w: &mut World, tasks: &[Task]) -> Outcome {
+    let mut subs = Vec::new();
+    for t in tasks {
+        let mut req = request(
+            Dialect::Queue,
+            json!({"queue_ms": t.queue_ms, "run_ms": t.run_ms}),
+        );
+        req.endpoint = Some(t.model.clone());
+        subs.push(w.engine.submit(w.now, req).expect("valid submit"));
+    }
+    w.run_until(None, 600_000);
+    // the records the client stored (beyond 4,096 tasks the engine no longer remembers
+    // the first ones, so a wait by id alone would lack their address)
+    let records: std::collections::HashMap<String, TaskRef> = w
+        .store
+        .iter()
+        .filter_map(|s| match s {
+            StoreOp::Put(r) => Some((r.task.id.clone(), r.task.clone())),
+            _ => None,
+        })
+        .collect();
+    let from = w.sent.len();
+    let waits: Vec<(OpId, String)> = subs
+        .iter()
+        .map(|s| {
+            let id = w.update(*s).id.clone();
+            let op = w
+                .engine
+                .wait(w.now, &records[&id], WaitOptions::default())
+                .expect("valid wait");
+            (op, id)
+        })
+        .collect();
+    w.run_until(None, 3_600_000);
+    let mut reads: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for (_, _, r) in &w.sent[from..] {
+        if let Some(rest) = r.url.split("/requests/").nth(1) {
+            let id = rest.split('/').next().unwrap_or("");
+            *reads.entry(id).or_default() += 1;
+        }
+    }
+    let mut out = Outcome::default();
+    for ((op, id), t) in waits.iter().zip(tasks) {
+        assert_eq!(w.update(*op).state, TaskState::Succeeded);
+        let ended = w.fake.tasks[id].created + t.queue_ms + t.run_ms;
+        out.push(
+            reads.get(id.as_str()).copied().unwrap_or(0),
+            w.done[op].at - ended,
+            t.queue_ms + t.run_ms,
+        );
+    }
+    w.now += 60_000;
     out
 }
 
@@ -294,6 +402,39 @@ fn main() {
         );
     }
     let _ = writeln!(md, "\nScatter plot (requests per task vs p95 latency, all workloads): `bench/polling-study.svg`.");
+    let _ = writeln!(
+        md,
+        "\n### Concurrent batches (queue dialect, 16 reads in flight per host)\n"
+    );
+    let _ = writeln!(md, "All tasks submitted at once, then waited on together, as `scripts/bench-many.sh` does: four models, medians 6/12/20/30 s, log-normal σ 0.2, {BATCH_LATENCY} ms one-way latency. Requests = status and result reads per task; latency = from the task's end to the wait's end (result read included). \"with history\" imports the estimates a first batch of the same size learned.\n");
+    let _ = writeln!(
+        md,
+        "| tasks | client | requests / task | p50 latency ms | p95 latency ms | max latency ms | p95 latency / duration |"
+    );
+    let _ = writeln!(md, "|---:|---|---:|---:|---:|---:|---:|");
+    for (n, seed) in [(1000, 7000), (10_000, 7100)] {
+        let mut cold = batch_world();
+        let first = run_batch(&mut cold, &batch_workload(n, seed));
+        let mut warm = batch_world();
+        warm.engine.import_estimates(cold.engine.export_estimates());
+        let second = run_batch(&mut warm, &batch_workload(n, seed + 1));
+        let fal = baseline_at(&batch_workload(n, seed + 1), 500, BATCH_LATENCY);
+        for (name, o) in [
+            ("tasklane without history", &first),
+            ("tasklane with history", &second),
+            ("fixed 500 ms (no host cap)", &fal),
+        ] {
+            let _ = writeln!(
+                md,
+                "| {n} | {name} | {:.1} | {} | {} | {} | {:.1} % |",
+                o.mean_requests(),
+                o.pct(0.5),
+                o.pct(0.95),
+                o.latency.iter().max().unwrap_or(&0),
+                o.share_p95()
+            );
+        }
+    }
     print!("{md}");
     let svg = scatter(&strategies, &all);
     let wrote = std::fs::create_dir_all("bench/results")
