@@ -1,6 +1,7 @@
 //! The per-host budget for status requests: at most N in flight, optionally at most M
 //! started per second, and a pause for every task on the host after a 429 with
-//! `Retry-After`. Operations that cannot send wait in the host's FIFO queue.
+//! `Retry-After`. Operations that cannot send wait in the host's queue: result reads
+//! first, then status polls, each in arrival order.
 
 use super::OpId;
 use crate::config::Limits;
@@ -15,7 +16,7 @@ pub(crate) struct Host {
     pub(crate) paused_until: u64,
     /// Start times of the status requests of the last second (sliding window).
     recent: VecDeque<u64>,
-    /// Operations waiting for a slot, oldest first.
+    /// Operations waiting for a slot: result reads, then status polls, oldest first.
     pub(crate) queue: VecDeque<OpId>,
     /// When a queue blocked by time (pause or rate cap) may move again.
     pub(crate) wake_at: Option<u64>,

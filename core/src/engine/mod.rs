@@ -665,7 +665,18 @@ impl Engine {
             let ready = h.ready_at(now, &self.limits);
             h.wake_at = ready.filter(|t| *t > now);
             if (!dequeued && !h.queue.is_empty()) || ready != Some(now) {
-                h.queue.push_back(id);
+                // A result read finishes a task already seen done: it goes ahead of every
+                // status poll (after the result reads already waiting), or at 10,000 tasks
+                // it waits seconds behind polls of tasks still running.
+                let at = if purpose == Purpose::Result {
+                    h.queue
+                        .iter()
+                        .position(|q| self.ops.get(q).is_none_or(|o| o.next != Purpose::Result))
+                        .unwrap_or(h.queue.len())
+                } else {
+                    h.queue.len()
+                };
+                h.queue.insert(at, id);
                 if let Some(o) = self.ops.get_mut(&id) {
                     o.phase = Phase::Blocked;
                     let d = o.deadline;
