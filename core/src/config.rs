@@ -73,7 +73,8 @@ pub struct PollOptions {
     /// Poll interval while a webhook is expected to bring the result (default 30 000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_net_ms: Option<f64>,
-    /// Use hints (queue position, learned durations) to poll near the expected end (default true).
+    /// Use hints (queue position, learned durations) to poll near the expected end, and
+    /// keep a running task's delay within a tenth of its running time (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptive: Option<bool>,
 }
