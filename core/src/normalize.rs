@@ -176,10 +176,30 @@ pub fn status_update(
 fn non_negative(v: &Value) -> Option<f64> {
     let x = match v {
         Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        Value::String(s) => number_text(s.trim())?,
         _ => return None,
     };
     (0.0..1e15).contains(&x).then_some(x)
+}
+
+/// A number written as text (`"3"`, `"1.5"`, `"+2"`, `".5"`, `"2."`, `"1e3"`), read by
+/// serde_json's number parser rather than `str::parse::<f64>`, so the wasm carries one
+/// decimal-to-float implementation instead of two (issue 7). `inf` and `NaN` are refused
+/// (the callers refuse them anyway).
+fn number_text(s: &str) -> Option<f64> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let mut t = String::with_capacity(s.len() + 2);
+    if s.starts_with('.') {
+        t.push('0');
+    }
+    t.push_str(s);
+    if s.ends_with('.') {
+        t.push('0');
+    }
+    match serde_json::from_str::<Value>(&t).ok()? {
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
 }
 
 /// The output files the rules find in `v` (already expanded), without duplicates.
@@ -336,6 +356,25 @@ pub fn events(profile: &ProviderProfile, raw: &Value) -> Result<Vec<TaskEvent>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_text() {
+        for (text, want) in [
+            ("3", Some(3.0)),
+            (" 1.5 ", Some(1.5)),
+            ("+2", Some(2.0)),
+            (".5", Some(0.5)),
+            ("2.", Some(2.0)),
+            ("1e3", Some(1000.0)),
+            ("-1", None),
+            ("inf", None),
+            ("NaN", None),
+            ("", None),
+            ("3 4", None),
+        ] {
+            assert_eq!(non_negative(&Value::String(text.into())), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn base64_prefix_and_sniffing() {
