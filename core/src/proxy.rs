@@ -317,24 +317,22 @@ pub fn check_allow(
     m: &Matched,
     body: Option<&Value>,
 ) -> Result<(), ProxyError> {
-    let mut values: BTreeMap<&'static str, Option<String>> = BTreeMap::new();
-    for (name, key) in [
-        ("model", "model"),
-        ("operation", "operation"),
-        ("endpoint", "endpoint"),
-        ("taskType", "taskType"),
-    ] {
+    // One slot per name (`None`: not in the request; `Some(v)`: there, `v` may be empty).
+    // A fixed array rather than a map: four known keys need no map type in the wasm.
+    const NAMES: [&str; 4] = ["model", "operation", "endpoint", "taskType"];
+    let mut values: [Option<Option<String>>; 4] = Default::default();
+    for (slot, key) in values.iter_mut().zip(NAMES) {
         if let Some(v) = m.params.get(key) {
-            values.insert(name, Some(v.clone()));
+            *slot = Some(Some(v.clone()));
         }
     }
     if m.kind == RouteKind::Submit {
         for field in &profile.submit.body {
-            let name = match field.from {
-                Source::Model => "model",
-                Source::Operation => "operation",
-                Source::Endpoint => "endpoint",
-                Source::TaskType => "taskType",
+            let i = match field.from {
+                Source::Model => 0,
+                Source::Operation => 1,
+                Source::Endpoint => 2,
+                Source::TaskType => 3,
                 _ => continue,
             };
             if field.to.is_empty() {
@@ -343,17 +341,17 @@ pub fn check_allow(
             let v = body
                 .and_then(|b| json_path::get(b, &field.to))
                 .and_then(json_path::scalar_text);
-            values.insert(name, v);
+            values[i] = Some(v);
         }
     }
     let lists = [
-        ("model", &allow.models),
-        ("operation", &allow.operations),
-        ("endpoint", &allow.endpoints),
-        ("taskType", &allow.task_types),
+        &allow.models,
+        &allow.operations,
+        &allow.endpoints,
+        &allow.task_types,
     ];
-    for (name, list) in lists {
-        if let Some(v) = values.get(name) {
+    for ((name, list), value) in NAMES.into_iter().zip(lists).zip(&values) {
+        if let Some(v) = value {
             check(list, name, v.as_deref())?;
         } else if m.kind == RouteKind::Submit && list.is_some() && uses(profile, name) {
             // The dialect takes this value but the request carries none: refuse.
