@@ -250,15 +250,20 @@ impl Proxy {
         };
         let json_body = match (&body, matched.kind) {
             (Some(b), RouteKind::Submit) if !b.is_empty() => {
-                match serde_json::from_slice::<serde_json::Value>(b) {
+                // From text, as everywhere else: `from_slice` would be a second copy of
+                // serde_json's parser in the wasm (issue 7).
+                let parsed = std::str::from_utf8(b)
+                    .map_err(|_| "the body is not UTF-8".to_owned())
+                    .and_then(|t| {
+                        serde_json::from_str::<serde_json::Value>(t).map_err(|e| e.to_string())
+                    });
+                match parsed {
                     Ok(v) if v.is_object() => Some(v),
                     Ok(_) => {
                         let e = ProxyError::BadBody("expected an object".into());
                         return error_response(&e, &cors);
                     }
-                    Err(err) => {
-                        return error_response(&ProxyError::BadBody(err.to_string()), &cors)
-                    }
+                    Err(why) => return error_response(&ProxyError::BadBody(why), &cors),
                 }
             }
             _ => None,

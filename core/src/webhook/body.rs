@@ -9,7 +9,12 @@ pub fn parse_json(body: &[u8]) -> Result<serde_json::Value, WebhookError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(WebhookError::EmptyBody);
     }
-    serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))
+    // Checked as UTF-8, then read by `from_str`, the one JSON reader the rest of the crate
+    // uses: `from_slice` would instantiate serde_json's parser a second time for byte input
+    // (wasm size, issue 7).
+    let text = std::str::from_utf8(body)
+        .map_err(|_| WebhookError::MalformedJson("the body is not UTF-8".to_owned()))?;
+    serde_json::from_str(text).map_err(|e| WebhookError::MalformedJson(e.to_string()))
 }
 
 #[cfg(test)]
