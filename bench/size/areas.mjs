@@ -68,7 +68,7 @@ export function namedBuild() {
   const dir = mkdtempSync(path.join(tmpdir(), "tasklane-areas-"));
   execFileSync("wasm-bindgen", ["--target", "web", "--keep-debug", "--out-dir", dir, raw]);
   const out = path.join(dir, "named.wasm");
-  execFileSync(path.join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "-g", "--strip-dwarf", "--zero-filled-memory", "--low-memory-unused",
+  execFileSync(path.join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "-Oz", "-g", "--strip-dwarf", "--zero-filled-memory", "--low-memory-unused",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     path.join(dir, "tasklane_bg.wasm"), "-o", out]);
