@@ -1,8 +1,5 @@
 //! Standard Webhooks signing secrets: `whsec_` followed by the base64 of the key bytes.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-
 use super::WebhookError;
 
 /// The prefix Standard Webhooks puts in front of a base64 signing key.
@@ -33,10 +30,10 @@ impl WebhookSecret {
                 "secret: empty; expected whsec_<base64 key>".into(),
             ));
         }
-        let key = STANDARD.decode(b64).map_err(|e| {
-            WebhookError::InvalidArgument(format!(
-                "secret: not base64 after the whsec_ prefix ({e})"
-            ))
+        let key = super::b64::decode(b64).ok_or_else(|| {
+            WebhookError::InvalidArgument(
+                "secret: not base64 after the whsec_ prefix (standard alphabet, padded)".into(),
+            )
         })?;
         if key.is_empty() {
             return Err(WebhookError::InvalidArgument(
@@ -63,7 +60,7 @@ impl WebhookSecret {
 
     /// The secret in its `whsec_<base64>` text form.
     pub fn to_whsec(&self) -> String {
-        format!("{SECRET_PREFIX}{}", STANDARD.encode(&self.key))
+        format!("{SECRET_PREFIX}{}", super::b64::encode(&self.key))
     }
 }
 

@@ -7,8 +7,6 @@
 //! also split in two ([`Verifier::precheck`] then [`Prechecked::check_mac`]) so a shell can
 //! compute the HMAC elsewhere (Web Crypto) and still compare it here in constant time.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -91,11 +89,9 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
         if version != "v1" {
             continue;
         }
-        let mut mac = [0u8; MAC_LEN];
-        // decode_slice fails (rather than panics) when the output would not fit.
-        match STANDARD.decode_slice(b64, &mut mac) {
-            Ok(MAC_LEN) => macs.push(mac),
-            _ => continue,
+        match super::b64::decode(b64).and_then(|m| <[u8; MAC_LEN]>::try_from(m).ok()) {
+            Some(mac) => macs.push(mac),
+            None => continue,
         }
     }
     if entries == 0 {
@@ -156,7 +152,7 @@ pub fn mac(secret: &WebhookSecret, id: &str, timestamp: &str, payload: &[u8]) ->
 /// The `webhook-signature` value (`v1,<base64>`) for one message.
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, payload: &[u8]) -> String {
     let tag = mac(secret, id, &timestamp.to_string(), payload);
-    format!("v1,{}", STANDARD.encode(tag))
+    format!("v1,{}", super::b64::encode(&tag))
 }
 
 /// The headers of a delivery whose id and timestamp passed, waiting for the MAC check.
