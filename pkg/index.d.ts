@@ -65,7 +65,13 @@ export type TaskErrorCode =
   | "bad_response"
   | "network"
   | "unsupported"
-  | "invalid_argument";
+  | "invalid_argument"
+  /**
+   * The task store refused a submitted task's record (its `put` threw or rejected): the
+   * task exists at the vendor (`taskId`, `update`), but `pending()` / `resume()` will not
+   * find it.
+   */
+  | "store";
 
 /** How a task operation fails: the task's own end, our timeout, the signal, HTTP or bad input. */
 export class TaskError extends Error {
@@ -136,13 +142,33 @@ export interface TaskRecord {
 
 /** Where live task ids are remembered (e.g. a database or IndexedDB wrapper). */
 export interface TaskStore {
-  /** Remembers (or replaces) a task's record. */
-  put(id: string, record: TaskRecord): void | Promise<void>;
-  /** Forgets a task (it reached a terminal state). */
+  /**
+   * Remembers (or replaces) a record. `submit` resolves only after a returned promise
+   * resolved, and rejects with `TaskError{code: "store"}` when it rejects.
+   */
+  put(id: string, record: StoredRecord): void | Promise<void>;
+  /** Forgets a task (it reached a terminal state). A failure is only logged. */
   delete(id: string): void | Promise<void>;
   /** Every remembered record. */
-  list(): TaskRecord[] | Promise<TaskRecord[]>;
+  list(): StoredRecord[] | Promise<StoredRecord[]>;
+  /** Optional: the record stored under `id` (used to read the estimates at start). */
+  get?(id: string): StoredRecord | null | undefined | Promise<StoredRecord | null | undefined>;
 }
+
+/**
+ * The learned per-model durations (`etaMs`, adaptive polling), kept in the store under the
+ * reserved id `"tasklane:estimates"` (never listed by `pending()`), so a client built later
+ * over the same store starts with them.
+ */
+export interface EstimatesRecord {
+  /** Always `"tasklane:estimates"`. */
+  id: "tasklane:estimates";
+  /** One entry per model: finished tasks seen, mean and variance of ln(duration in ms). */
+  estimates: { key: string; count: number; logMean: number; logVar: number }[];
+}
+
+/** What a {@link TaskStore} holds: task records and the estimates record. */
+export type StoredRecord = TaskRecord | EstimatesRecord;
 
 /**
  * A `TaskStore` in IndexedDB (browsers): records survive a reload, like `"localStorage"`,
@@ -155,7 +181,7 @@ export interface TaskStore {
  */
 export function indexedDBStore(options?: { name?: string }): TaskStore & {
   /** The record of `id`, or `null`. */
-  get(id: string): Promise<TaskRecord | null>;
+  get(id: string): Promise<StoredRecord | null>;
 };
 
 /** The options of `new TaskClient(...)`. */
@@ -172,8 +198,12 @@ export interface TaskClientOptions {
   fetch?: typeof fetch;
   /** Polling and timeouts. */
   poll?: PollOptions;
-  /** Where live task ids are remembered; default `"memory"`. */
-  store?: "memory" | "localStorage" | TaskStore;
+  /**
+   * Where live task ids (and learned durations) are remembered; default `"memory"`.
+   * `"indexedDB"` is {@link indexedDBStore}`()` (browsers; `invalid_argument` where the
+   * runtime has no IndexedDB).
+   */
+  store?: "memory" | "localStorage" | "indexedDB" | TaskStore;
 }
 
 /** What to submit. Which fields matter depends on the dialect (see API.md). */
@@ -325,7 +355,7 @@ export declare function signWebhook(
 ): Record<string, string>;
 
 /** The options of {@link createProxyHandler}. */
-export interface ProxyOptions {
+export interface ProxyOptions<Env = unknown, Ctx = unknown> {
   /** The vendor's dialect (name or profile). */
   provider: DialectName | ProviderProfile;
   /** The vendor's base URL. */
@@ -334,12 +364,32 @@ export interface ProxyOptions {
   apiKey: string;
   /** Who may use the proxy; refused requests get 401/403. */
   authorize?: (request: Request) => boolean | Promise<boolean>;
+  /**
+   * A per-caller rate limit, asked after `authorize` and before the body is read, with the
+   * handler's own `(request, env, ctx)` (the body must not be read here: clone the request).
+   * Answer `true` or `0` to let the request through; `false` to refuse it; a positive
+   * number of seconds to refuse it with `Retry-After` (rounded up). A refused request gets
+   * 429 `{error: {code: "rate_limited"}}` and nothing reaches the vendor; a hook that throws,
+   * rejects or answers anything else refuses too. A `TaskClient` behind the proxy waits out
+   * the `Retry-After` and tries again. Where the count is kept is the app's choice (e.g. a
+   * Workers rate-limiting binding or a Durable Object keyed by user).
+   */
+  rateLimit?: (request: Request, env?: Env, ctx?: Ctx) => boolean | number | Promise<boolean | number>;
   /** What may be submitted through the proxy (anything else: 403). */
   allow?: { models?: string[]; operations?: string[]; endpoints?: string[]; taskTypes?: string[] };
   /** Origins allowed by CORS. */
   allowOrigins?: string[];
   /** Larger request bodies are refused with 413. */
   maxBodyBytes?: number;
+  /**
+   * How long to wait for the vendor, in milliseconds (default 30 000; 0: no limit): for the
+   * answer's headers, and for answers the proxy rewrites (queue's submit and status) their
+   * whole body. Past it the vendor request is aborted and the caller gets 504
+   * `{error: {code: "upstream_timeout"}}`; a vendor that cannot be reached gives 502
+   * `upstream_unreachable`. Other answers (results, events...) stream through unbuffered
+   * and are not cut off once they have started.
+   */
+  upstreamTimeoutMs?: number;
   /** The path the handler is mounted at (e.g. `/api/tasklane`), when not inferred. */
   basePath?: string;
   /** The fetch used to reach the vendor; default `globalThis.fetch`. */
@@ -348,8 +398,11 @@ export interface ProxyOptions {
 
 /**
  * A Workers-style fetch handler that forwards one dialect's routes to the vendor with the
- * key, rewrites vendor URLs in answers to point back at itself, and refuses everything else.
+ * key, rewrites vendor URLs in answers to point back at itself, and refuses everything else
+ * with a JSON error `{error: {code, message}}`: 401 `unauthorized`, 403 `forbidden` /
+ * `origin_not_allowed`, 404, 405, 413 `body_too_large`, 429 `rate_limited`; 502/504 when
+ * the vendor cannot be reached or does not answer in time.
  */
 export declare function createProxyHandler<Env = unknown, Ctx = unknown>(
-  options: ProxyOptions,
+  options: ProxyOptions<Env, Ctx>,
 ): (request: Request, env?: Env, ctx?: Ctx) => Promise<Response>;

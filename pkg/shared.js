@@ -9,6 +9,7 @@ export {
   TaskClient, verifyWebhook, createWebhookHandler, signWebhook, createProxyHandler,
 } from "./dist/tasklane.js";
 export { indexedDBStore } from "./idb-store.js";
+import { indexedDBStore } from "./idb-store.js";
 
 /** The error class of every failed task operation (see index.d.ts). */
 export let TaskError;
@@ -22,4 +23,6 @@ export function bind() {
   TaskError = wasm.__taskErrorClass();
   WebhookError = wasm.__webhookErrorClass();
   profiles = Object.freeze(wasm.__profiles());
+  // `store: "indexedDB"` builds this same store inside the wasm.
+  wasm.__setIndexedDBStore(indexedDBStore);
 }

@@ -133,9 +133,9 @@ impl TaskClient {
             limits,
         };
         let engine = Engine::new(config, js::seed()).map_err(core_error)?;
-        Ok(TaskClient {
-            shared: Driver::new(engine, store, fetcher),
-        })
+        let shared = Driver::new(engine, store, fetcher);
+        driver::load_estimates(&shared);
+        Ok(TaskClient { shared })
     }
 
     /// Submits a task; resolves with `{id, state: "queued", ...}`.

@@ -15,12 +15,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
+use tasklane_core::estimate::{Estimate, EstimateEntry};
 use tasklane_core::{
     Engine, OpId, OpResult, ReqId, StoreOp, TaskFailure, TaskRef, TransportError,
     TransportErrorKind,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 /// The driver shared by a client, its timer and its in-flight fetches.
@@ -51,6 +53,9 @@ pub(crate) struct Driver {
     /// How to address the tasks this client submitted, kept after the store forgets a
     /// finished one, so `wait(id)` / `status(id)` still work without locator options.
     known: HashMap<String, TaskRef>,
+    /// The store's answer to a submitted task's `put` that its submit's `Done` waits on:
+    /// a pending promise, or the error it threw at once.
+    puts: HashMap<String, Result<Promise, JsValue>>,
 }
 
 /// At most this many task addresses are remembered in `known` (then it starts over).
@@ -77,6 +82,7 @@ impl Driver {
                 keep_alive: None,
                 weak_self: weak_self.clone(),
                 known: HashMap::new(),
+                puts: HashMap::new(),
             })
         })
     }
@@ -137,6 +143,8 @@ pub(crate) fn track(
 /// Drains the engine's outputs and performs them, then re-arms the timer. Never holds
 /// the borrow while calling user code (`onUpdate` may call the client again).
 pub(crate) fn pump(shared: &Shared) {
+    // A task ended: its success may have taught the estimates something worth keeping.
+    let mut ended = false;
     loop {
         let out = {
             let mut d = shared.borrow_mut();
@@ -174,9 +182,17 @@ pub(crate) fn pump(shared: &Shared) {
                             listener.as_ref().unchecked_ref(),
                         );
                     }
-                    let _ = match result {
-                        Ok(r) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
-                        Err(f) => entry.reject.call1(&JsValue::UNDEFINED, &failure(&f)),
+                    let put = match &result {
+                        Ok(OpResult::Update(u)) => shared.borrow_mut().puts.remove(&u.id),
+                        _ => None,
+                    };
+                    let _ = match (result, put) {
+                        (Ok(r), None) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
+                        (Ok(r), Some(put)) => {
+                            settle_after_put(entry, r, put);
+                            Ok(JsValue::UNDEFINED)
+                        }
+                        (Err(f), _) => entry.reject.call1(&JsValue::UNDEFINED, &failure(&f)),
                     };
                 }
             }
@@ -193,13 +209,81 @@ pub(crate) fn pump(shared: &Shared) {
                 };
                 // Not borrowed here: a user store's methods are user code.
                 match op {
-                    StoreOp::Put(record) => store.put(&record.task.id, &to_js(&record)),
-                    StoreOp::Delete(id) => store.delete(&id),
+                    StoreOp::Put(record) => {
+                        let id = record.task.id.clone();
+                        // The submit's `Done` (next) settles only once this put has.
+                        let put = match store.put(&id, &to_js(&record)) {
+                            Ok(None) => None,
+                            Ok(Some(p)) => Some(Ok(p)),
+                            Err(e) => Some(Err(e)),
+                        };
+                        if let Some(put) = put {
+                            shared.borrow_mut().puts.insert(id, put);
+                        }
+                    }
+                    StoreOp::Delete(id) => {
+                        store.delete(&id);
+                        ended = true;
+                    }
                 }
             }
         }
     }
+    if ended {
+        save_estimates(shared);
+    }
     arm_timer(shared);
+}
+
+/// Saves the engine's learned estimates in the store (once per drain, however many tasks
+/// ended in it), so a client built later over the same store starts with them.
+fn save_estimates(shared: &Shared) {
+    let (entries, store) = {
+        let d = shared.borrow();
+        (d.engine.export_estimates(), d.store.clone())
+    };
+    if !entries.is_empty() {
+        // Built by hand, not through serde: `EstimateEntry`'s flattened serializer is KBs of wasm.
+        let list = js_sys::Array::new();
+        for en in &entries {
+            let o: JsValue = js_sys::Object::new().into();
+            js::set(&o, "key", &en.key.as_str().into());
+            js::set(&o, "count", &en.estimate.count.into());
+            js::set(&o, "logMean", &en.estimate.log_mean.into());
+            js::set(&o, "logVar", &en.estimate.log_var.into());
+            list.push(&o);
+        }
+        store.put_estimates(&list);
+    }
+}
+
+/// Resolves a submit with `r` once the store's `put` of its task settled; when the put
+/// failed, rejects with `TaskError{code: "store"}` naming the task, which exists at the
+/// vendor but will not be found by `pending()` / `resume()`.
+fn settle_after_put(entry: Op, r: OpResult, put: Result<Promise, JsValue>) {
+    let value = op_result(&r);
+    let store_error = move |e: JsValue| {
+        let id = js::get(&value, "id").as_string().unwrap_or_default();
+        let why = js::get(&e, "message")
+            .as_string()
+            .or_else(|| e.as_string())
+            .unwrap_or_else(|| "unknown error".to_owned());
+        let message = format!(
+            "task {id} was submitted and exists at the vendor, but the store did not save it ({why}): wait on it by id, it will not be resumed"
+        );
+        task_error("store", &message, Some(id), None, &value)
+    };
+    match put {
+        Err(e) => {
+            let _ = entry.reject.call1(&JsValue::UNDEFINED, &store_error(e));
+        }
+        Ok(p) => wasm_bindgen_futures::spawn_local(async move {
+            let _ = match JsFuture::from(p).await {
+                Ok(_) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
+                Err(e) => entry.reject.call1(&JsValue::UNDEFINED, &store_error(e)),
+            };
+        }),
+    }
 }
 
 /// Keeps exactly one timer, at `next_wakeup()`.
@@ -286,4 +370,34 @@ pub(crate) fn failure(f: &TaskFailure) -> JsValue {
         f.http_status,
         &update,
     )
+}
+
+/// Imports the estimates a previous client saved in the store: at once from a synchronous
+/// store, else as soon as the user store answers (a task updated before that has no
+/// `etaMs` yet). Unreadable entries are skipped.
+pub(crate) fn load_estimates(shared: &Shared) {
+    let store = shared.borrow().store.clone();
+    let weak = Rc::downgrade(shared);
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(list) = store.estimates().await else {
+            return;
+        };
+        let num = |v: &JsValue, k: &str| js::get(v, k).as_f64().filter(|x| x.is_finite());
+        let entries = js_sys::Array::from(&list)
+            .iter()
+            .filter_map(|v| {
+                Some(EstimateEntry {
+                    key: js::get(&v, "key").as_string()?,
+                    estimate: Estimate {
+                        count: num(&v, "count").filter(|c| *c >= 1.0)? as u32,
+                        log_mean: num(&v, "logMean")?,
+                        log_var: num(&v, "logVar")?,
+                    },
+                })
+            })
+            .collect();
+        if let Some(shared) = weak.upgrade() {
+            shared.borrow_mut().engine.import_estimates(entries);
+        }
+    });
 }

@@ -1,6 +1,8 @@
 //! Where a client remembers the tasks it is following, so `pending()` and `resume()` can
 //! pick them up after a reload: in memory (the default), in `localStorage`, or in a
-//! user's `TaskStore` object (`{put, delete, list}`, each may return a promise).
+//! user's `TaskStore` object (`{put, delete, list}`, each may return a promise), of which
+//! `"indexedDB"` is one (the package's `indexedDBStore()`). The learned duration
+//! estimates are kept there too, under [`ESTIMATES_KEY`].
 
 use crate::errors::invalid_argument;
 use crate::js;
@@ -12,6 +14,22 @@ use wasm_bindgen_futures::JsFuture;
 
 /// The `localStorage` key prefix of task records.
 const LS_PREFIX: &str = "tasklane:task:";
+
+/// The reserved id of the record holding the learned duration estimates (never a task:
+/// `pending()` leaves it out).
+pub(crate) const ESTIMATES_KEY: &str = "tasklane:estimates";
+
+thread_local! {
+    /// The package's `indexedDBStore` factory, handed over by `pkg/shared.js` at start.
+    static IDB_FACTORY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+}
+
+/// Called once by the package (`pkg/shared.js`) with its `indexedDBStore` function, so the
+/// `store: "indexedDB"` option builds the same store without a second copy of its code.
+#[wasm_bindgen(js_name = __setIndexedDBStore, skip_typescript)]
+pub fn set_indexed_db_store(factory: js_sys::Function) {
+    IDB_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}
 
 /// A task store, chosen by the `store` option. Cheap to clone (handles only), so an
 /// async `list()` never holds the driver borrowed.
@@ -38,6 +56,16 @@ impl Store {
                 )
             });
         }
+        if v.as_string().as_deref() == Some("indexedDB") {
+            let has_idb = js::get(&js_sys::global().into(), "indexedDB").is_object();
+            let factory = IDB_FACTORY.with(|f| f.borrow().clone());
+            return match factory.filter(|_| has_idb) {
+                Some(f) => f.call0(&JsValue::UNDEFINED).map(Store::Custom),
+                None => Err(invalid_argument(
+                    "invalid argument `store`: \"indexedDB\" is not available in this runtime",
+                )),
+            };
+        }
         if v.is_object() {
             for m in ["put", "delete", "list"] {
                 if !js::get(v, m).is_function() {
@@ -49,34 +77,73 @@ impl Store {
             return Ok(Store::Custom(v.clone()));
         }
         Err(invalid_argument(
-            "invalid argument `store`: expected \"memory\", \"localStorage\" or a TaskStore object",
+            "invalid argument `store`: expected \"memory\", \"localStorage\", \"indexedDB\" or a TaskStore object",
         ))
     }
 
-    /// Remembers `record` (a plain object with at least `id`). A failing user store is
-    /// reported on the console and otherwise ignored: it must not fail the task.
-    pub(crate) fn put(&self, id: &str, record: &JsValue) {
+    /// Remembers `record` (a plain object with at least `id`): `Ok(None)` when it is saved,
+    /// `Ok(Some(promise))` when a user store's `put` returned one (saved once it
+    /// resolves), `Err` when the store refused it at once (a throw, a full localStorage).
+    pub(crate) fn put(
+        &self,
+        id: &str,
+        record: &JsValue,
+    ) -> Result<Option<js_sys::Promise>, JsValue> {
         match self {
             Store::Memory(m) => {
-                let text = js_sys::JSON::stringify(record)
-                    .ok()
-                    .and_then(|s| s.as_string());
-                if let Some(text) = text {
+                let text = js_sys::JSON::stringify(record)?;
+                if let Some(text) = text.as_string() {
                     m.borrow_mut().insert(id.to_owned(), text);
                 }
+                Ok(None)
             }
             Store::Local(ls) => {
-                if let Some(text) = js_sys::JSON::stringify(record)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                {
-                    let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
-                    // Quota errors are ignored: the task still runs, it just cannot be resumed.
-                    let _ = js::call_method(ls, "setItem", &[&key, &text.into()]);
+                let text = js_sys::JSON::stringify(record)?;
+                let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
+                js::call_method(ls, "setItem", &[&key, &text]).map(|_| None)
+            }
+            Store::Custom(s) => js::call_method(s, "put", &[&id.into(), record])
+                .map(|v| Some(js_sys::Promise::resolve(&v))),
+        }
+    }
+
+    /// Saves the learned estimates under [`ESTIMATES_KEY`]; a failure is only reported.
+    pub(crate) fn put_estimates(&self, entries: &JsValue) {
+        let record = js_sys::Object::new();
+        js::set(&record, "id", &ESTIMATES_KEY.into());
+        js::set(&record, "estimates", entries);
+        match self.put(ESTIMATES_KEY, &record) {
+            Ok(Some(p)) => report(Ok(p.into())),
+            Ok(None) => {}
+            Err(e) => report(Err(e)),
+        }
+    }
+
+    /// The saved estimates record's `estimates` array: at once from a synchronous store,
+    /// else from the user store's `get` (when it has one) or `list`.
+    pub(crate) async fn estimates(&self) -> Option<JsValue> {
+        let record = match self {
+            Store::Custom(s) => {
+                let v = if js::get(s, "get").is_function() {
+                    js::call_method(s, "get", &[&ESTIMATES_KEY.into()])
+                } else {
+                    js::call_method(s, "list", &[])
+                };
+                let v = JsFuture::from(js_sys::Promise::resolve(&v.ok()?))
+                    .await
+                    .ok()?;
+                if js_sys::Array::is_array(&v) {
+                    js_sys::Array::from(&v)
+                        .iter()
+                        .find(|r| js::get(r, "id").as_string().as_deref() == Some(ESTIMATES_KEY))?
+                } else {
+                    v
                 }
             }
-            Store::Custom(s) => report(js::call_method(s, "put", &[&id.into(), record])),
-        }
+            _ => self.get_sync(ESTIMATES_KEY)?,
+        };
+        let e = js::get(&record, "estimates");
+        js_sys::Array::is_array(&e).then_some(e)
     }
 
     /// Forgets a task.
@@ -109,8 +176,8 @@ impl Store {
     /// Every record (plain objects with an `id`).
     pub(crate) async fn list(&self) -> Result<Vec<JsValue>, JsValue> {
         let parse = |t: &str| js_sys::JSON::parse(t).ok().filter(JsValue::is_object);
-        match self {
-            Store::Memory(m) => Ok(m.borrow().values().filter_map(|t| parse(t)).collect()),
+        let list = match self {
+            Store::Memory(m) => m.borrow().values().filter_map(|t| parse(t)).collect(),
             Store::Local(ls) => {
                 let len = js::get(ls, "length").as_f64().unwrap_or(0.0) as u32;
                 let mut out = Vec::new();
@@ -125,7 +192,7 @@ impl Store {
                         out.push(r);
                     }
                 }
-                Ok(out)
+                out
             }
             Store::Custom(s) => {
                 let v = js::call_method(s, "list", &[])?;
@@ -135,17 +202,24 @@ impl Store {
                         "TaskStore.list() must return an array of records",
                     ));
                 }
-                Ok(js_sys::Array::from(&v)
-                    .iter()
-                    .filter(|r| js::get(r, "id").is_string())
-                    .collect())
+                js_sys::Array::from(&v).iter().collect()
             }
-        }
+        };
+        // Task records only: the estimates record is not a task.
+        Ok(list
+            .into_iter()
+            .filter(|r| {
+                js::get(r, "id")
+                    .as_string()
+                    .is_some_and(|id| id != ESTIMATES_KEY)
+            })
+            .collect())
     }
 }
 
-/// Sends a user store's synchronous throw or rejected promise to the console.
-fn report(r: Result<JsValue, JsValue>) {
+/// Sends a store's synchronous throw or rejected promise to the console (one warning per
+/// failure), for writes whose failure must not fail a task: a terminal `delete`, estimates.
+pub(crate) fn report(r: Result<JsValue, JsValue>) {
     match r {
         Err(e) => web_sys::console::warn_2(&"tasklane: TaskStore failed:".into(), &e),
         Ok(v) => {
