@@ -132,6 +132,35 @@ fn persistent_transient_errors_end_as_network() {
     );
 }
 
+/// A wait whose tries keep failing until its `timeoutMs` runs out (before the retry
+/// budget) ends `wait_timeout`, naming the last error; `network` is kept for a budget used
+/// up first (above).
+#[test]
+fn failing_tries_at_the_deadline_end_as_wait_timeout() {
+    for d in ALL {
+        let mut w = World::new(d);
+        let (_, id) = submit(&mut w, json!({}));
+        for _ in 0..100 {
+            w.fake
+                .faults
+                .push_back((Route::Status, Fault::Http(502, vec![], "".into())));
+        }
+        let opts = WaitOptions {
+            timeout_ms: Some(5_000.0),
+            ..Default::default()
+        };
+        let op = w.engine.wait(w.now, &TaskRef::new(&id), opts).expect("ok");
+        w.run_until(Some(op), 60_000);
+        let f = w.failure(op);
+        assert_eq!(f.code, ErrorCode::WaitTimeout, "{d:?}: {f:?}");
+        assert!(f.message.contains("HTTP 502"), "{}", f.message);
+        assert!(
+            w.status_requests().len() < 11,
+            "stopped by time, not by the budget"
+        );
+    }
+}
+
 #[test]
 fn dropped_submit_without_idempotency_is_not_repeated() {
     for d in [Dialect::Mirako, Dialect::Apixo, Dialect::Queue] {
@@ -347,14 +376,10 @@ fn deadline_bounds_sleeps_and_requests() {
             "request timeout {} > time left",
             last.2.timeout_ms
         );
-        assert!(
-            matches!(
-                w.failure(op).code,
-                ErrorCode::WaitTimeout | ErrorCode::Network
-            ),
-            "{:?}",
-            w.failure(op)
-        );
+        // Out of time with its last poll timed out: our timeoutMs, naming that error.
+        let f = w.failure(op);
+        assert_eq!(f.code, ErrorCode::WaitTimeout, "{d:?}: {f:?}");
+        assert!(f.message.contains("timed out"), "{}", f.message);
     }
 }
 

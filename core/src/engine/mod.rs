@@ -599,11 +599,15 @@ impl Engine {
     fn expire(&mut self, now: u64, id: OpId) {
         let Some(op) = self.ops.get(&id) else { return };
         let task_id = Some(op.task.id.clone()).filter(|s| !s.is_empty());
-        let f = if op.kind == Kind::Wait && op.failures == 0 {
-            TaskFailure::new(
-                ErrorCode::WaitTimeout,
-                "timeoutMs ran out before the task ended",
-            )
+        // A wait that runs out of time is `wait_timeout` even when its last tries failed
+        // (they are named): `network` means the retry budget ran out, which `retry` says.
+        let f = if op.kind == Kind::Wait {
+            let mut m = String::from("timeoutMs ran out before the task ended");
+            if let (true, Some(e)) = (op.failures > 0, &op.last_error) {
+                m.push_str("; last error: ");
+                m.push_str(e);
+            }
+            TaskFailure::new(ErrorCode::WaitTimeout, m)
         } else {
             let mut m = String::from("gave up at the deadline (timeoutMs)");
             if let Some(e) = &op.last_error {
@@ -1248,12 +1252,21 @@ impl Engine {
         let over_budget = op.failures > op.poll.max_retries;
         let past_deadline = now.saturating_add(delay) >= op.deadline;
         if over_budget || past_deadline {
-            let why = if over_budget {
-                "retries used up"
+            // Out of time before out of retries: for a wait that is our `timeoutMs`.
+            let (code, why) = if over_budget {
+                (ErrorCode::Network, "retries used up")
+            } else if op.kind == Kind::Wait {
+                (
+                    ErrorCode::WaitTimeout,
+                    "timeoutMs would run out before the next retry",
+                )
             } else {
-                "the deadline would pass before the next retry"
+                (
+                    ErrorCode::Network,
+                    "the deadline would pass before the next retry",
+                )
             };
-            let mut f = TaskFailure::new(ErrorCode::Network, format!("{why}; last error: {what}"))
+            let mut f = TaskFailure::new(code, format!("{why}; last error: {what}"))
                 .with_task(
                     Some(&op.task.id)
                         .filter(|s| !s.is_empty())
