@@ -67,9 +67,9 @@ export type TaskErrorCode =
   | "unsupported"
   | "invalid_argument"
   /**
-   * The task store refused a submitted task's record (its `put` threw or rejected): the
-   * task exists at the vendor (`taskId`, `update`), but `pending()` / `resume()` will not
-   * find it.
+   * The task store refused a submitted task's record (its `put` threw or rejected, or
+   * localStorage was full): the task exists at the vendor (`taskId`, `update`), but
+   * `pending()` / `resume()` will not find it.
    */
   | "store";
 
