@@ -53,6 +53,21 @@ pub enum ProxyError {
     /// A submit body that is not a JSON object (so the allow lists cannot be checked).
     #[error("the request body is not a JSON object: {0}")]
     BadBody(String),
+    /// `rateLimit` refused the caller (see [`rate_limit`]).
+    #[error("too many requests")]
+    RateLimited {
+        /// Seconds until the caller may try again, sent as `Retry-After`, when known.
+        retry_after_s: Option<u64>,
+    },
+    /// The vendor did not answer within `upstreamTimeoutMs`.
+    #[error("the vendor did not answer within {ms} ms")]
+    UpstreamTimeout {
+        /// The timeout in milliseconds.
+        ms: u64,
+    },
+    /// The vendor could not be reached (DNS, connection, TLS...).
+    #[error("the vendor could not be reached")]
+    UpstreamUnreachable,
 }
 
 impl ProxyError {
@@ -66,6 +81,9 @@ impl ProxyError {
             Self::OriginNotAllowed(_) => "origin_not_allowed",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BadBody(_) => "bad_request",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::UpstreamTimeout { .. } => "upstream_timeout",
+            Self::UpstreamUnreachable => "upstream_unreachable",
         }
     }
 
@@ -78,6 +96,9 @@ impl ProxyError {
             Self::Forbidden { .. } | Self::OriginNotAllowed(_) => 403,
             Self::BodyTooLarge { .. } => 413,
             Self::BadBody(_) => 400,
+            Self::RateLimited { .. } => 429,
+            Self::UpstreamTimeout { .. } => 504,
+            Self::UpstreamUnreachable => 502,
         }
     }
 
@@ -86,6 +107,36 @@ impl ProxyError {
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
         crate::json_path::to_text(&body)
     }
+}
+
+/// What a `rateLimit` hook's answer means, given the answer as a number (when it is
+/// one) and whether it is `true`: `true` or a number ≤ 0 lets the request through; a
+/// positive number refuses it with `Retry-After` in whole seconds, rounded up; anything
+/// else (`false`, `undefined`, `NaN`, a hook that threw) refuses it without one, so a hook
+/// that forgets to answer fails closed.
+pub fn rate_limit(number: Option<f64>, is_true: bool) -> Result<(), ProxyError> {
+    match number {
+        Some(n) if n <= 0.0 => Ok(()),
+        // Finite and positive: at least 1 s, and the cast saturates for absurd values.
+        Some(n) if n.is_finite() => Err(ProxyError::RateLimited {
+            retry_after_s: Some(n.ceil() as u64),
+        }),
+        _ if is_true => Ok(()),
+        _ => Err(ProxyError::RateLimited {
+            retry_after_s: None,
+        }),
+    }
+}
+
+/// Whether the answers to `kind` are read whole (into the wasm) so the vendor URLs in them
+/// can be rewritten to the proxy: only where the dialect hands out URLs for later
+/// requests (queue's submit answer, whose `status_url`, `response_url` and `cancel_url`
+/// its status answers repeat). Every other answer (results, events, cancels, and all of a
+/// dialect that hands out no URLs) streams through untouched: it carries no URL the
+/// client follows through the proxy (a file on the vendor's host would only 404 there),
+/// and a large result must not be held in memory twice.
+pub fn rewrites_answer(profile: &ProviderProfile, kind: RouteKind) -> bool {
+    !profile.submit.urls.is_empty() && matches!(kind, RouteKind::Submit | RouteKind::Status)
 }
 
 /// Which kind of request a route is.
@@ -497,6 +548,29 @@ mod tests {
         let m = match_route(&ap, "POST", "/api/v1/generateTask/sim-fast").unwrap();
         check_allow(&ap, &allow, &m, Some(&json!({"input": {}}))).unwrap();
         check_allow(&ap, &Allow::default(), &m, None).unwrap();
+    }
+
+    #[test]
+    fn rate_limit_answers() {
+        assert_eq!(rate_limit(None, true), Ok(()));
+        assert_eq!(rate_limit(Some(0.0), false), Ok(()));
+        let refused = |s| Err(ProxyError::RateLimited { retry_after_s: s });
+        assert_eq!(rate_limit(None, false), refused(None));
+        assert_eq!(rate_limit(Some(0.2), false), refused(Some(1)));
+        assert_eq!(rate_limit(Some(30.0), false), refused(Some(30)));
+        assert_eq!(rate_limit(Some(f64::NAN), false), refused(None));
+        let e = rate_limit(Some(2.5), false).unwrap_err();
+        assert_eq!((e.status(), e.code()), (429, "rate_limited"));
+    }
+
+    #[test]
+    fn buffered_answers() {
+        let q = p("queue");
+        assert!(rewrites_answer(&q, RouteKind::Submit) && rewrites_answer(&q, RouteKind::Status));
+        assert!(!rewrites_answer(&q, RouteKind::Result) && !rewrites_answer(&q, RouteKind::Cancel));
+        for d in ["mirako", "apixo", "mindproxy"] {
+            assert!(!rewrites_answer(&p(d), RouteKind::Submit), "{d}");
+        }
     }
 
     #[test]
