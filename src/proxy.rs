@@ -1,21 +1,31 @@
 //! `createProxyHandler`: an edge function that holds the vendor's API key and forwards a
 //! browser's tasklane requests for one dialect. Which requests are that dialect's routes,
 //! what the allow lists say and how vendor URLs are rewritten are the core's decisions
-//! (`tasklane_core::proxy`); this file does the HTTP: CORS, `authorize`, the body limit,
-//! the forwarded `fetch` with `Authorization: Bearer <apiKey>` (the browser's own
-//! credentials are never passed on), and the answer.
+//! (`tasklane_core::proxy`); this file does the HTTP: CORS, `authorize`, `rateLimit`, the
+//! body limit, the forwarded `fetch` with `Authorization: Bearer <apiKey>` (the browser's
+//! own credentials are never passed on) bounded by `upstreamTimeoutMs`, and the answer.
+//!
+//! Bodies are copied as little as possible. A request body is read once, as one buffer:
+//! it must be, for its size and (on a submit) the allow lists; that same JavaScript buffer
+//! is what is forwarded (only a submit's is copied into the wasm, to be parsed). An answer
+//! streams through (`Response.body` handed to the new `Response`, never entering the
+//! wasm) unless `rewrites_answer` says its vendor URLs are rewritten: queue's submit and
+//! status answers, small JSON, are read whole for that.
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use gloo_timers::callback::Timeout;
+use js_sys::{Array, Function, Object, Promise};
 use tasklane_core::profile::ProviderProfile;
 use tasklane_core::proxy::{
-    check_allow, match_route, rewrite_urls, split_mount, Allow, ProxyError, RouteKind,
+    check_allow, match_route, rate_limit, rewrite_urls, rewrites_answer, split_mount, Allow,
+    ProxyError, RouteKind,
 };
 use tasklane_core::webhook::{WebhookError, DEFAULT_MAX_BODY_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortController;
 
 use crate::errors::invalid_argument;
 use crate::js;
@@ -42,6 +52,9 @@ extern "C" {
     fn new(body: &JsValue, init: &JsValue) -> Result<ProxyResponse, JsValue>;
 }
 
+/// `upstreamTimeoutMs` when not given.
+const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = 30_000;
+
 /// Request headers passed on to the vendor (everything else, notably the browser's
 /// `Authorization` and cookies, stays at the proxy).
 const FORWARDED_REQUEST_HEADERS: &[&str] = &["content-type", "accept", "idempotency-key"];
@@ -54,9 +67,12 @@ struct Proxy {
     base_url: String,
     api_key: String,
     authorize: Option<Function>,
+    rate_limit: Option<Function>,
     allow: Allow,
     allow_origins: Option<Vec<String>>,
     max_body: u64,
+    /// Milliseconds; 0: no limit.
+    upstream_timeout: u64,
     base_path: Option<String>,
     fetch: Option<Function>,
 }
@@ -124,15 +140,13 @@ impl Proxy {
             endpoints: string_list(&allow_opt, "endpoints", "allow.endpoints")?,
             task_types: string_list(&allow_opt, "taskTypes", "allow.taskTypes")?,
         };
-        let max_body = match js::get(opts, "maxBodyBytes") {
-            v if v.is_undefined() || v.is_null() => DEFAULT_MAX_BODY_BYTES,
+        let count = |key: &str, default: u64| match js::get(opts, key) {
+            v if v.is_undefined() || v.is_null() => Ok(default),
             v => match v.as_f64() {
-                Some(n) if n.is_finite() && n >= 0.0 => n as u64,
-                _ => {
-                    return Err(invalid_argument(
-                        "invalid argument `maxBodyBytes`: must be a non-negative number",
-                    ))
-                }
+                Some(n) if n.is_finite() && n >= 0.0 => Ok(n as u64),
+                _ => Err(invalid_argument(&format!(
+                    "invalid argument `{key}`: must be a non-negative number"
+                ))),
             },
         };
         let base_path = crate::convert::string_field(opts, "basePath", "basePath")?
@@ -142,9 +156,11 @@ impl Proxy {
             base_url,
             api_key,
             authorize: func("authorize")?,
+            rate_limit: func("rateLimit")?,
             allow,
             allow_origins: string_list(opts, "allowOrigins", "allowOrigins")?,
-            max_body,
+            max_body: count("maxBodyBytes", DEFAULT_MAX_BODY_BYTES)?,
+            upstream_timeout: count("upstreamTimeoutMs", DEFAULT_UPSTREAM_TIMEOUT_MS)?,
             base_path,
             fetch: func("fetch")?,
         })
@@ -177,7 +193,12 @@ impl Proxy {
         ])
     }
 
-    async fn handle(self: Rc<Self>, request: JsValue) -> Result<JsValue, JsValue> {
+    async fn handle(
+        self: Rc<Self>,
+        request: JsValue,
+        env: JsValue,
+        ctx: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let headers = js::get(&request, "headers");
         let origin = header(&headers, "origin");
         let url_text = js::get(&request, "url").as_string().unwrap_or_default();
@@ -234,11 +255,24 @@ impl Proxy {
                 return error_response(&ProxyError::Unauthorized, &cors);
             }
         }
+        // After authorize (an unknown caller spends nobody's quota), before the body is
+        // read (a refused flood costs no reading or parsing).
+        if let Some(hook) = &self.rate_limit {
+            let answer = match hook.call3(&JsValue::UNDEFINED, &request, &env, &ctx) {
+                Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+                Err(e) => Err(e),
+            };
+            // A hook that throws or rejects refuses (without Retry-After), like `false`.
+            let answer = answer.unwrap_or(JsValue::FALSE);
+            if let Err(e) = rate_limit(answer.as_f64(), answer.as_bool() == Some(true)) {
+                return error_response(&e, &cors);
+            }
+        }
         let body = if method == "GET" || method == "HEAD" {
             None
         } else {
             match read_body(&request, &headers, self.max_body).await {
-                Ok((bytes, _)) => Some(bytes),
+                Ok(read) => Some(read),
                 Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
                     return error_response(&ProxyError::BodyTooLarge { limit }, &cors)
                 }
@@ -249,7 +283,7 @@ impl Proxy {
             }
         };
         let json_body = match (&body, matched.kind) {
-            (Some(b), RouteKind::Submit) if !b.is_empty() => {
+            (Some((b, _)), RouteKind::Submit) if !b.is_empty() => {
                 // From text, as everywhere else: `from_slice` would be a second copy of
                 // serde_json's parser in the wasm (issue 7).
                 let parsed = std::str::from_utf8(b)
@@ -271,12 +305,17 @@ impl Proxy {
         if let Err(e) = check_allow(&self.profile, &self.allow, &matched, json_body.as_ref()) {
             return error_response(&e, &cors);
         }
-        self.forward(&method, &rest, &url, &mount, &headers, body, &cors)
-            .await
+        // The JavaScript side of the one read (the wasm copy is dropped here).
+        let body = body.map(|(_, js)| js);
+        let buffered = rewrites_answer(&self.profile, matched.kind);
+        self.forward(
+            &method, &rest, &url, &mount, &headers, body, buffered, &cors,
+        )
+        .await
     }
 
-    /// Sends the request on to the vendor and passes its answer back, vendor URLs
-    /// rewritten to the proxy.
+    /// Sends the request on to the vendor and passes its answer back: streamed, or read
+    /// whole with vendor URLs rewritten to the proxy when `buffered`.
     #[allow(clippy::too_many_arguments)]
     async fn forward(
         &self,
@@ -285,7 +324,8 @@ impl Proxy {
         url: &JsUrl,
         mount: &str,
         headers: &JsValue,
-        body: Option<Vec<u8>>,
+        body: Option<JsValue>,
+        buffered: bool,
         cors: &[(&'static str, String)],
     ) -> Result<JsValue, JsValue> {
         let target = format!("{}{}{}", self.base_url, rest, url.search());
@@ -304,8 +344,28 @@ impl Proxy {
         js::set(&init, "method", &method.into());
         js::set(&init, "headers", &out_headers);
         if let Some(b) = &body {
-            js::set(&init, "body", &Uint8Array::from(b.as_slice()).into());
+            js::set(&init, "body", b);
         }
+        // The timeout aborts the fetch; it bounds the wait for the answer's headers, and
+        // for a buffered answer its whole body. A streamed body is not cut off (its timer
+        // is dropped, so cleared, once the headers are in).
+        let controller = AbortController::new()?;
+        js::set(&init, "signal", &controller.signal());
+        let timer = (self.upstream_timeout > 0).then(|| {
+            let c = controller.clone();
+            let ms = u32::try_from(self.upstream_timeout).unwrap_or(u32::MAX);
+            Timeout::new(ms, move || c.abort())
+        });
+        let failed = || {
+            let refusal = if controller.signal().aborted() {
+                ProxyError::UpstreamTimeout {
+                    ms: self.upstream_timeout,
+                }
+            } else {
+                ProxyError::UpstreamUnreachable
+            };
+            error_response(&refusal, cors)
+        };
         let fetched = match &self.fetch {
             Some(f) => f.call2(&JsValue::UNDEFINED, &target.as_str().into(), &init),
             None => match crate::js::global_fetch() {
@@ -319,27 +379,33 @@ impl Proxy {
         };
         let answer = match answer {
             Ok(a) => a,
-            Err(_) => {
-                let body = r#"{"error":{"code":"upstream_unreachable","message":"the vendor could not be reached"}}"#;
-                return respond(502, &body.into(), &json_headers(cors));
-            }
+            Err(_) => return failed(),
         };
         let status = js::get(&answer, "status").as_f64().unwrap_or(502.0) as u16;
         let answer_headers = js::get(&answer, "headers");
-        let text = JsFuture::from(Promise::resolve(&js::call_method(&answer, "text", &[])?))
-            .await?
-            .as_string()
-            .unwrap_or_default();
-        let public_base = format!("{}{}", url.origin(), mount);
-        let body_text = match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(mut v) => {
-                if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
-                    tasklane_core::json_path::to_text(&v)
-                } else {
-                    text
+        let body = if !buffered {
+            drop(timer);
+            js::get(&answer, "body")
+        } else {
+            let read = match js::call_method(&answer, "text", &[]) {
+                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+                Err(e) => Err(e),
+            };
+            let text = match read {
+                Ok(t) => t.as_string().unwrap_or_default(),
+                Err(_) => return failed(),
+            };
+            let public_base = format!("{}{}", url.origin(), mount);
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(mut v) => {
+                    if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
+                        tasklane_core::json_path::to_text(&v).into()
+                    } else {
+                        text.into()
+                    }
                 }
+                Err(_) => text.into(),
             }
-            Err(_) => text,
         };
         let mut h: Vec<(&'static str, String)> = cors.to_vec();
         for name in FORWARDED_RESPONSE_HEADERS {
@@ -350,7 +416,7 @@ impl Proxy {
         let body = if matches!(status, 204 | 304) || method == "HEAD" {
             JsValue::NULL
         } else {
-            body_text.into()
+            body
         };
         respond(status, &body, &h)
     }
@@ -378,7 +444,14 @@ fn respond(
 }
 
 fn error_response(e: &ProxyError, cors: &[(&'static str, String)]) -> Result<JsValue, JsValue> {
-    respond(e.status(), &e.body().into(), &json_headers(cors))
+    let mut h = json_headers(cors);
+    if let ProxyError::RateLimited {
+        retry_after_s: Some(s),
+    } = e
+    {
+        h.push(("retry-after", s.to_string()));
+    }
+    respond(e.status(), &e.body().into(), &h)
 }
 
 /// Builds an edge-proxy fetch handler `(request, env?, ctx?) => Promise<Response>` for one
@@ -387,16 +460,19 @@ fn error_response(e: &ProxyError, cors: &[(&'static str, String)]) -> Result<JsV
 /// back at itself, and refuses everything else with a JSON error: 401 when `authorize`
 /// says no, 403 for a value outside the `allow` lists or an `Origin` outside
 /// `allowOrigins`, 404 for a path that is no route of the dialect, 405 for a wrong method,
-/// 413 above `maxBodyBytes`. Options: `{provider, baseUrl, apiKey, authorize?, allow?:
-/// {models?, operations?, endpoints?, taskTypes?}, allowOrigins?, maxBodyBytes?,
-/// basePath?, fetch?}`; the mount point is found from the path when `basePath` is not given.
+/// 413 above `maxBodyBytes`, 429 when `rateLimit` refuses (with `Retry-After` when it
+/// says when). A vendor that does not answer within `upstreamTimeoutMs` (default 30 s)
+/// gets 504, one that cannot be reached 502. Options: `{provider, baseUrl, apiKey,
+/// authorize?, rateLimit?, allow?: {models?, operations?, endpoints?, taskTypes?},
+/// allowOrigins?, maxBodyBytes?, upstreamTimeoutMs?, basePath?, fetch?}`; the mount point
+/// is found from the path when `basePath` is not given.
 #[wasm_bindgen(js_name = createProxyHandler, skip_typescript)]
 pub fn create_proxy_handler(options: JsValue) -> Result<Function, JsValue> {
     let proxy = Rc::new(Proxy::parse(&options)?);
     let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
-        move |request: JsValue, _env: JsValue, _ctx: JsValue| {
+        move |request: JsValue, env: JsValue, ctx: JsValue| {
             let p = proxy.clone();
-            future_to_promise(async move { p.handle(request).await })
+            future_to_promise(async move { p.handle(request, env, ctx).await })
         },
     );
     // The handler lives as long as the JavaScript function that holds it.
