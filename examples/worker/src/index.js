@@ -12,7 +12,8 @@
 // given to mirako at submit; mirako authenticates its webhooks with it, not a signature);
 // for the proxy, {PROVIDER}_BASE_URL and {PROVIDER}_API_KEY (e.g. APIXO_BASE_URL), APP_SESSION
 // (what the app's pages send as `x-app-session`), ALLOW_ORIGINS (comma-separated) and
-// optionally PROXY_ALLOW (JSON of the `allow` lists).
+// optionally PROXY_ALLOW (JSON of the `allow` lists), PROXY_RATE_LIMIT (`N/SECONDS`: N
+// requests per caller in each window of that many seconds) and PROXY_UPSTREAM_TIMEOUT_MS.
 import { createWebhookHandler, createProxyHandler } from "tasklane";
 
 const DIALECTS = new Set(["mirako", "apixo", "mindproxy", "queue"]);
@@ -45,6 +46,27 @@ function handlerFor(provider, env) {
   return handler;
 }
 
+/**
+ * A per-caller limit of `spec` ("N/SECONDS") as a `rateLimit` hook: N requests per fixed
+ * window, counted in this isolate's memory. That is a sketch: Workers run many isolates, so
+ * production code would count in a rate-limiting binding or a Durable Object per caller.
+ * The caller here is what the page says in `x-app-user`; a real app takes it from its
+ * verified session.
+ */
+function rateLimiter(spec) {
+  const [limit, seconds] = spec.split("/").map(Number);
+  const windows = new Map();
+  return (request) => {
+    const caller = request.headers.get("x-app-user") ?? "anonymous";
+    const now = Date.now();
+    let w = windows.get(caller);
+    if (!w || now - w.start >= seconds * 1000) windows.set(caller, (w = { start: now, count: 0 }));
+    w.count += 1;
+    // true: go ahead; a number: refused, retry after that many seconds (429 + Retry-After).
+    return w.count <= limit || (w.start + seconds * 1000 - now) / 1000;
+  };
+}
+
 /** One proxy per dialect, built on first use. */
 const proxies = new Map();
 
@@ -62,6 +84,8 @@ function proxyFor(provider, env) {
       allow: env.PROXY_ALLOW ? JSON.parse(env.PROXY_ALLOW) : undefined,
       allowOrigins: (env.ALLOW_ORIGINS ?? "").split(",").filter(Boolean),
       maxBodyBytes: 256 * 1024,
+      rateLimit: env.PROXY_RATE_LIMIT ? rateLimiter(env.PROXY_RATE_LIMIT) : undefined,
+      upstreamTimeoutMs: env.PROXY_UPSTREAM_TIMEOUT_MS ? Number(env.PROXY_UPSTREAM_TIMEOUT_MS) : undefined,
     });
     proxies.set(provider, proxy);
   }
