@@ -56,6 +56,13 @@ export async function main(): Promise<void> {
   });
   const proxied: Response = await proxy(req, {}, {});
   void proxied;
+  const limited = createProxyHandler<{ LIMITS: Map<string, number> }>({
+    provider: "apixo", baseUrl: "https://api.example", apiKey: "k", upstreamTimeoutMs: 10_000,
+    rateLimit: async (r, env) => (env?.LIMITS.get(r.headers.get("x-user") ?? "") ?? 0),
+  });
+  void limited;
+  // @ts-expect-error rateLimit answers a boolean or a number of seconds
+  createProxyHandler({ provider: "apixo", baseUrl: "https://api.example", apiKey: "k", rateLimit: () => "later" });
 
   // @ts-expect-error an unknown provider name is a type error
   new TaskClient({ provider: "nope", baseUrl: "x" });
