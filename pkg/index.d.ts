@@ -130,6 +130,23 @@ export interface PollOptions {
   timeoutMs?: number;
   /** One HTTP request. */
   requestTimeoutMs?: number;
+  /** Consecutive transient failures (network, 408, 429, 5xx) tolerated before `network`; default 10. */
+  maxRetries?: number;
+  /** Poll interval while a webhook is expected to bring the end (`expectWebhook`); default 30 000. */
+  safetyNetMs?: number;
+  /**
+   * Use hints (queue position, durations learned per model) to poll near the expected end,
+   * and keep a running task's delay within a tenth of its running time; default true.
+   */
+  adaptive?: boolean;
+}
+
+/** Request budgets of one client, per vendor host. */
+export interface Limits {
+  /** Polling requests (status and result reads) in flight per host; default 16. */
+  maxInFlightPerHost?: number;
+  /** Polling requests started per host in any one-second window; default: no cap. */
+  maxPerSecond?: number;
 }
 
 /** What the client remembers about a submitted task so it can follow it later. */
@@ -198,6 +215,8 @@ export interface TaskClientOptions {
   fetch?: typeof fetch;
   /** Polling and timeouts. */
   poll?: PollOptions;
+  /** Request budgets per vendor host. */
+  limits?: Limits;
   /**
    * Where live task ids (and learned durations) are remembered; default `"memory"`.
    * `"indexedDB"` is {@link indexedDBStore}`()` (browsers; `invalid_argument` where the
