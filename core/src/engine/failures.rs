@@ -1,0 +1,157 @@
+//! Handling failed requests: HTTP errors (transient or final, with `Retry-After`),
+//! transport errors (timeouts, network), and the retry that sleeps by the backoff
+//! within the operation's deadline.
+
+use super::{Engine, Kind, OpId, Purpose};
+use crate::error::{ErrorCode, TaskFailure};
+use crate::http::{HttpResponse, TransportError, TransportErrorKind};
+use crate::retry_after::retry_after_ms;
+
+fn is_transient_status(s: u16) -> bool {
+    s == 408 || s == 425 || s == 429 || (500..=599).contains(&s)
+}
+
+fn snippet(body: &str) -> String {
+    let mut end = body.len().min(200);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[..end].to_owned()
+}
+
+impl Engine {
+    pub(super) fn on_http_error(
+        &mut self,
+        now: u64,
+        id: OpId,
+        purpose: Purpose,
+        host: &Option<String>,
+        resp: HttpResponse,
+    ) {
+        let Some(op) = self.ops.get(&id) else { return };
+        let ra = resp
+            .header("retry-after")
+            .and_then(|v| retry_after_ms(v, now));
+        let transient = is_transient_status(resp.status);
+        let idempotent = self.rq.profile.submit.idempotent;
+        let retry = transient
+            && (purpose != Purpose::Submit
+                || idempotent
+                || resp.status == 429
+                || resp.status == 503);
+        let what = format!("HTTP {} {}", resp.status, snippet(&resp.body));
+        if purpose == Purpose::Cancel && op.failures > 0 && matches!(resp.status, 400 | 409) {
+            // "Already ended" after a try whose answer was lost: that try may have canceled
+            // the task. Its state says what happened.
+            if let Some(o) = self.ops.get_mut(&id) {
+                o.next = Purpose::Status;
+            }
+            self.act(now, id);
+            return;
+        }
+        if retry {
+            if resp.status == 429 {
+                if let (Some(h), Some(ms)) = (host.as_ref().and_then(|h| self.hosts.get_mut(h)), ra)
+                {
+                    h.pause(now.saturating_add(ms));
+                }
+            }
+            self.retry(now, id, ra, what, Some(resp.status));
+            return;
+        }
+        let mut m = what;
+        if purpose == Purpose::Submit && transient {
+            m.push_str(" (not retried: this dialect has no idempotency key; the task may exist)");
+        }
+        let f = TaskFailure::new(ErrorCode::Http, m)
+            .with_http_status(resp.status)
+            .with_task(
+                Some(&op.task.id)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.as_str()),
+            )
+            .with_update(op.last.clone());
+        self.finish(now, id, Err(f));
+    }
+
+    pub(super) fn on_transport_error(
+        &mut self,
+        now: u64,
+        id: OpId,
+        purpose: Purpose,
+        e: TransportError,
+    ) {
+        if e.kind == TransportErrorKind::Aborted {
+            // not asked for by us (we forget requests we abort): the shell's own abort
+            let f = TaskFailure::new(ErrorCode::Aborted, "the request was aborted");
+            self.finish(now, id, Err(f));
+            return;
+        }
+        let what = match e.kind {
+            TransportErrorKind::Timeout => "request timed out",
+            _ => "network error",
+        };
+        if purpose == Purpose::Submit && e.sent && !self.rq.profile.submit.idempotent {
+            let f = TaskFailure::new(
+                ErrorCode::Network,
+                format!("submit: {what} after the request was sent; not retried because this dialect has no idempotency key, so the task may exist"),
+            );
+            self.finish(now, id, Err(f));
+            return;
+        }
+        self.retry(now, id, None, what.to_owned(), None);
+    }
+
+    /// A transient failure: try again after the backoff (or Retry-After), within the
+    /// deadline and the retry budget; else `network`.
+    pub(super) fn retry(
+        &mut self,
+        now: u64,
+        id: OpId,
+        retry_after: Option<u64>,
+        what: String,
+        status: Option<u16>,
+    ) {
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        op.failures += 1;
+        op.last_error = Some(what.clone());
+        let delay = op
+            .backoff
+            .next()
+            .unwrap_or(op.poll.initial_delay_ms)
+            .max(retry_after.unwrap_or(0));
+        let over_budget = op.failures > op.poll.max_retries;
+        let past_deadline = now.saturating_add(delay) >= op.deadline;
+        if over_budget || past_deadline {
+            // Out of time before out of retries: for a wait that is our `timeoutMs`.
+            let (code, why) = if over_budget {
+                (ErrorCode::Network, "retries used up")
+            } else if op.kind == Kind::Wait {
+                (
+                    ErrorCode::WaitTimeout,
+                    "timeoutMs would run out before the next retry",
+                )
+            } else {
+                (
+                    ErrorCode::Network,
+                    "the deadline would pass before the next retry",
+                )
+            };
+            let mut f = TaskFailure::new(code, format!("{why}; last error: {what}"))
+                .with_task(
+                    Some(&op.task.id)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.as_str()),
+                )
+                .with_update(op.last.clone());
+            if let Some(s) = status {
+                f = f.with_http_status(s);
+            }
+            self.finish(now, id, Err(f));
+            return;
+        }
+        self.sleep(now, id, delay);
+    }
+}
