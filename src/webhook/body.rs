@@ -1,0 +1,149 @@
+//! Reading a delivery: headers from a `Headers` or plain object, and the body as bytes
+//! under the size limit (`Content-Length` first, then the stream chunk by chunk, cancelled
+//! at the limit). A [`Refusal`] says why a delivery was not accepted. The proxy shell
+//! reads its request bodies with the same code.
+
+use js_sys::{Function, Object, Uint8Array};
+use tasklane_core::webhook::{check_content_length, BodyLimit, WebhookError};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{get, name, StreamReader, TextEncoder, WebRequest};
+use crate::errors::{invalid_argument, webhook_error};
+use crate::js;
+
+thread_local! {
+    /// One `TextEncoder` for every string body.
+    static ENCODER: TextEncoder = TextEncoder::new();
+}
+
+/// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
+/// the request object itself (passed through unchanged).
+pub(crate) enum Refusal {
+    Webhook(WebhookError),
+    Js(JsValue),
+}
+
+impl From<WebhookError> for Refusal {
+    fn from(e: WebhookError) -> Self {
+        Refusal::Webhook(e)
+    }
+}
+
+impl Refusal {
+    pub(super) fn into_js(self) -> JsValue {
+        match self {
+            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.to_string()),
+            Refusal::Js(v) => v,
+        }
+    }
+}
+
+/// Reads one header from a `Headers` object or a plain `{name: value}` object.
+pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
+    if let Ok(getter) = get(headers, "get").dyn_into::<Function>() {
+        return getter.call1(headers, &name(key)).ok()?.as_string();
+    }
+    if let Some(v) = get(headers, key).as_string() {
+        return Some(v);
+    }
+    // A plain object written with other capitalization (`Webhook-Id`).
+    let obj: &Object = headers.dyn_ref()?;
+    Object::keys(obj)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| k.eq_ignore_ascii_case(key))
+        .and_then(|k| js::get(headers, &k).as_string())
+}
+
+/// Reads the body as bytes, never more than `limit` of them (413 beyond).
+///
+/// A body given directly (`string`, `Uint8Array`, `ArrayBuffer`: the plain-object form) is
+/// checked by length. For a web `Request`, `Content-Length` is checked first (a declared
+/// oversize body is refused unread); with one, the runtime's HTTP layer bounds the body by
+/// it, so one `arrayBuffer()` is safe (and the length is checked again after). Without one
+/// (chunked), the stream is read chunk by chunk and cancelled at the limit.
+///
+/// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
+/// which a native HMAC can read without another copy.
+pub(crate) async fn read_body(
+    req: &JsValue,
+    headers: &JsValue,
+    limit: u64,
+) -> Result<(Vec<u8>, JsValue), Refusal> {
+    let body = get(req, "body");
+    let mut counter = BodyLimit::new(limit);
+    if body.is_string() {
+        // The runtime's TextEncoder makes the UTF-8 bytes natively; copying those in is a
+        // memcpy (wasm-bindgen's string passing walks large strings char by char in JS).
+        let bytes = ENCODER.with(|e| e.encode(&body));
+        counter.push(bytes.length() as usize)?;
+        return Ok((bytes.to_vec(), body));
+    }
+    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
+        let bytes = Uint8Array::new(&body);
+        counter.push(bytes.length() as usize)?;
+        return Ok((bytes.to_vec(), bytes.into()));
+    }
+    if !get(req, "arrayBuffer").is_function() {
+        return Err(Refusal::Js(invalid_argument(
+            "invalid argument `request`: expected a web Request or {headers, body}",
+        )));
+    }
+    if get(req, "bodyUsed").as_bool() == Some(true) {
+        return Err(Refusal::Js(invalid_argument(
+            "invalid argument `request`: its body was already read; pass the request before reading it",
+        )));
+    }
+    let content_length = header(headers, "content-length");
+    check_content_length(content_length.as_deref(), limit)?;
+    if content_length.is_some() || body.is_null() || body.is_undefined() {
+        let request: &WebRequest = req.unchecked_ref();
+        let buf = JsFuture::from(request.array_buffer().map_err(Refusal::Js)?)
+            .await
+            .map_err(|e| unreadable(&e))?;
+        let bytes = Uint8Array::new(&buf);
+        counter.push(bytes.length() as usize)?;
+        return Ok((bytes.to_vec(), bytes.into()));
+    }
+    let reader: StreamReader = js::call_method(&body, "getReader", &[])
+        .map_err(|e| unreadable(&e))?
+        .unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let step = JsFuture::from(reader.read().map_err(|e| unreadable(&e))?)
+            .await
+            .map_err(|e| unreadable(&e))?;
+        if get(&step, "done").as_bool() == Some(true) {
+            break;
+        }
+        let chunk = get(&step, "value");
+        if !chunk.is_instance_of::<Uint8Array>() {
+            return Err(
+                WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into(),
+            );
+        }
+        let chunk: Uint8Array = chunk.unchecked_into();
+        if let Err(e) = counter.push(chunk.length() as usize) {
+            // Stop the sender's stream: nothing more of it will be read.
+            if let Ok(p) = reader.cancel() {
+                let _ = JsFuture::from(p).await;
+            }
+            return Err(e.into());
+        }
+        let at = out.len();
+        out.resize(at + chunk.length() as usize, 0);
+        chunk.copy_to(&mut out[at..]);
+    }
+    let js = Uint8Array::from(out.as_slice()).into();
+    Ok((out, js))
+}
+
+fn unreadable(e: &JsValue) -> Refusal {
+    let msg = get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "reading it failed".into());
+    Refusal::Webhook(WebhookError::UnreadableBody(msg))
+}

@@ -1,0 +1,169 @@
+//! Which HMAC checks a signature, and computing it: RustCrypto in wasm, `node:crypto`
+//! or Web Crypto, chosen per body size and runtime (the `hmac` option forces one). The
+//! Web Crypto and `node:crypto` keys are imported once per config.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Array, Object, Uint8Array};
+use tasklane_core::webhook::signature::Prechecked;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::options::Config;
+use super::{get, set, NodeCrypto, Subtle};
+use crate::js;
+
+/// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
+/// smaller ones in wasm (see [`choose_hmac`] for why).
+const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
+
+/// Which HMAC implementation to use (the `hmac` option exists for the benchmark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HmacMode {
+    Auto,
+    Wasm,
+    WebCrypto,
+    Node,
+}
+
+thread_local! {
+    /// Web Crypto keys by secret text, for `verifyWebhook` (a handler keeps its own).
+    static KEYS: RefCell<HashMap<String, JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// The HMAC implementation one verification uses.
+pub(super) enum Hmac {
+    Node(NodeCrypto),
+    WebCrypto(Subtle),
+    Wasm,
+}
+
+thread_local! {
+    /// `node:crypto` through `process.getBuiltinModule` (Node ≥ 20.16), looked up once.
+    static NODE_CRYPTO: Option<NodeCrypto> = {
+        let process = js::get(&js_sys::global().into(), "process");
+        js::call_method(&process, "getBuiltinModule", &[&"node:crypto".into()])
+            .ok()
+            .filter(|m| get(m, "createHmac").is_function())
+            .map(JsCast::unchecked_into)
+    };
+    /// Whether this is workerd (Cloudflare Workers), whose Web Crypto answers in the same
+    /// turn of the event loop.
+    static WORKERD: bool = {
+        let nav = js::get(&js_sys::global().into(), "navigator");
+        get(&nav, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+    };
+}
+
+/// Picks the HMAC for a body of `len` bytes.
+///
+/// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md): RustCrypto's
+/// SHA-256 compiled to wasm (at the package's `opt-level = "z"`) runs at about 100 MB/s,
+/// several times slower than the runtime's native code, but costs nothing to call. Node's
+/// Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds), so in
+/// Node the synchronous native `node:crypto` HMAC is fastest at every size. workerd's Web
+/// Crypto is native and resolves at once: fastest at every size there. Elsewhere (browsers,
+/// Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a few KiB.
+pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
+    let node = || NODE_CRYPTO.with(Clone::clone).map(Hmac::Node);
+    let web = || subtle().map(Hmac::WebCrypto);
+    let picked = match mode {
+        HmacMode::Wasm => None,
+        HmacMode::Node => node(),
+        HmacMode::WebCrypto => web(),
+        HmacMode::Auto => node().or_else(|| {
+            if WORKERD.with(|w| *w) || len >= WEBCRYPTO_MIN_BYTES {
+                web()
+            } else {
+                None
+            }
+        }),
+    };
+    // Whatever is missing in this runtime falls back to wasm, which is always there.
+    picked.unwrap_or(Hmac::Wasm)
+}
+
+/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with `node:crypto`, reading the body where it
+/// already is (a JS string or bytes).
+pub(super) fn node_mac(
+    cfg: &Config,
+    nc: &NodeCrypto,
+    pre: &Prechecked<'_>,
+    body: &JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let key = {
+        let mut slot = cfg.node_key.borrow_mut();
+        match slot.as_ref() {
+            Some(k) => k.clone(),
+            None => {
+                let Some(verifier) = cfg.verifier.as_ref() else {
+                    return Err(JsValue::from_str("no secret"));
+                };
+                let k = Uint8Array::from(verifier.secret().key());
+                *slot = Some(k.clone());
+                k
+            }
+        }
+    };
+    let h = nc.create_hmac("sha256", &key)?;
+    h.update(&JsValue::from_str(&pre.signed_prefix()))?;
+    h.update(body)?;
+    Ok(h.digest()?.to_vec())
+}
+
+fn subtle() -> Option<Subtle> {
+    let crypto = js::get(&js_sys::global().into(), "crypto");
+    let subtle = get(&crypto, "subtle");
+    subtle.is_object().then(|| subtle.unchecked_into())
+}
+
+/// The Web Crypto HMAC key for `secret`, imported once.
+async fn crypto_key(cfg: &Config, subtle: &Subtle) -> Result<JsValue, JsValue> {
+    if let Some(k) = cfg.crypto_key.borrow().as_ref() {
+        return Ok(k.clone());
+    }
+    // `cfg.verifier` is Some whenever a MAC is computed at all.
+    let Some(verifier) = cfg.verifier.as_ref() else {
+        return Err(JsValue::from_str("no secret"));
+    };
+    let cache_key = verifier.secret().to_whsec();
+    if let Some(k) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
+        *cfg.crypto_key.borrow_mut() = Some(k.clone());
+        return Ok(k);
+    }
+    let alg = Object::new();
+    set(&alg, "name", &"HMAC".into());
+    set(&alg, "hash", &"SHA-256".into());
+    let usages = Array::of1(&"sign".into());
+    let key_bytes = Uint8Array::from(verifier.secret().key());
+    let key = JsFuture::from(subtle.import_key("raw", &key_bytes, &alg, false, &usages)?).await?;
+    KEYS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert(cache_key, key.clone());
+    });
+    *cfg.crypto_key.borrow_mut() = Some(key.clone());
+    Ok(key)
+}
+
+/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with Web Crypto.
+pub(super) async fn webcrypto_mac(
+    cfg: &Config,
+    subtle: &Subtle,
+    pre: &Prechecked<'_>,
+    body: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let key = crypto_key(cfg, subtle).await?;
+    let prefix = pre.signed_prefix();
+    let data = Uint8Array::new_with_length((prefix.len() + body.len()) as u32);
+    data.subarray(0, prefix.len() as u32)
+        .copy_from(prefix.as_bytes());
+    data.subarray(prefix.len() as u32, data.length())
+        .copy_from(body);
+    let sig = JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?;
+    Ok(Uint8Array::new(&sig).to_vec())
+}

@@ -1,0 +1,173 @@
+//! The webhook receiver for JavaScript: `verifyWebhook`, `createWebhookHandler` and
+//! `signWebhook`. The checks themselves are the core's (`tasklane_core::webhook`); this
+//! module reads the web `Request` (headers, then the body under a size limit), computes the
+//! HMAC (in wasm or with Web Crypto, whichever is faster for the size), answers with a
+//! `Response`, and keeps the duplicate window. It works on any web `Request`: Node 18+,
+//! Deno, browsers and workerd.
+
+mod body;
+mod handler;
+mod hmac;
+mod options;
+mod sign;
+mod verify;
+
+pub(crate) use body::{header, read_body, Refusal};
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Array, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::errors::invalid_argument;
+use crate::js;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A web `Request` (or anything shaped like one), read structurally.
+    type WebRequest;
+    #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
+    fn array_buffer(this: &WebRequest) -> Result<Promise, JsValue>;
+
+    /// A `ReadableStreamDefaultReader`.
+    type StreamReader;
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &StreamReader) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn cancel(this: &StreamReader) -> Result<Promise, JsValue>;
+
+    /// `crypto.subtle`.
+    type Subtle;
+    #[wasm_bindgen(method, catch, js_name = importKey)]
+    fn import_key(
+        this: &Subtle,
+        format: &str,
+        key: &Uint8Array,
+        algorithm: &JsValue,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn sign(
+        this: &Subtle,
+        algorithm: &str,
+        key: &JsValue,
+        data: &Uint8Array,
+    ) -> Result<Promise, JsValue>;
+
+    /// `JSON.parse` on a JavaScript string (no copy through wasm memory).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// The global `TextEncoder` class.
+    type TextEncoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, text: &JsValue) -> Uint8Array;
+
+    /// Node's `node:crypto` module.
+    #[derive(Clone)]
+    type NodeCrypto;
+    #[wasm_bindgen(method, catch, js_name = createHmac)]
+    fn create_hmac(
+        this: &NodeCrypto,
+        algorithm: &str,
+        key: &Uint8Array,
+    ) -> Result<NodeHmac, JsValue>;
+
+    /// A `node:crypto` `Hmac`.
+    type NodeHmac;
+    #[wasm_bindgen(method, catch)]
+    fn update(this: &NodeHmac, data: &JsValue) -> Result<NodeHmac, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn digest(this: &NodeHmac) -> Result<Uint8Array, JsValue>;
+
+    /// The global `Response` class.
+    #[wasm_bindgen(js_name = Response)]
+    type JsResponse;
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new(body: &str, init: &JsValue) -> Result<JsResponse, JsValue>;
+}
+
+thread_local! {
+    /// JS strings for the property, option and header names this module reads on every
+    /// call, made once: turning a Rust `&str` into a JS string goes through `TextDecoder`,
+    /// a fixed cost of about a microsecond per string in Node 20.
+    static NAMES: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// The JS string for `s`, made once.
+fn name(s: &'static str) -> JsValue {
+    NAMES.with(|m| {
+        m.borrow_mut()
+            .entry(s)
+            .or_insert_with(|| JsValue::from_str(s))
+            .clone()
+    })
+}
+
+/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object.
+fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value` on an object this module created (cannot fail).
+fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &name(key), value);
+}
+
+fn number_field(opts: &JsValue, key: &'static str) -> Result<Option<f64>, JsValue> {
+    let v = get(opts, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
+        _ => Err(invalid_argument(&format!(
+            "invalid argument `options.{key}`: must be a non-negative number"
+        ))),
+    }
+}
+
+/// For `TaskClient.run(req, opts)`: when `req.webhook` is given and `opts.expectWebhook`
+/// is not, a copy of `opts` with `expectWebhook: true`, so the wait polls only at the
+/// safety-net rate while the webhook is expected to bring the end.
+pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
+    if !get(req, "webhook").is_object() {
+        return opts;
+    }
+    if opts.is_object() && !get(&opts, "expectWebhook").is_undefined() {
+        return opts;
+    }
+    let copy = Object::new();
+    if opts.is_object() {
+        // A plain options object: its own fields are copied (signal, onUpdate, poll...).
+        let _ = Object::assign(&copy, opts.unchecked_ref());
+    } else if !opts.is_undefined() && !opts.is_null() {
+        // Not an object: leave it for wait's own argument check to refuse.
+        return opts;
+    }
+    set(&copy, "expectWebhook", &JsValue::TRUE);
+    copy.into()
+}
+
+/// `TaskClient.deliver(update)`: feeds a `TaskUpdate` that came by webhook to the engine
+/// (every wait on that task takes it; a second terminal delivery is ignored) and runs the
+/// driver. Returns how many waits took it.
+pub(crate) fn deliver(shared: &crate::driver::Shared, update: JsValue) -> Result<u32, JsValue> {
+    if !update.is_object() || !get(&update, "id").is_string() {
+        return Err(invalid_argument(
+            "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
+        ));
+    }
+    let update = crate::convert::task_update(&update)?;
+    let taken = shared.borrow_mut().engine.deliver(js::now(), update);
+    crate::driver::pump(shared);
+    Ok(u32::try_from(taken).unwrap_or(u32::MAX))
+}

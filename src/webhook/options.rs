@@ -1,0 +1,173 @@
+//! Parsing `verifyWebhook` / `createWebhookHandler` options into a [`Config`]: the
+//! provider's profile (built-in ones cached by name), `authToken`, `secret`,
+//! `toleranceSec`, `maxBodyBytes` and `hmac`, with `invalid_argument` errors naming the
+//! option. `verifyWebhook` reuses the last config while its options are unchanged.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Object, Uint8Array};
+use tasklane_core::profile::{ProviderProfile, ProviderSpec};
+use tasklane_core::webhook::{
+    Verifier, WebhookError, WebhookSecret, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECS,
+};
+use wasm_bindgen::prelude::*;
+
+use super::hmac::HmacMode;
+use super::{get, number_field};
+use crate::errors::invalid_argument;
+
+/// What `verifyWebhook` and `createWebhookHandler` were configured with, parsed once.
+pub(super) struct Config {
+    pub(super) profile: Rc<ProviderProfile>,
+    pub(super) auth_token: Option<String>,
+    pub(super) verifier: Option<Verifier>,
+    pub(super) max_body: u64,
+    pub(super) hmac: HmacMode,
+    /// The imported Web Crypto key, once the first large body needed it.
+    pub(super) crypto_key: RefCell<Option<JsValue>>,
+    /// The key bytes as a JS array, for `node:crypto`.
+    pub(super) node_key: RefCell<Option<Uint8Array>>,
+}
+
+thread_local! {
+    /// Built-in profiles by name, so `verifyWebhook(req, {provider: "apixo"})` does not
+    /// rebuild the profile on every call.
+    static PROFILES: RefCell<HashMap<String, Rc<ProviderProfile>>> = RefCell::new(HashMap::new());
+}
+
+fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {
+    if provider.is_undefined() || provider.is_null() {
+        return Err(invalid_argument(
+            "invalid argument `options.provider`: required (mirako, apixo, mindproxy, queue or a profile object)",
+        ));
+    }
+    if let Some(name) = provider.as_string() {
+        if let Some(p) = PROFILES.with(|m| m.borrow().get(&name).cloned()) {
+            return Ok(p);
+        }
+        let p = Rc::new(
+            ProviderSpec::Name(name.clone())
+                .resolve()
+                .map_err(|e| core_invalid(&e))?,
+        );
+        PROFILES.with(|m| m.borrow_mut().insert(name, p.clone()));
+        return Ok(p);
+    }
+    let spec = crate::convert::provider_spec(provider, "options.provider")?;
+    spec.resolve().map(Rc::new).map_err(|e| core_invalid(&e))
+}
+
+/// A core `invalid_argument` about `provider`, named as the option it came from.
+fn core_invalid(e: &tasklane_core::CoreError) -> JsValue {
+    match e {
+        tasklane_core::CoreError::InvalidArgument { field, message } => {
+            invalid_argument(&format!("invalid argument `options.{field}`: {message}"))
+        }
+        other => invalid_argument(&other.to_string()),
+    }
+}
+
+impl Config {
+    pub(super) fn parse(opts: &JsValue) -> Result<Config, JsValue> {
+        if !opts.is_object() {
+            return Err(invalid_argument(
+                "invalid argument `options`: must be an object with `provider` and `authToken` or `secret`",
+            ));
+        }
+        let profile = profile_of(get(opts, "provider"))?;
+        let auth_token = crate::convert::string_field(opts, "authToken", "options.authToken")?;
+        let secret = crate::convert::string_field(opts, "secret", "options.secret")?;
+        if auth_token.as_deref() == Some("") {
+            return Err(invalid_argument(
+                "invalid argument `options.authToken`: empty",
+            ));
+        }
+        if auth_token.is_none() && secret.is_none() {
+            return Err(invalid_argument(
+                "invalid argument `options`: give `authToken` or `secret` (or both); unauthenticated webhooks are never accepted",
+            ));
+        }
+        let tolerance =
+            number_field(opts, "toleranceSec")?.map_or(DEFAULT_TOLERANCE_SECS, |n| n as u64);
+        let verifier = match secret {
+            Some(s) => Some(
+                Verifier::new(WebhookSecret::parse(&s).map_err(|e| secret_invalid(&e))?)
+                    .with_tolerance(tolerance),
+            ),
+            None => None,
+        };
+        let max_body =
+            number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
+        let hmac = match get(opts, "hmac").as_string().as_deref() {
+            None | Some("auto") => HmacMode::Auto,
+            Some("wasm") => HmacMode::Wasm,
+            Some("webcrypto") => HmacMode::WebCrypto,
+            Some("node") => HmacMode::Node,
+            Some(other) => {
+                return Err(invalid_argument(&format!(
+                    "invalid argument `options.hmac`: \"{other}\"; expected auto, wasm, webcrypto or node"
+                )))
+            }
+        };
+        Ok(Config {
+            profile,
+            auth_token,
+            verifier,
+            max_body,
+            hmac,
+            crypto_key: RefCell::new(None),
+            node_key: RefCell::new(None),
+        })
+    }
+}
+
+/// A core `InvalidArgument("secret: why")` → `TaskError{code: "invalid_argument"}` naming
+/// `options.secret`.
+pub(super) fn secret_invalid(e: &WebhookError) -> JsValue {
+    let message = match e {
+        WebhookError::InvalidArgument(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let why = message.strip_prefix("secret: ").unwrap_or(&message);
+    invalid_argument(&format!("invalid argument `options.secret`: {why}"))
+}
+
+/// The option fields a [`Config`] is built from.
+const CONFIG_FIELDS: [&str; 6] = [
+    "provider",
+    "authToken",
+    "secret",
+    "toleranceSec",
+    "maxBodyBytes",
+    "hmac",
+];
+
+thread_local! {
+    /// The last `verifyWebhook` options (field values) and the config built from them.
+    static LAST_CONFIG: RefCell<Option<(Vec<JsValue>, Rc<Config>)>> = const { RefCell::new(None) };
+}
+
+/// `verifyWebhook` is usually called with the same options every time (often a fresh
+/// object literal): when every field is the same value as last time (`Object.is`, so
+/// strings by value and a profile object by identity), the parsed config (secret, profile,
+/// imported keys) is reused instead of being parsed again.
+pub(super) fn cached_config(options: &JsValue) -> Result<Rc<Config>, JsValue> {
+    if !options.is_object() {
+        return Config::parse(options).map(Rc::new);
+    }
+    let fields: Vec<JsValue> = CONFIG_FIELDS.iter().map(|k| get(options, k)).collect();
+    let hit = LAST_CONFIG.with(|last| {
+        last.borrow().as_ref().and_then(|(seen, cfg)| {
+            let same = seen.iter().zip(&fields).all(|(a, b)| Object::is(a, b));
+            same.then(|| cfg.clone())
+        })
+    });
+    if let Some(cfg) = hit {
+        return Ok(cfg);
+    }
+    let cfg = Rc::new(Config::parse(options)?);
+    LAST_CONFIG.with(|last| *last.borrow_mut() = Some((fields, cfg.clone())));
+    Ok(cfg)
+}
