@@ -6,7 +6,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { bundleForWorkerd } from "../../tests/js/runtimes/harness.mjs";
+import { bundleForWorkerd, workerdOptions } from "../../tests/js/runtimes/harness.mjs";
 import { Webhook } from "standardwebhooks";
 import * as tasklane from "tasklane";
 import { makeBody, makeCases } from "./cases.mjs";
@@ -44,16 +44,7 @@ async function runNode() {
 async function runWorkerd() {
   const dir = path.join(root, "test-output/bench-webhook");
   const scriptPath = await bundleForWorkerd(path.join(here, "worker.mjs"), dir);
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: dir,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-01-01",
-  });
+  const mf = new Miniflare(workerdOptions(scriptPath, dir));
   const out = {};
   try {
     const call = async (size, c, n) => {

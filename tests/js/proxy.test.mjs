@@ -15,7 +15,7 @@ import { Miniflare } from "miniflare";
 import { startSim } from "./support/sim.mjs";
 import { createProxyHandler } from "tasklane";
 import { root, outDir } from "./runtimes/paths.mjs";
-import { bundleForWorkerd } from "./runtimes/harness.mjs";
+import { bundleForWorkerd, workerdOptions } from "./runtimes/harness.mjs";
 import { serveDir } from "./runtimes/serve.mjs";
 import { launchChromium, bundleForBrowser } from "./runtimes/chromium.mjs";
 
@@ -76,20 +76,12 @@ before(async () => {
 
 /** The example Worker in workerd with these bindings. */
 function worker(b) {
-  return new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: path.join(dir, "worker"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-01-01",
+  return new Miniflare(workerdOptions(scriptPath, path.join(dir, "worker"), {
     kvNamespaces: ["RESULTS", "WEBHOOK_DEDUPE"],
     bindings: b,
     host: "127.0.0.1",
     port: 0,
-  });
+  }));
 }
 
 /** A second instance of the Worker with the limits set (the first has none). */

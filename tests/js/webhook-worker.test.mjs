@@ -8,7 +8,7 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { startSim } from "./support/sim.mjs";
 import { root, outDir } from "./runtimes/paths.mjs";
-import { bundleForWorkerd } from "./runtimes/harness.mjs";
+import { bundleForWorkerd, workerdOptions } from "./runtimes/harness.mjs";
 
 const SECRET = "whsec_dGFza2xhbmUtd29ya2VyLXRlc3Qtc2VjcmV0";
 const MIRAKO_TOKEN = "mirako-hook-token";
@@ -23,20 +23,12 @@ before(async () => {
   const dir = outDir("webhook-worker");
   // As wrangler does: bundled with the `workerd` condition, the .wasm stays a module import.
   const scriptPath = await bundleForWorkerd(path.join(root, "examples/worker/src/index.js"), dir);
-  mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: dir,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-01-01",
+  mf = new Miniflare(workerdOptions(scriptPath, dir, {
     kvNamespaces: ["RESULTS", "WEBHOOK_DEDUPE"],
     bindings: { WEBHOOK_SECRET: SECRET, MIRAKO_WEBHOOK_TOKEN: MIRAKO_TOKEN },
     host: "127.0.0.1",
     port: 0,
-  });
+  }));
   workerUrl = (await mf.ready).toString().replace(/\/$/, "");
 });
 

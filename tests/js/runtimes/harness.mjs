@@ -28,10 +28,13 @@ export async function bundleForWorkerd(entry, dir) {
   return path.join(dir, "worker.js");
 }
 
-/** Bundles `entry`, starts it in Miniflare with `bindings`, dispatches `url`; returns `{status, body}`. */
-export async function fetchFromWorker(entry, dir, bindings, url = "http://localhost/") {
-  const scriptPath = await bundleForWorkerd(entry, dir);
-  const mf = new Miniflare({
+/**
+ * Miniflare options for a Worker bundled by {@link bundleForWorkerd} into `dir`: both module
+ * rules (without the ESModule rule `.js` is parsed as CommonJS; the .wasm is a CompiledWasm
+ * import, as deployed Workers require), plus `extra` (bindings, KV namespaces, host/port).
+ */
+export function workerdOptions(scriptPath, dir, extra = {}) {
+  return {
     modules: true,
     scriptPath,
     modulesRoot: dir,
@@ -40,8 +43,14 @@ export async function fetchFromWorker(entry, dir, bindings, url = "http://localh
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2025-01-01",
-    bindings,
-  });
+    ...extra,
+  };
+}
+
+/** Bundles `entry`, starts it in Miniflare with `bindings`, dispatches `url`; returns `{status, body}`. */
+export async function fetchFromWorker(entry, dir, bindings, url = "http://localhost/") {
+  const scriptPath = await bundleForWorkerd(entry, dir);
+  const mf = new Miniflare(workerdOptions(scriptPath, dir, { bindings }));
   try {
     const res = await mf.dispatchFetch(url);
     return { status: res.status, body: await res.text() };
