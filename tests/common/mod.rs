@@ -192,3 +192,13 @@ pub async fn abort_ends_a_wait() {
         .expect("pending() reads the memory store");
     assert_eq!(js_sys::Array::from(&pending).length(), 1);
 }
+
+/// Declares every check above as a `#[wasm_bindgen_test]` in the calling test file, so each
+/// mode's file (one binary per mode) is its configuration line and this one call.
+#[macro_export]
+macro_rules! shell_tests {
+    (sync: $($s:ident),*; async: $($a:ident),* $(,)?) => {
+        $(#[wasm_bindgen_test::wasm_bindgen_test] fn $s() { common::$s(); })*
+        $(#[wasm_bindgen_test::wasm_bindgen_test] async fn $a() { common::$a().await; })*
+    };
+}
