@@ -63,14 +63,7 @@ impl Engine {
         if purpose == Purpose::Submit && transient {
             m.push_str(" (not retried: this dialect has no idempotency key; the task may exist)");
         }
-        let f = TaskFailure::new(ErrorCode::Http, m)
-            .with_http_status(resp.status)
-            .with_task(
-                Some(&op.task.id)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.as_str()),
-            )
-            .with_update(op.last.clone());
+        let f = op.failure(ErrorCode::Http, m).with_http_status(resp.status);
         self.finish(now, id, Err(f));
     }
 
@@ -139,13 +132,7 @@ impl Engine {
                     "the deadline would pass before the next retry",
                 )
             };
-            let mut f = TaskFailure::new(code, format!("{why}; last error: {what}"))
-                .with_task(
-                    Some(&op.task.id)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| s.as_str()),
-                )
-                .with_update(op.last.clone());
+            let mut f = op.failure(code, format!("{why}; last error: {what}"));
             if let Some(s) = status {
                 f = f.with_http_status(s);
             }

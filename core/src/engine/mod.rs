@@ -21,7 +21,7 @@ pub use types::*;
 
 use crate::backoff::BackoffIter;
 use crate::config::{ClientConfig, Limits, PollConfig, SubmitRequest, TaskRef};
-use crate::error::CoreError;
+use crate::error::{CoreError, ErrorCode, TaskFailure};
 use crate::estimate::{EstimateEntry, Estimates};
 use crate::request::Requests;
 use crate::rng::SplitMix64;
@@ -100,6 +100,16 @@ struct Op {
     running_from: Option<u64>,
     /// A `Retry-After` the last successful status answer carried (adaptive hint).
     hint_ms: Option<u64>,
+}
+
+impl Op {
+    /// A failure of this operation, carrying its task id (once known) and its last update:
+    /// every way an operation can end in error builds its `TaskError` here.
+    fn failure(&self, code: ErrorCode, message: impl Into<String>) -> TaskFailure {
+        TaskFailure::new(code, message)
+            .with_task(Some(self.task.id.as_str()).filter(|s| !s.is_empty()))
+            .with_update(self.last.clone())
+    }
 }
 
 #[derive(Debug, Clone)]

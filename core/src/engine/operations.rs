@@ -6,7 +6,7 @@
 use super::{Engine, Kind, Op, OpId, Output, Phase, Purpose, StoreOp, MEMORY};
 use crate::backoff::Backoff;
 use crate::config::{PollConfig, SubmitRequest, TaskRef, WaitOptions};
-use crate::error::{CoreError, ErrorCode, TaskFailure};
+use crate::error::{CoreError, ErrorCode};
 use crate::state::{TaskState, TaskUpdate};
 
 impl Engine {
@@ -195,24 +195,11 @@ impl Engine {
     /// Ends an operation with `aborted` at once; its in-flight request gets an
     /// [`Output::Abort`] and nothing more is sent for it. False if it is not running.
     pub fn abort(&mut self, now: u64, op: OpId) -> bool {
-        if !self.ops.contains_key(&op) {
+        let Some(o) = self.ops.get(&op) else {
             return false;
-        }
-        let task_id = self
-            .ops
-            .get(&op)
-            .map(|o| o.task.id.clone())
-            .filter(|s| !s.is_empty());
-        let update = self.ops.get(&op).and_then(|o| o.last.clone());
-        self.finish(
-            now,
-            op,
-            Err(
-                TaskFailure::new(ErrorCode::Aborted, "the operation was aborted")
-                    .with_task(task_id.as_deref())
-                    .with_update(update),
-            ),
-        );
+        };
+        let f = o.failure(ErrorCode::Aborted, "the operation was aborted");
+        self.finish(now, op, Err(f));
         true
     }
 

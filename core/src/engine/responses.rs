@@ -180,13 +180,7 @@ impl Engine {
 
     pub(super) fn fail_bad(&mut self, now: u64, id: OpId, message: String) {
         let Some(op) = self.ops.get(&id) else { return };
-        let f = TaskFailure::new(ErrorCode::BadResponse, message)
-            .with_task(
-                Some(&op.task.id)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.as_str()),
-            )
-            .with_update(op.last.clone());
+        let f = op.failure(ErrorCode::BadResponse, message);
         self.finish(now, id, Err(f));
     }
 

@@ -64,7 +64,6 @@ impl Engine {
 
     pub(super) fn expire(&mut self, now: u64, id: OpId) {
         let Some(op) = self.ops.get(&id) else { return };
-        let task_id = Some(op.task.id.clone()).filter(|s| !s.is_empty());
         // A wait that runs out of time is `wait_timeout` even when its last tries failed
         // (they are named): `network` means the retry budget ran out, which `retry` says.
         let f = if op.kind == Kind::Wait {
@@ -73,7 +72,7 @@ impl Engine {
                 m.push_str("; last error: ");
                 m.push_str(e);
             }
-            TaskFailure::new(ErrorCode::WaitTimeout, m)
+            op.failure(ErrorCode::WaitTimeout, m)
         } else {
             let mut m = String::from("gave up at the deadline (timeoutMs)");
             if let Some(e) = &op.last_error {
@@ -83,14 +82,9 @@ impl Engine {
             if op.kind == Kind::Submit && !self.rq.profile.submit.idempotent {
                 m.push_str("; the task may exist");
             }
-            TaskFailure::new(ErrorCode::Network, m)
+            op.failure(ErrorCode::Network, m)
         };
-        let update = op.last.clone();
-        self.finish(
-            now,
-            id,
-            Err(f.with_task(task_id.as_deref()).with_update(update)),
-        );
+        self.finish(now, id, Err(f));
     }
 
     /// Sends what the operation does next (or queues it for a host slot).
