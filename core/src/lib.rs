@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+pub mod base64;
 pub mod config;
 pub mod dialects;
 pub mod engine;

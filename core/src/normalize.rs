@@ -3,6 +3,7 @@
 //! events body into [`TaskEvent`]s. No per-dialect code lives here; everything comes from
 //! the profile. The webhook verifier calls [`status_update`] with the verified body.
 
+use crate::base64::decode_prefix;
 use crate::json_path::{self, scalar_text};
 use crate::profile::{EventsSpec, OutputRule, ProviderProfile, StatusSpec};
 use crate::state::{Output, OutputKind, TaskEvent, TaskState, TaskUpdate, UpdateError};
@@ -265,35 +266,6 @@ pub fn data_url(b64: &str) -> Option<String> {
     s.push_str(";base64,");
     s.push_str(&clean);
     Some(s)
-}
-
-/// Decodes up to `n` bytes from the start of a base64 text (standard or URL alphabet);
-/// stops at padding or the first character outside the alphabet.
-pub fn decode_prefix(b64: &str, n: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n + 2);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for b in b64.bytes() {
-        let x = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => break,
-        };
-        acc = (acc << 6) | u32::from(x);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-            if out.len() >= n {
-                break;
-            }
-        }
-    }
-    out
 }
 
 /// The MIME type the first bytes of a file show.

@@ -13,7 +13,6 @@
 //! answer with. Comparisons of secrets are constant-time ([`ct`]).
 
 pub mod answer;
-mod b64;
 pub mod bearer;
 pub mod body;
 pub mod ct;

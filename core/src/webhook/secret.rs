@@ -30,7 +30,7 @@ impl WebhookSecret {
                 "secret: empty; expected whsec_<base64 key>".into(),
             ));
         }
-        let key = super::b64::decode(b64).ok_or_else(|| {
+        let key = crate::base64::decode(b64).ok_or_else(|| {
             WebhookError::InvalidArgument(
                 "secret: not base64 after the whsec_ prefix (standard alphabet, padded)".into(),
             )
@@ -60,7 +60,7 @@ impl WebhookSecret {
 
     /// The secret in its `whsec_<base64>` text form.
     pub fn to_whsec(&self) -> String {
-        format!("{SECRET_PREFIX}{}", super::b64::encode(&self.key))
+        format!("{SECRET_PREFIX}{}", crate::base64::encode(&self.key))
     }
 }
 

@@ -89,7 +89,7 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
         if version != "v1" {
             continue;
         }
-        match super::b64::decode(b64).and_then(|m| <[u8; MAC_LEN]>::try_from(m).ok()) {
+        match crate::base64::decode(b64).and_then(|m| <[u8; MAC_LEN]>::try_from(m).ok()) {
             Some(mac) => macs.push(mac),
             None => continue,
         }
@@ -152,7 +152,7 @@ pub fn mac(secret: &WebhookSecret, id: &str, timestamp: &str, payload: &[u8]) ->
 /// The `webhook-signature` value (`v1,<base64>`) for one message.
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, payload: &[u8]) -> String {
     let tag = mac(secret, id, &timestamp.to_string(), payload);
-    format!("v1,{}", super::b64::encode(&tag))
+    format!("v1,{}", crate::base64::encode(&tag))
 }
 
 /// The headers of a delivery whose id and timestamp passed, waiting for the MAC check.

@@ -1,8 +1,10 @@
-//! Standard base64 (RFC 4648 §4, with padding), the one encoding Standard Webhooks uses
-//! for `whsec_` secrets and `v1,` signatures. A few lines here instead of the `base64`
-//! crate, whose generic engine cost ~5 KB of wasm for these two uses (issue 7). Decoding
-//! is as strict as that crate's `STANDARD` engine: length a multiple of 4, `=` only as
-//! canonical padding at the end, and no stray bits in the last character.
+//! Base64, the one place the crate reads and writes it. Standard base64 (RFC 4648 §4, with
+//! padding) is what Standard Webhooks uses for `whsec_` secrets and `v1,` signatures;
+//! [`decode_prefix`] reads just the first bytes of a vendor's base64 image (either
+//! alphabet) to sniff its MIME type. A few lines here instead of the `base64` crate, whose
+//! generic engine cost ~5 KB of wasm (issue 7). [`decode`] is as strict as that crate's
+//! `STANDARD` engine: length a multiple of 4, `=` only as canonical padding at the end, and
+//! no stray bits in the last character.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -28,16 +30,40 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
-fn value(c: u8) -> Option<u32> {
+/// The 6-bit value of a standard-alphabet character; with `url_too`, also `-` and `_`.
+fn value(c: u8, url_too: bool) -> Option<u32> {
     let v = match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,
         b'0'..=b'9' => c - b'0' + 52,
         b'+' => 62,
         b'/' => 63,
+        b'-' if url_too => 62,
+        b'_' if url_too => 63,
         _ => return None,
     };
     Some(u32::from(v))
+}
+
+/// Decodes up to `n` bytes from the start of a base64 text (standard or URL alphabet);
+/// stops at padding or the first character outside the alphabet.
+pub fn decode_prefix(b64: &str, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n + 2);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for x in b64.bytes().map_while(|b| value(b, true)) {
+        acc = (acc << 6) | x;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+            if out.len() >= n {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The bytes of standard, padded base64 `text`; `None` when it is not exactly that.
@@ -55,7 +81,7 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         }
         let mut v = 0u32;
         for &c in &quad[..4 - pad] {
-            v = (v << 6) | value(c)?;
+            v = (v << 6) | value(c, false)?;
         }
         v <<= 6 * pad as u32;
         let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
