@@ -8,6 +8,7 @@ use crate::json_path::{self, scalar_text};
 use crate::profile::{EventsSpec, OutputRule, ProviderProfile, StatusSpec};
 use crate::state::{Output, OutputKind, TaskEvent, TaskState, TaskUpdate, UpdateError};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Why a body could not be normalized.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,9 +66,14 @@ pub fn parse_json(body: &str) -> Result<Value, NormalizeError> {
     serde_json::from_str(body).map_err(|_| NormalizeError::NotJson)
 }
 
-/// A copy of `raw` with the listed JSON-text fields parsed in place (fields that do not
-/// parse stay strings).
-pub fn expand(raw: &Value, json_string_fields: &[String]) -> Value {
+/// `raw` with the listed JSON-text fields parsed in place (fields that do not parse stay
+/// strings). Borrowed when no listed field holds text: then there is nothing to parse, and
+/// a status or webhook body (a mirako image is its base64 inline) is not copied for nothing.
+pub fn expand<'a>(raw: &'a Value, json_string_fields: &[String]) -> Cow<'a, Value> {
+    let has_text = |p: &String| matches!(json_path::get(raw, p), Some(Value::String(_)));
+    if !json_string_fields.iter().any(has_text) {
+        return Cow::Borrowed(raw);
+    }
     let mut v = raw.clone();
     for path in json_string_fields {
         if let Some(slot) = json_path::get_mut(&mut v, path) {
@@ -78,7 +84,7 @@ pub fn expand(raw: &Value, json_string_fields: &[String]) -> Value {
             }
         }
     }
-    v
+    Cow::Owned(v)
 }
 
 /// Normalizes a status body (or a webhook body, which has the same shape) of the dialect
