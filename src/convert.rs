@@ -1,14 +1,13 @@
-//! JavaScript values ⇄ the core's serde types, through JSON text: `JSON.stringify` /
-//! `JSON.parse` on the JavaScript side and the core's own `serde_json` on ours. The core
-//! already links serde_json, so this adds no second serialization stack (serde-wasm-bindgen
-//! would monomorphize every type a second time: measured +~100 KB of wasm). Values come in
-//! field by field, so a bad one is reported by name as `TaskError{code: "invalid_argument"}`.
+//! JavaScript values ⇄ the core's types. Out: the core writes JSON text
+//! (`to_json_text`) and the runtime's `JSON.parse` builds the objects. In: options, records
+//! and updates are read field by field from the JavaScript values, so a bad one is reported
+//! by name as `TaskError{code: "invalid_argument"}`; free-form data (inputs, profiles) goes
+//! through `JSON.stringify` and the core's JSON parser. No serde: one small JSON module in
+//! the core is the only serialization code in the wasm (issue 7).
 
 use crate::errors::invalid_argument;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
+use tasklane_core::json::Value;
 use tasklane_core::profile_reader::read_profile;
 use tasklane_core::state::{Output, OutputKind, UpdateError};
 use tasklane_core::{
@@ -17,25 +16,21 @@ use tasklane_core::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Serializes plain core data to a JavaScript value (plain objects, arrays, numbers).
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // The core's types are plain data with string keys, which serde_json always
-    // serializes, and its output always parses; `undefined` is only a theoretical fallback.
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+/// JSON text the core wrote, as a JavaScript value.
+pub(crate) fn to_js(json_text: &str) -> JsValue {
+    // The core's writers produce valid JSON, so `undefined` is only a theoretical fallback.
+    js_sys::JSON::parse(json_text).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Deserializes `value` (the argument called `name` in messages) into `T`.
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, name: &str) -> Result<T, JsValue> {
+/// A JavaScript value (the argument called `name` in messages) as a JSON value.
+pub(crate) fn from_js(value: JsValue, name: &str) -> Result<Value, JsValue> {
     let bad = |why: &str| invalid_argument(&format!("invalid argument `{name}`: {why}"));
     // stringify throws on cycles and BigInt, and gives `undefined` for functions.
     let text = js_sys::JSON::stringify(&value)
         .map_err(|_| bad("must be plain JSON data (no cycles, BigInt or getters that throw)"))?
         .as_string()
         .unwrap_or_else(|| "null".to_owned());
-    serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))
+    tasklane_core::json::parse(&text).map_err(|e| bad(&e.to_string()))
 }
 
 /// A `provider` option (called `name` in messages): a dialect name, or a profile object
@@ -45,7 +40,7 @@ pub(crate) fn provider_spec(value: JsValue, name: &str) -> Result<ProviderSpec, 
     if let Some(s) = value.as_string() {
         return Ok(ProviderSpec::Name(s));
     }
-    let v: serde_json::Value = from_js(value, name)?;
+    let v = from_js(value, name)?;
     read_profile(&v)
         .map(|p| ProviderSpec::Profile(Box::new(p)))
         .map_err(|why| invalid_argument(&format!("invalid argument `{name}`: {why}")))
@@ -255,13 +250,10 @@ pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
         let mut v = Vec::new();
         for o in list.iter() {
             let kind = text(&o, "kind").ok().flatten();
-            let kind = match kind.as_deref() {
-                Some("image") => OutputKind::Image,
-                Some("video") => OutputKind::Video,
-                Some("audio") => OutputKind::Audio,
-                Some("file") => OutputKind::File,
-                _ => return Err(no("outputs", "each must be {url, kind}")),
-            };
+            let kind = kind
+                .as_deref()
+                .and_then(OutputKind::parse)
+                .ok_or_else(|| no("outputs", "each must be {url, kind}"))?;
             let url = text(&o, "url").ok().flatten();
             let url = url.ok_or_else(|| no("outputs", "each must be {url, kind}"))?;
             v.push(Output { url, kind });

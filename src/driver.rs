@@ -17,7 +17,7 @@ use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
 use tasklane_core::{
-    Engine, OpId, OpResult, ReqId, StoreOp, TaskFailure, TaskRef, TransportError,
+    Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TaskRef, TransportError,
     TransportErrorKind,
 };
 use wasm_bindgen::prelude::*;
@@ -168,7 +168,7 @@ pub(crate) fn pump(shared: &Shared) {
                     .and_then(|o| o.on_update.clone());
                 if let Some(cb) = cb {
                     // A throwing onUpdate is the user's bug; it must not stop the wait.
-                    if let Err(e) = cb.call1(&JsValue::UNDEFINED, &to_js(&update)) {
+                    if let Err(e) = cb.call1(&JsValue::UNDEFINED, &to_js(&update.to_json_text())) {
                         web_sys::console::error_2(&"tasklane: onUpdate threw:".into(), &e);
                     }
                 }
@@ -212,7 +212,7 @@ pub(crate) fn pump(shared: &Shared) {
                     StoreOp::Put(record) => {
                         let id = record.task.id.clone();
                         // The submit's `Done` (next) settles only once this put has.
-                        let put = match store.put(&id, &to_js(&record)) {
+                        let put = match store.put(&id, &to_js(&record.to_json_text())) {
                             Ok(None) => None,
                             Ok(Some(p)) => Some(Ok(p)),
                             Err(e) => Some(Err(e)),
@@ -351,8 +351,8 @@ fn send(shared: &Shared, req: ReqId, request: tasklane_core::HttpRequest) {
 /// An operation's success value as JavaScript: a `TaskUpdate` or an array of `TaskEvent`s.
 fn op_result(r: &OpResult) -> JsValue {
     match r {
-        OpResult::Update(u) => to_js(u),
-        OpResult::Events(e) => to_js(e),
+        OpResult::Update(u) => to_js(&u.to_json_text()),
+        OpResult::Events(e) => to_js(&TaskEvent::list_json_text(e)),
     }
 }
 
@@ -361,7 +361,7 @@ pub(crate) fn failure(f: &TaskFailure) -> JsValue {
     let update = f
         .update
         .as_ref()
-        .map(|u| to_js(u.as_ref()))
+        .map(|u| to_js(&u.to_json_text()))
         .unwrap_or(JsValue::UNDEFINED);
     task_error(
         f.code.as_str(),

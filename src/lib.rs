@@ -5,7 +5,7 @@
 //! `cargo test --workspace` runs the core natively.
 //!
 //! Modules: [`client`] (the `TaskClient` class), `driver` (runs the engine on the event
-//! loop), `fetch`, `store`, `convert` (JS ⇄ serde), `errors` (`TaskError`,
+//! loop), `fetch`, `store`, `convert` (JS ⇄ core types), `errors` (`TaskError`,
 //! `WebhookError`), `js` (what comes from `globalThis`).
 #![cfg_attr(target_arch = "wasm32", deny(missing_docs))]
 
@@ -38,7 +38,6 @@ pub use wasm::*;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use tasklane_core::ProviderProfile;
     use wasm_bindgen::prelude::*;
 
     /// Runs once when the module is instantiated: panics (which would be bugs) reach the
@@ -53,10 +52,8 @@ mod wasm {
     #[wasm_bindgen(js_name = __profiles, skip_typescript)]
     pub fn profiles() -> JsValue {
         let out = js_sys::Object::new();
-        for name in ProviderProfile::BUILTIN {
-            if let Some(p) = ProviderProfile::builtin(name) {
-                crate::js::set(&out, name, &crate::convert::to_js(&p));
-            }
+        for (name, text) in tasklane_core::dialects::PROFILES {
+            crate::js::set(&out, name, &crate::convert::to_js(text));
         }
         out.into()
     }

@@ -284,13 +284,9 @@ impl Proxy {
         };
         let json_body = match (&body, matched.kind) {
             (Some((b, _)), RouteKind::Submit) if !b.is_empty() => {
-                // From text, as everywhere else: `from_slice` would be a second copy of
-                // serde_json's parser in the wasm (issue 7).
                 let parsed = std::str::from_utf8(b)
                     .map_err(|_| "the body is not UTF-8".to_owned())
-                    .and_then(|t| {
-                        serde_json::from_str::<serde_json::Value>(t).map_err(|e| e.to_string())
-                    });
+                    .and_then(|t| tasklane_core::json::parse(t).map_err(|e| e.to_string()));
                 match parsed {
                     Ok(v) if v.is_object() => Some(v),
                     Ok(_) => {
@@ -396,10 +392,10 @@ impl Proxy {
                 Err(_) => return failed(),
             };
             let public_base = format!("{}{}", url.origin(), mount);
-            match serde_json::from_str::<serde_json::Value>(&text) {
+            match tasklane_core::json::parse(&text) {
                 Ok(mut v) => {
                     if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
-                        tasklane_core::json_path::to_text(&v).into()
+                        v.to_text().into()
                     } else {
                         text.into()
                     }

@@ -15,6 +15,11 @@ use tasklane_core::{
     TaskRef, TaskState, TransportError, WaitOptions,
 };
 
+/// A serde_json literal as the core's JSON value.
+fn cj(v: &serde_json::Value) -> tasklane_core::json::Value {
+    tasklane_core::json::parse(&v.to_string()).expect("valid JSON")
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -152,9 +157,9 @@ fn main() {
         cfg.api_key = Some("sim-key".into());
         let mut e = Engine::new(cfg, 1).expect("valid config");
         for (outcome, want) in outcomes {
-            let mut req = SubmitRequest::new(
-                json!({"prompt": "a cat", "_sim": {"queue_ms": 200, "run_ms": 600, "outcome": outcome}}),
-            );
+            let mut req = SubmitRequest::new(cj(
+                &json!({"prompt": "a cat", "_sim": {"queue_ms": 200, "run_ms": 600, "outcome": outcome}}),
+            ));
             req.model = Some("sim-fast".into());
             req.endpoint = Some("sim/fast".into());
             req.task_type = Some("async_image".into());
@@ -201,9 +206,9 @@ fn main() {
             {"on": "status", "kind": "503", "times": 1},
             {"on": "result", "kind": "502", "times": 1}
         ]);
-        let mut req = SubmitRequest::new(
-            json!({"prompt": "faulty", "_sim": {"queue_ms": 100, "run_ms": 500, "faults": faults}}),
-        );
+        let mut req = SubmitRequest::new(cj(
+            &json!({"prompt": "faulty", "_sim": {"queue_ms": 100, "run_ms": 500, "faults": faults}}),
+        ));
         req.model = Some("sim-fast".into());
         req.endpoint = Some("sim/fast".into());
         req.task_type = Some("async_image".into());
@@ -225,9 +230,9 @@ fn main() {
             );
         }
         // cancel and events where the dialect has them
-        let mut req = SubmitRequest::new(
-            json!({"prompt": "slow", "_sim": {"queue_ms": 0, "run_ms": 20_000}}),
-        );
+        let mut req = SubmitRequest::new(cj(
+            &json!({"prompt": "slow", "_sim": {"queue_ms": 0, "run_ms": 20_000}}),
+        ));
         req.model = Some("sim-fast".into());
         req.endpoint = Some("sim/fast".into());
         req.task_type = Some("async_image".into());

@@ -4,30 +4,24 @@
 //! [`PollOptions::resolve`] checks them and turns them into a [`PollConfig`].
 
 use crate::error::CoreError;
+use crate::json::{ObjectText, Value};
 use crate::profile::ProviderSpec;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The options of `new TaskClient({...})` that the core uses (the shell keeps `fetch` and `store`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// A dialect name or a profile object.
     pub provider: ProviderSpec,
     /// Absolute http(s) URL; the dialect's paths are appended to it (a path prefix is kept).
     pub base_url: String,
     /// Sent as `Authorization: Bearer <apiKey>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Extra headers sent with every request.
-    #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// Polling defaults.
-    #[serde(default)]
     pub poll: PollOptions,
     /// Limits on concurrent status requests.
-    #[serde(default)]
     pub limits: Limits,
 }
 
@@ -46,36 +40,26 @@ impl ClientConfig {
 }
 
 /// Polling options as the user writes them; every field optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PollOptions {
     /// The first wait after submit, in ms (default 500).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_delay_ms: Option<f64>,
     /// The longest wait between polls, in ms (default 10 000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay_ms: Option<f64>,
     /// Growth per poll, at least 1 (default 1.5).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<f64>,
     /// Random spread of each delay, 0..1 (default 0.2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jitter: Option<f64>,
     /// The whole wait, in ms (default 600 000; never infinite).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<f64>,
     /// One HTTP request, in ms (default 30 000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_ms: Option<f64>,
     /// Consecutive transient failures tolerated before `network` (default 10).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<f64>,
     /// Poll interval while a webhook is expected to bring the result (default 30 000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_net_ms: Option<f64>,
     /// Use hints (queue position, learned durations) to poll near the expected end, and
     /// keep a running task's delay within a tenth of its running time (default true).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptive: Option<bool>,
 }
 
@@ -206,19 +190,12 @@ impl PollOptions {
 }
 
 /// Limits on how hard the client hits one host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Polling requests (status and result reads) in flight per host (default 16).
-    #[serde(default = "default_in_flight")]
     pub max_in_flight_per_host: u32,
     /// Polling requests started per host in any one-second window; `None`: no cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_second: Option<u32>,
-}
-
-fn default_in_flight() -> u32 {
-    16
 }
 
 impl Default for Limits {
@@ -231,43 +208,32 @@ impl Default for Limits {
 }
 
 /// Where a provider should post the task's end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookTarget {
     /// The URL.
     pub url: String,
     /// A token the provider sends back (mirako's `auth_token`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<String>,
 }
 
 /// `submit(req)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubmitRequest {
     /// The model (apixo path, mindproxy `public_model`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The operation (mirako path; default `avatar/async_generate`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The endpoint (queue path, e.g. `fal-ai/flux/dev`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// The task type (mindproxy `task_type`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
     /// The model's input; must be an object.
-    #[serde(default)]
     pub input: Value,
     /// Where the provider should post the end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<WebhookTarget>,
     /// The idempotency key (generated when the dialect has one and this is absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
     /// Free metadata (mindproxy `metadata_json`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
 }
 
@@ -288,51 +254,38 @@ impl SubmitRequest {
 }
 
 /// `wait(id, opts)` options the core uses (the shell keeps `signal` and `onUpdate`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WaitOptions {
     /// The whole wait in ms (overrides `poll.timeoutMs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<f64>,
     /// Polling overrides for this wait.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<PollOptions>,
     /// A webhook is expected to bring the end (via `deliver`): poll only at the slow
     /// safety-net rate.
-    #[serde(default)]
     pub expect_webhook: bool,
 }
 
 /// A task to follow: its id plus what the dialect needs to address it. A stored
 /// [`TaskRecord`] converts into one.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskRef {
     /// The provider's task id.
     pub id: String,
     /// The model.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// The task type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
     /// Status URL from the submit answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_url: Option<String>,
     /// Response (result) URL from the submit answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_url: Option<String>,
     /// Cancel URL from the submit answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_url: Option<String>,
     /// When the task was submitted (epoch ms), for duration estimates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<u64>,
 }
 
@@ -347,71 +300,37 @@ impl TaskRef {
 }
 
 /// What the store keeps for a live task: enough to follow it after a reload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", from = "RecordFields")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskRecord {
     /// The profile's name.
     pub provider: String,
     /// The task id and everything needed to address the task (flattened into the record).
-    #[serde(flatten)]
     pub task: TaskRef,
     /// When the submit's wait would end (epoch ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<u64>,
     /// The idempotency key used for the submit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
 
-/// A [`TaskRecord`] as stored: every field at the top level. Records are read through this
-/// flat struct because `#[serde(flatten)]` deserialization buffers the input in serde's
-/// private `Content` tree and deserializes [`TaskRef`] a second time from it (wasm size,
-/// issue 7); writing them flattened costs nothing of the kind.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RecordFields {
-    provider: String,
-    id: String,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    operation: Option<String>,
-    #[serde(default)]
-    endpoint: Option<String>,
-    #[serde(default)]
-    task_type: Option<String>,
-    #[serde(default)]
-    status_url: Option<String>,
-    #[serde(default)]
-    response_url: Option<String>,
-    #[serde(default)]
-    cancel_url: Option<String>,
-    #[serde(default)]
-    submitted_at: Option<u64>,
-    #[serde(default)]
-    deadline: Option<u64>,
-    #[serde(default)]
-    idempotency_key: Option<String>,
-}
-
-impl From<RecordFields> for TaskRecord {
-    fn from(r: RecordFields) -> TaskRecord {
-        TaskRecord {
-            provider: r.provider,
-            task: TaskRef {
-                id: r.id,
-                model: r.model,
-                operation: r.operation,
-                endpoint: r.endpoint,
-                task_type: r.task_type,
-                status_url: r.status_url,
-                response_url: r.response_url,
-                cancel_url: r.cancel_url,
-                submitted_at: r.submitted_at,
-            },
-            deadline: r.deadline,
-            idempotency_key: r.idempotency_key,
-        }
+impl TaskRecord {
+    /// The record as the store keeps it: one flat object, the task's fields at the top
+    /// level, camelCase keys, absent fields left out (the shell reads it back field by
+    /// field in `convert::record`).
+    pub fn to_json_text(&self) -> String {
+        let t = &self.task;
+        let mut o = ObjectText::new();
+        o.str("provider", &self.provider).str("id", &t.id);
+        o.opt_str("model", &t.model)
+            .opt_str("operation", &t.operation)
+            .opt_str("endpoint", &t.endpoint)
+            .opt_str("taskType", &t.task_type)
+            .opt_str("statusUrl", &t.status_url)
+            .opt_str("responseUrl", &t.response_url)
+            .opt_str("cancelUrl", &t.cancel_url)
+            .opt_num("submittedAt", t.submitted_at)
+            .opt_num("deadline", self.deadline)
+            .opt_str("idempotencyKey", &self.idempotency_key);
+        o.finish()
     }
 }
 
@@ -496,19 +415,7 @@ mod tests {
     }
 
     #[test]
-    fn config_from_js_shape() {
-        let c: ClientConfig = serde_json::from_value(serde_json::json!({
-            "provider": "apixo", "baseUrl": "http://127.0.0.1:1/apixo", "apiKey": "k",
-            "headers": {"x-a": "1"}, "poll": {"jitter": 0.1}, "store": "memory"
-        }))
-        .expect("valid config");
-        assert_eq!(c.provider, ProviderSpec::Name("apixo".into()));
-        assert_eq!(c.poll.jitter, Some(0.1));
-        assert_eq!(c.limits.max_in_flight_per_host, 16);
-    }
-
-    #[test]
-    fn record_round_trip() {
+    fn record_written_flat() {
         let r = TaskRecord {
             provider: "queue".into(),
             task: TaskRef {
@@ -520,11 +427,11 @@ mod tests {
             deadline: Some(5),
             idempotency_key: None,
         };
-        let v = serde_json::to_value(&r).expect("plain data");
-        assert_eq!(v["statusUrl"], "http://h/s");
-        assert_eq!(v["id"], "t");
-        let back: TaskRecord = serde_json::from_value(v).expect("round trip");
-        let t = TaskRef::from(&back);
+        assert_eq!(
+            r.to_json_text(),
+            r#"{"provider":"queue","id":"t","endpoint":"a/b","statusUrl":"http://h/s","deadline":5}"#
+        );
+        let t = TaskRef::from(&r);
         assert_eq!(t.id, "t");
         assert_eq!(t.endpoint.as_deref(), Some("a/b"));
     }

@@ -4,11 +4,9 @@
 //! the JavaScript `TaskError` exposes.
 
 use crate::state::TaskUpdate;
-use serde::{Deserialize, Serialize};
 
 /// The stable error codes of API.md (`TaskError.code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// The task itself failed.
@@ -92,8 +90,7 @@ impl CoreError {
 }
 
 /// How an operation ended without success: the fields of API.md's `TaskError`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}: {message}", code.as_str())]
 pub struct TaskFailure {
     /// The stable code.
@@ -101,13 +98,10 @@ pub struct TaskFailure {
     /// A message for people.
     pub message: String,
     /// The task this is about, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// The HTTP status of the answer that ended it, for `http` (and others when known).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
     /// The last update seen (for `failed`, `canceled`, `timed_out`, `wait_timeout`...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<Box<TaskUpdate>>,
 }
 
@@ -163,12 +157,8 @@ mod tests {
         assert_eq!(e.code().as_str(), "invalid_argument");
         assert!(e.to_string().contains("baseUrl"));
         let f = TaskFailure::new(ErrorCode::WaitTimeout, "timeoutMs ran out").with_http_status(0);
-        let v = serde_json::to_value(&f).expect("plain data serializes");
-        assert_eq!(v["code"], "wait_timeout");
-        assert_eq!(v["httpStatus"], 0);
-        assert_eq!(
-            serde_json::to_value(ErrorCode::BadResponse).expect("unit enum serializes"),
-            "bad_response"
-        );
+        assert_eq!(f.code.as_str(), "wait_timeout");
+        assert_eq!(f.http_status, Some(0));
+        assert_eq!(ErrorCode::BadResponse.as_str(), "bad_response");
     }
 }

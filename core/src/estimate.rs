@@ -8,11 +8,9 @@
 //! persist them with [`Estimates::export`] / [`Estimates::import`].
 
 use crate::engine::vecmap::VecMap;
-use serde::{Deserialize, Serialize};
 
 /// What is known about one model's durations.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
     /// Finished tasks seen.
     pub count: u32,
@@ -36,13 +34,11 @@ impl Estimate {
 }
 
 /// One exported estimate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EstimateEntry {
     /// The model / operation / endpoint key.
     pub key: String,
     /// The estimate.
-    #[serde(flatten)]
     pub estimate: Estimate,
 }
 

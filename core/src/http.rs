@@ -2,11 +2,8 @@
 //! perform, the [`HttpResponse`] it gets back, and the [`TransportError`] when there was
 //! no answer. The shell owns `fetch`; these types only carry data.
 
-use serde::{Deserialize, Serialize};
-
 /// A request for the shell to perform with `fetch`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// `GET`, `POST` or `PUT`.
     pub method: String,
@@ -15,7 +12,6 @@ pub struct HttpRequest {
     /// Headers in order; names as written.
     pub headers: Vec<(String, String)>,
     /// The body (JSON text), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Abort the request after this many milliseconds and report [`TransportErrorKind::Timeout`].
     pub timeout_ms: u64,
@@ -29,16 +25,13 @@ impl HttpRequest {
 }
 
 /// An answer from the server, whatever its status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The HTTP status code.
     pub status: u16,
     /// Response headers (at least `retry-after` when present).
-    #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// The body as text.
-    #[serde(default)]
     pub body: String,
 }
 
@@ -72,8 +65,7 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 }
 
 /// Why there was no HTTP answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransportErrorKind {
     /// `timeout_ms` passed without an answer.
     Timeout,
@@ -84,8 +76,7 @@ pub enum TransportErrorKind {
 }
 
 /// A request that got no HTTP answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("transport error ({kind:?}, sent: {sent})")]
 pub struct TransportError {
     /// What happened.

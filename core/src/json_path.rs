@@ -1,7 +1,7 @@
 //! Dotted paths into JSON values, as profiles write them: `data.task_id`, `images[].url`
 //! (a `[]` suffix walks every element of an array), `items.0.url` (a number indexes an array).
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// The value at `path` (the first one, if the path walks arrays); `None` when absent. An
 /// empty path is the value itself.
@@ -63,7 +63,7 @@ pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
 
 /// Sets `value` at a plain dotted path of an object, creating objects on the way (and
 /// replacing non-objects in the way).
-pub fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
+pub fn set(root: &mut Map, path: &str, value: Value) {
     let mut segs = path.split('.').peekable();
     let mut cur = root;
     while let Some(seg) = segs.next() {
@@ -71,9 +71,7 @@ pub fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
             cur.insert(seg.to_owned(), value);
             return;
         }
-        let slot = cur
-            .entry(seg.to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let slot = cur.get_or_insert_with(seg, || Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
@@ -83,14 +81,6 @@ pub fn set(root: &mut Map<String, Value>, path: &str, value: Value) {
             _ => return,
         };
     }
-}
-
-/// A value as JSON text. Use this, not `value.to_string()`: `Value`'s `Display` writes
-/// through an `io::Write` adapter whose error type drags `io::Error`, `Box<dyn Error>` and
-/// the Unicode tables of `Debug` escaping into the wasm (issue 7). Serializing a `Value`
-/// cannot fail (its keys are strings), so the fallback is never taken.
-pub fn to_text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A scalar as text: strings as they are, numbers and booleans written out; `None` for
@@ -107,7 +97,7 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn paths() {

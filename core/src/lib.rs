@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod http;
+pub mod json;
 pub mod json_path;
 pub mod normalize;
 pub mod profile;

@@ -4,10 +4,10 @@
 //! the profile. The webhook verifier calls [`status_update`] with the verified body.
 
 use crate::base64::decode_prefix;
+use crate::json::Value;
 use crate::json_path::{self, scalar_text};
 use crate::profile::{EventsSpec, OutputRule, ProviderProfile, StatusSpec};
 use crate::state::{Output, OutputKind, TaskEvent, TaskState, TaskUpdate, UpdateError};
-use serde_json::Value;
 use std::borrow::Cow;
 
 /// Why a body could not be normalized.
@@ -63,7 +63,7 @@ pub fn envelope_status(profile: &ProviderProfile, body: &str) -> Option<u16> {
 
 /// Parses JSON text; [`NormalizeError::NotJson`] otherwise.
 pub fn parse_json(body: &str) -> Result<Value, NormalizeError> {
-    serde_json::from_str(body).map_err(|_| NormalizeError::NotJson)
+    crate::json::parse(body).map_err(|_| NormalizeError::NotJson)
 }
 
 /// `raw` with the listed JSON-text fields parsed in place (fields that do not parse stay
@@ -78,7 +78,7 @@ pub fn expand<'a>(raw: &'a Value, json_string_fields: &[String]) -> Cow<'a, Valu
     for path in json_string_fields {
         if let Some(slot) = json_path::get_mut(&mut v, path) {
             if let Value::String(s) = slot {
-                if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                if let Ok(parsed) = crate::json::parse(s) {
                     *slot = parsed;
                 }
             }
@@ -94,7 +94,7 @@ pub fn expand<'a>(raw: &'a Value, json_string_fields: &[String]) -> Cow<'a, Valu
 /// use tasklane_core::{normalize::status_update, ProviderProfile, TaskState};
 /// let p = ProviderProfile::builtin("mindproxy").unwrap();
 /// let body = r#"{"task_id":"t1","status":8}"#;
-/// let u = status_update(&p, &serde_json::from_str(body).unwrap(), None).unwrap();
+/// let u = status_update(&p, &tasklane_core::json::parse(body).unwrap(), None).unwrap();
 /// assert_eq!(u.state, TaskState::Failed);
 /// assert_eq!(u.error.unwrap().code, "REFUNDED");
 /// ```
@@ -124,7 +124,7 @@ pub fn status_update(
         match x {
             Value::Null => None,
             Value::String(s) if s.is_empty() => None,
-            Value::Object(_) | Value::Array(_) => Some(json_path::to_text(x)),
+            Value::Object(_) | Value::Array(_) => Some(x.to_text()),
             other => scalar_text(other),
         }
     };
@@ -182,7 +182,7 @@ pub fn status_update(
 
 fn non_negative(v: &Value) -> Option<f64> {
     let x = match v {
-        Value::Number(n) => n.as_f64()?,
+        Value::Number(n) => n.as_f64(),
         Value::String(s) => number_text(s.trim())?,
         _ => return None,
     };
@@ -190,7 +190,7 @@ fn non_negative(v: &Value) -> Option<f64> {
 }
 
 /// A number written as text (`"3"`, `"1.5"`, `"+2"`, `".5"`, `"2."`, `"1e3"`), read by
-/// serde_json's number parser rather than `str::parse::<f64>`, so the wasm carries one
+/// the JSON number parser rather than `str::parse::<f64>`, so the wasm carries one
 /// decimal-to-float implementation instead of two (issue 7). `inf` and `NaN` are refused
 /// (the callers refuse them anyway).
 fn number_text(s: &str) -> Option<f64> {
@@ -203,8 +203,8 @@ fn number_text(s: &str) -> Option<f64> {
     if s.ends_with('.') {
         t.push('0');
     }
-    match serde_json::from_str::<Value>(&t).ok()? {
-        Value::Number(n) => n.as_f64(),
+    match crate::json::parse(&t).ok()? {
+        Value::Number(n) => Some(n.as_f64()),
         _ => None,
     }
 }
@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn outputs_dedupe_and_guess() {
-        let v = serde_json::json!({"a": ["https://x/1.mp4", "https://x/1.mp4", "https://x/f"], "image_url": "https://x/i"});
+        let v = crate::json!({"a": ["https://x/1.mp4", "https://x/1.mp4", "https://x/f"], "image_url": "https://x/i"});
         let rules = vec![
             OutputRule {
                 path: "a[]".into(),

@@ -9,43 +9,35 @@
 //! `{operation}`, `{endpoint}`, `{taskType}`, `{limit}`, `{offset}`; a query pair whose
 //! placeholder has no value is left out.
 
+use crate::json::Value;
 use crate::state::{OutputKind, TaskState};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One asynchronous-task API, described as data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProviderProfile {
     /// A short name (`"apixo"`), stored with task records.
     pub name: String,
     /// Values used when the request leaves a placeholder out (e.g. mirako's `operation`).
-    #[serde(default)]
     pub defaults: BTreeMap<String, String>,
     /// Creating a task.
     pub submit: SubmitSpec,
     /// Reading a task's status.
     pub status: StatusSpec,
     /// A separate request for the result once the status says it succeeded (queue).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ResultSpec>,
     /// Canceling a task, when the API can.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel: Option<CancelSpec>,
     /// Listing a task's events, when the API can.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventsSpec>,
     /// A result code inside 2xx bodies (`{code, msg, data}`) that can say the request failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub envelope: Option<EnvelopeSpec>,
 }
 
 /// Some APIs answer HTTP 200 with the real outcome in the body (`{"code": 429, ...}`).
 /// A numeric code at `codePath` outside `ok` is treated as that HTTP status (a code outside
 /// 100..=599 as 502): retried when transient, an `http` error otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvelopeSpec {
     /// Dotted path of the code.
     pub code_path: String,
@@ -55,23 +47,19 @@ pub struct EnvelopeSpec {
 
 /// Where a request goes: a remembered absolute URL when the task has one, else a path
 /// template below `baseUrl`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// `GET`, `POST`, `PUT`...
     pub method: String,
     /// A path template below `baseUrl` (may carry a query), e.g. `/v1/tasks/{id}`. Empty
     /// when only a remembered URL will do.
-    #[serde(default)]
     pub path: String,
     /// Prefer this URL remembered from the submit answer, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_from: Option<UrlKind>,
 }
 
 /// The URLs a submit answer may hand out for later requests (queue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum UrlKind {
     /// Where to read the status.
     Status,
@@ -82,8 +70,7 @@ pub enum UrlKind {
 }
 
 /// Where a piece of a request body comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// The whole `input` object. With `to: ""` its fields are merged into the body's top level.
     Input,
@@ -114,31 +101,24 @@ pub enum Source {
 }
 
 /// One field of a request body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BodyField {
     /// Dotted path in the body where the value goes; `""` merges an object into the top level.
-    #[serde(default)]
     pub to: String,
     /// Where the value comes from. A missing (null) value leaves the field out.
     pub from: Source,
     /// For [`Source::InputField`]: the input field's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// For [`Source::InputExcept`]: the input fields to leave out.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
     /// For [`Source::Const`]: the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
     /// For [`Source::Const`]: the value used instead when the request has a webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_with_webhook: Option<Value>,
 }
 
 /// Creating a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubmitSpec {
     /// Where to send it.
     pub route: Route,
@@ -146,146 +126,108 @@ pub struct SubmitSpec {
     pub body: Vec<BodyField>,
     /// Request fields that must be given (`model`, `operation`, `endpoint`, `taskType`)
     /// besides those the path template needs.
-    #[serde(default)]
     pub required: Vec<String>,
     /// Dotted path of the task id in the answer.
     pub id_path: String,
     /// Dotted paths of URLs in the answer to remember for the task.
-    #[serde(default)]
     pub urls: BTreeMap<UrlKind, String>,
     /// True when the body carries an idempotency key, so a submit whose fate is unknown may
     /// be sent again under the same key.
-    #[serde(default)]
     pub idempotent: bool,
 }
 
 /// One rule for finding output files in a body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputRule {
     /// Dotted path (with `[]` for arrays) to a URL string, or to base64 data when `base64`.
     pub path: String,
     /// The kind; when absent it is guessed from the file extension, then the field name,
     /// then `file`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<OutputKind>,
     /// The value is base64 file content: it becomes a `data:` URL with the MIME type its
     /// bytes show.
-    #[serde(default)]
     pub base64: bool,
 }
 
 /// Reading a task's status and turning the answer into a [`crate::state::TaskUpdate`].
 /// A webhook body of the dialect has this same shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StatusSpec {
     /// Where to send it.
     pub route: Route,
     /// Dotted paths of fields holding JSON text, parsed before the paths below are read
     /// (`data.resultJson`).
-    #[serde(default)]
     pub json_string_fields: Vec<String>,
     /// Dotted path of the task id (falls back to the id asked about).
-    #[serde(default)]
     pub id_path: String,
     /// Dotted path of the provider's status value (string or number).
     pub state_path: String,
     /// Provider status value (numbers written as strings) → normalized state.
     pub states: BTreeMap<String, TaskState>,
     /// Provider status values that carry an error code of their own (mindproxy `8` → `REFUNDED`).
-    #[serde(default)]
     pub state_error_codes: BTreeMap<String, String>,
     /// Dotted path of the queue position.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_position_path: Option<String>,
     /// Dotted path of the error message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message_path: Option<String>,
     /// Dotted path of the error code / type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code_path: Option<String>,
     /// When a `succeeded` answer carries an error message or code, the task failed (queue's
     /// `COMPLETED` + `error`).
-    #[serde(default)]
     pub error_means_failure: bool,
     /// Error codes that mean another end than `failed` (queue `CANCELED` → `canceled`).
-    #[serde(default)]
     pub error_code_states: BTreeMap<String, TaskState>,
     /// Where output files are found.
-    #[serde(default)]
     pub outputs: Vec<OutputRule>,
     /// Dotted path of the run time the provider reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_path: Option<String>,
     /// Milliseconds per unit of `costPath` (1 for ms, 1000 for seconds).
-    #[serde(default = "one")]
     pub cost_scale: f64,
 }
 
-fn one() -> f64 {
-    1.0
-}
-
 /// Fetching the result after a `succeeded` status (queue's `response_url`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResultSpec {
     /// Where to send it.
     pub route: Route,
     /// Dotted paths of fields holding JSON text.
-    #[serde(default)]
     pub json_string_fields: Vec<String>,
     /// Where output files are found in the result body.
     pub outputs: Vec<OutputRule>,
 }
 
 /// Canceling a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CancelSpec {
     /// Where to send it.
     pub route: Route,
     /// The body, if any (empty: no body).
-    #[serde(default)]
     pub body: Vec<BodyField>,
 }
 
 /// Listing a task's events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventsSpec {
     /// Where to send it (`{limit}` and `{offset}` placeholders allowed in the query).
     pub route: Route,
     /// Dotted path of the array of events.
     pub list_path: String,
     /// Dotted path, inside an event, of its id.
-    #[serde(default)]
     pub id_path: String,
     /// ... of its type.
-    #[serde(default)]
     pub type_path: String,
     /// ... of its status value (mapped through the status spec's `states`).
-    #[serde(default)]
     pub status_path: String,
     /// ... of its message.
-    #[serde(default)]
     pub message_path: String,
     /// ... of its time.
-    #[serde(default)]
     pub created_at_path: String,
 }
 
 impl ProviderProfile {
     /// The built-in dialect with this name (`mirako`, `apixo`, `mindproxy`, `queue`).
     pub fn builtin(name: &str) -> Option<ProviderProfile> {
-        Some(match name {
-            "mirako" => crate::dialects::mirako::profile(),
-            "apixo" => crate::dialects::apixo::profile(),
-            "mindproxy" => crate::dialects::mindproxy::profile(),
-            "queue" => crate::dialects::queue::profile(),
-            _ => return None,
-        })
+        crate::dialects::builtin(name)
     }
 
     /// The names of the built-in dialects.
@@ -293,40 +235,12 @@ impl ProviderProfile {
 }
 
 /// A dialect chosen by name or given as a profile object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ProviderSpec {
     /// A built-in dialect's name.
     Name(String),
     /// A profile object.
     Profile(Box<ProviderProfile>),
-}
-
-// By hand rather than `#[serde(untagged)]`: untagged deserialization buffers the input
-// in serde's private `Content` tree and deserializes every profile type a second time
-// from it (tens of KB of wasm, issue 7). A string or a map is all there is to tell apart,
-// and a map goes to the same `ProviderProfile` visitor the JSON reader already uses.
-impl<'de> Deserialize<'de> for ProviderSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Spec;
-        impl<'de> serde::de::Visitor<'de> for Spec {
-            type Value = ProviderSpec;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a dialect name or a profile object")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ProviderSpec, E> {
-                Ok(ProviderSpec::Name(s.to_owned()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                m: A,
-            ) -> Result<ProviderSpec, A::Error> {
-                let d = serde::de::value::MapAccessDeserializer::new(m);
-                ProviderProfile::deserialize(d).map(|p| ProviderSpec::Profile(Box::new(p)))
-            }
-        }
-        d.deserialize_any(Spec)
-    }
 }
 
 impl ProviderSpec {

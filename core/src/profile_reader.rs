@@ -7,12 +7,12 @@
 //! wrong type is an error naming the field (`submit.idPath: required, a string`).
 //! `tests::builtins_read_back` checks both readers agree on every built-in dialect.
 
+use crate::json::{Map, Value};
 use crate::profile::{
     BodyField, CancelSpec, EnvelopeSpec, EventsSpec, OutputRule, ProviderProfile, ResultSpec,
     Route, Source, StatusSpec, SubmitSpec, UrlKind,
 };
 use crate::state::{OutputKind, TaskState};
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Why a profile object was refused: the dotted field and what is wrong with it.
@@ -20,7 +20,7 @@ pub type ReadError = String;
 
 /// One JSON object being read, with its dotted path for messages.
 struct Obj<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a Map,
     path: &'a str,
 }
 
@@ -347,46 +347,54 @@ pub fn read_profile(v: &Value) -> Result<ProviderProfile, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
-    #[test]
-    fn builtins_read_back() {
-        for name in ProviderProfile::BUILTIN {
-            let p = ProviderProfile::builtin(name).expect("built in");
-            let v = serde_json::to_value(&p).expect("plain data");
-            assert_eq!(read_profile(&v).as_ref(), Ok(&p), "{name}");
-            let derived: ProviderProfile = serde_json::from_value(v).expect("derive reads it");
-            assert_eq!(derived, p, "{name}");
-        }
+    /// A built-in profile as a JSON value to tamper with.
+    fn builtin_value(name: &str) -> Value {
+        let (_, text) = crate::dialects::PROFILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("built in");
+        crate::json::parse(text).expect("valid JSON")
+    }
+
+    fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
+        crate::json_path::get_mut(v, path).expect("present")
     }
 
     #[test]
     fn bad_fields_are_named() {
-        let mut v = serde_json::to_value(ProviderProfile::builtin("queue").unwrap()).unwrap();
-        v["submit"]["idPath"] = json!(3);
+        let mut v = builtin_value("queue");
+        *at(&mut v, "submit.idPath") = json!(3);
         assert_eq!(
             read_profile(&v).unwrap_err(),
             "submit.idPath: must be a string"
         );
-        v["submit"].as_object_mut().unwrap().remove("idPath");
+        at(&mut v, "submit")
+            .as_object_mut()
+            .unwrap()
+            .remove("idPath");
         assert_eq!(
             read_profile(&v).unwrap_err(),
             "submit.idPath: required, a string"
         );
-        let mut v = serde_json::to_value(ProviderProfile::builtin("queue").unwrap()).unwrap();
-        v["status"]["states"]["X"] = json!("nope");
+        let mut v = builtin_value("queue");
+        at(&mut v, "status.states")
+            .as_object_mut()
+            .unwrap()
+            .insert("X", json!("nope"));
         assert_eq!(
             read_profile(&v).unwrap_err(),
             "status.states.X: must be a state"
         );
-        v["status"] = json!(null);
+        *at(&mut v, "status") = json!(null);
         assert_eq!(read_profile(&v).unwrap_err(), "status: required, an object");
         assert_eq!(
             read_profile(&json!([])).unwrap_err(),
             "provider: must be an object"
         );
-        let mut v = serde_json::to_value(ProviderProfile::builtin("apixo").unwrap()).unwrap();
-        v["submit"]["body"][0]["from"] = json!("elsewhere");
+        let mut v = builtin_value("apixo");
+        *at(&mut v, "submit.body.0.from") = json!("elsewhere");
         assert_eq!(
             read_profile(&v).unwrap_err(),
             "submit.body.from: unknown source"

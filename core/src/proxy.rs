@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::json_path;
 use crate::profile::{ProviderProfile, Route, Source};
@@ -104,8 +104,7 @@ impl ProxyError {
 
     /// `{"error":{"code":…,"message":…}}`.
     pub fn body(&self) -> String {
-        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
-        crate::json_path::to_text(&body)
+        crate::webhook::answer::error_body(self.code(), &self.to_string())
     }
 }
 
@@ -452,7 +451,7 @@ pub fn rewrite_urls(v: &mut Value, from: &str, to: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn p(n: &str) -> ProviderProfile {
         ProviderProfile::builtin(n).unwrap()

@@ -7,12 +7,12 @@
 use crate::config::{ClientConfig, SubmitRequest, TaskRef};
 use crate::error::CoreError;
 use crate::http::HttpRequest;
+use crate::json::{Map, Value};
 use crate::json_path::{self, scalar_text};
 use crate::normalize::{self, NormalizeError};
 use crate::profile::{BodyField, ProviderProfile, Route, Source, UrlKind};
 use crate::state::{TaskState, TaskUpdate};
 use crate::url::{encode, is_absolute_http, BaseUrl};
-use serde_json::{Map, Value};
 
 /// A client's request builder: a profile, a base URL and the headers to send.
 #[derive(Debug, Clone)]
@@ -211,7 +211,7 @@ impl Requests {
     ) -> Result<HttpRequest, CoreError> {
         let url = self.url_for(route, args)?;
         let mut headers = self.headers.clone();
-        let body = body.map(|b| json_path::to_text(&b));
+        let body = body.map(|b| b.to_text());
         if body.is_some() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
@@ -224,7 +224,7 @@ impl Requests {
         })
     }
 
-    fn body(&self, fields: &[BodyField], args: &Args) -> Result<Map<String, Value>, CoreError> {
+    fn body(&self, fields: &[BodyField], args: &Args) -> Result<Map, CoreError> {
         let mut m = Map::new();
         let s = args.submit;
         let input = s.map(|s| &s.input);
@@ -459,7 +459,7 @@ impl Requests {
 mod tests {
     use super::*;
     use crate::config::WebhookTarget;
-    use serde_json::json;
+    use crate::json;
 
     fn rq(provider: &str, base: &str) -> Requests {
         let mut c = ClientConfig::new(provider, base);
@@ -469,7 +469,7 @@ mod tests {
     }
 
     fn body(r: &HttpRequest) -> Value {
-        serde_json::from_str(r.body.as_deref().expect("has a body")).expect("json body")
+        crate::json::parse(r.body.as_deref().expect("has a body")).expect("json body")
     }
 
     #[test]

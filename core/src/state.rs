@@ -1,15 +1,13 @@
 //! The normalized view of a task: its [`TaskState`], the [`TaskUpdate`] every dialect's
 //! status body is turned into, the [`Output`] files it produced and the [`TaskEvent`]s of
 //! dialects that keep an event log. These are the shapes the JavaScript API exposes, so
-//! they serialize in camelCase.
+//! they are written as JSON in camelCase (`to_json_text`).
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::json::{array_text, ObjectText, Value};
 
 /// Where a task is in its life. `Queued` and `Running` are live; the rest are terminal and
 /// a terminal state never goes back to a live one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskState {
     /// Accepted, waiting to run.
     Queued,
@@ -58,8 +56,7 @@ impl TaskState {
 }
 
 /// What kind of file an [`Output`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutputKind {
     /// A still image.
     Image,
@@ -72,6 +69,27 @@ pub enum OutputKind {
 }
 
 impl OutputKind {
+    /// The wire name (`"image"`, `"video"`, `"audio"`, `"file"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutputKind::Image => "image",
+            OutputKind::Video => "video",
+            OutputKind::Audio => "audio",
+            OutputKind::File => "file",
+        }
+    }
+
+    /// Parses a wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<OutputKind> {
+        Some(match s {
+            "image" => OutputKind::Image,
+            "video" => OutputKind::Video,
+            "audio" => OutputKind::Audio,
+            "file" => OutputKind::File,
+            _ => return None,
+        })
+    }
+
     /// Guesses a kind from a URL's file extension (query and fragment ignored); `None`
     /// when the extension says nothing.
     pub fn from_extension(url: &str) -> Option<OutputKind> {
@@ -119,8 +137,7 @@ impl OutputKind {
 }
 
 /// One file a task produced: a URL (possibly a `data:` URL) and its kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Output {
     /// Where the file is.
     pub url: String,
@@ -129,8 +146,7 @@ pub struct Output {
 }
 
 /// The provider's own reason for a failed, canceled or timed-out task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateError {
     /// The provider's error code (`error_type`, `error_code`...) or the normalized state.
     pub code: String,
@@ -139,8 +155,7 @@ pub struct UpdateError {
 }
 
 /// A task as one status answer (or webhook) showed it, in the same shape for every dialect.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdate {
     /// The provider's task id.
     pub id: String,
@@ -149,23 +164,17 @@ pub struct TaskUpdate {
     /// The provider's own status value, always as a string (mindproxy's `4` is `"4"`).
     pub raw_status: String,
     /// Position in the provider's queue, when it says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<u64>,
     /// Milliseconds until the task is expected to finish (from the learned estimate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eta_ms: Option<u64>,
     /// Why the task did not succeed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<UpdateError>,
     /// The files it produced (on success).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Vec<Output>>,
     /// How long the provider says it ran, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_ms: Option<u64>,
     /// The provider's body as parsed JSON: the status (or webhook) body, or for dialects
     /// that fetch results separately (queue) the result body of a succeeded task.
-    #[serde(default)]
     pub raw: Value,
 }
 
@@ -186,31 +195,74 @@ impl TaskUpdate {
     }
 }
 
+impl TaskUpdate {
+    /// The update as the JSON object the JavaScript API gives: camelCase keys, absent
+    /// fields left out, `raw` always there.
+    pub fn to_json_text(&self) -> String {
+        let mut o = ObjectText::new();
+        o.str("id", &self.id)
+            .str("state", self.state.as_str())
+            .str("rawStatus", &self.raw_status)
+            .opt_num("queuePosition", self.queue_position)
+            .opt_num("etaMs", self.eta_ms);
+        if let Some(e) = &self.error {
+            let mut eo = ObjectText::new();
+            eo.str("code", &e.code).str("message", &e.message);
+            o.text("error", &eo.finish());
+        }
+        if let Some(list) = &self.outputs {
+            o.text(
+                "outputs",
+                &array_text(list, |x| {
+                    let mut xo = ObjectText::new();
+                    xo.str("url", &x.url).str("kind", x.kind.as_str());
+                    xo.finish()
+                }),
+            );
+        }
+        o.opt_num("costMs", self.cost_ms).value("raw", &self.raw);
+        o.finish()
+    }
+}
+
 /// One entry of a task's event log (dialects with events, e.g. mindproxy).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskEvent {
     /// The event's id, when the provider gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The event type (`created`, ...), when given.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// The provider's status value at that event, as a string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_status: Option<String>,
     /// The normalized state at that event, when the status maps to one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// A human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// When it happened, as the provider wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The provider's entry as parsed JSON.
-    #[serde(default)]
     pub raw: Value,
+}
+
+impl TaskEvent {
+    /// The event as the JSON object the JavaScript API gives (camelCase, `type` for
+    /// [`TaskEvent::event_type`], absent fields left out, `raw` always there).
+    pub fn to_json_text(&self) -> String {
+        let mut o = ObjectText::new();
+        o.opt_str("id", &self.id)
+            .opt_str("type", &self.event_type)
+            .opt_str("rawStatus", &self.raw_status)
+            .opt_str("state", &self.state.map(|s| s.as_str().to_owned()))
+            .opt_str("message", &self.message)
+            .opt_str("createdAt", &self.created_at)
+            .value("raw", &self.raw);
+        o.finish()
+    }
+
+    /// A list of events as a JSON array.
+    pub fn list_json_text(events: &[TaskEvent]) -> String {
+        array_text(events, TaskEvent::to_json_text)
+    }
 }
 
 #[cfg(test)]
@@ -259,13 +311,59 @@ mod tests {
     }
 
     #[test]
-    fn update_serializes_camel_case() {
+    fn update_written_camel_case() {
         let mut u = TaskUpdate::new("t1", TaskState::TimedOut, "7");
         u.queue_position = Some(3);
-        let v = serde_json::to_value(&u).expect("a struct of plain fields serializes");
+        let v = crate::json::parse(&u.to_json_text()).expect("valid JSON");
         assert_eq!(v["state"], "timed_out");
         assert_eq!(v["rawStatus"], "7");
         assert_eq!(v["queuePosition"], 3);
         assert!(v.get("outputs").is_none());
+        assert!(v["raw"].is_null() && v.get("raw").is_some());
+        u.error = Some(UpdateError {
+            code: "E\"1".into(),
+            message: "line\nbreak".into(),
+        });
+        u.outputs = Some(vec![Output {
+            url: "https://x/a.png".into(),
+            kind: OutputKind::Image,
+        }]);
+        u.cost_ms = Some(1500);
+        u.raw = crate::json!({"a": [1, "b"]});
+        assert_eq!(
+            u.to_json_text(),
+            r#"{"id":"t1","state":"timed_out","rawStatus":"7","queuePosition":3,"error":{"code":"E\"1","message":"line\nbreak"},"outputs":[{"url":"https://x/a.png","kind":"image"}],"costMs":1500,"raw":{"a":[1,"b"]}}"#
+        );
+    }
+
+    #[test]
+    fn events_written_camel_case() {
+        let e = TaskEvent {
+            id: Some("e1".into()),
+            event_type: Some("created".into()),
+            raw_status: Some("1".into()),
+            state: Some(TaskState::Queued),
+            message: None,
+            created_at: Some("2026-01-01T00:00:00Z".into()),
+            raw: crate::json!({"k": true}),
+        };
+        assert_eq!(
+            TaskEvent::list_json_text(&[e]),
+            r#"[{"id":"e1","type":"created","rawStatus":"1","state":"queued","createdAt":"2026-01-01T00:00:00Z","raw":{"k":true}}]"#
+        );
+        assert_eq!(TaskEvent::list_json_text(&[]), "[]");
+    }
+
+    #[test]
+    fn output_kind_names() {
+        for k in [
+            OutputKind::Image,
+            OutputKind::Video,
+            OutputKind::Audio,
+            OutputKind::File,
+        ] {
+            assert_eq!(OutputKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(OutputKind::parse("Image"), None);
     }
 }

@@ -235,7 +235,7 @@ fn a_delivered_success_with_outputs_ends_a_wait_fetching_its_result() {
         .count();
     let t = w.fake.tasks[&id].clone();
     let body = w.fake.status_body(w.dialect, &t, w.now);
-    let mut u = tasklane_core::normalize::status_update(w.engine.profile(), &body, None)
+    let mut u = tasklane_core::normalize::status_update(w.engine.profile(), &cj(&body), None)
         .expect("fake body");
     assert_eq!(u.state, TaskState::Succeeded);
     u.outputs = Some(vec![tasklane_core::Output {

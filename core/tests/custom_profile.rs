@@ -4,10 +4,16 @@
 
 use serde_json::json;
 use tasklane_core::engine::Output;
+use tasklane_core::profile_reader::read_profile;
 use tasklane_core::{
     ClientConfig, Engine, HttpResponse, OpResult, ProviderProfile, ProviderSpec, SubmitRequest,
     TaskRef, TaskState, WaitOptions,
 };
+
+/// A serde_json literal as the core's JSON value.
+fn cj(v: &serde_json::Value) -> tasklane_core::json::Value {
+    tasklane_core::json::parse(&v.to_string()).expect("valid JSON")
+}
 
 fn replicate_like() -> serde_json::Value {
     json!({
@@ -39,14 +45,13 @@ fn replicate_like() -> serde_json::Value {
 
 #[test]
 fn a_fifth_provider_from_a_profile_object() {
-    let profile: ProviderProfile =
-        serde_json::from_value(replicate_like()).expect("a valid profile");
+    let profile = read_profile(&cj(&replicate_like())).expect("a valid profile");
     let mut cfg = ClientConfig::new("x", "http://127.0.0.1:9/r8");
     cfg.provider = ProviderSpec::Profile(Box::new(profile));
     cfg.api_key = Some("k".into());
     let mut e = Engine::new(cfg, 1).expect("valid");
     let now = 1_000;
-    let mut req = SubmitRequest::new(json!({"prompt": "a cat"}));
+    let mut req = SubmitRequest::new(cj(&json!({"prompt": "a cat"})));
     req.model = Some("black-forest-labs/flux-schnell".into());
     let op = e.submit(now, req).expect("ok");
     let (rid, sent) = match e.poll_output(now) {
@@ -113,26 +118,25 @@ fn a_fifth_provider_from_a_profile_object() {
 }
 
 #[test]
-fn builtin_profiles_round_trip_through_json() {
-    for name in ProviderProfile::BUILTIN {
-        let p = ProviderProfile::builtin(name).expect("built in");
-        let v = serde_json::to_value(&p).expect("serializes");
-        assert!(
-            v.get("submit").and_then(|s| s.get("idPath")).is_some(),
-            "camelCase keys"
-        );
-        let back: ProviderProfile = serde_json::from_value(v.clone()).expect("deserializes");
-        assert_eq!(back, p, "{name}");
+fn builtin_profiles_are_profile_objects() {
+    for (name, text) in tasklane_core::dialects::PROFILES {
+        let v = tasklane_core::json::parse(text).expect("valid JSON");
+        assert!(v["submit"].get("idPath").is_some(), "camelCase keys");
+        let p = read_profile(&v).expect("reads");
+        assert_eq!(Some(&p), ProviderProfile::builtin(name).as_ref(), "{name}");
         // and an engine takes it as a profile object
         let mut cfg = ClientConfig::new(name, "http://127.0.0.1:9");
-        cfg.provider = serde_json::from_value(v).expect("a ProviderSpec");
+        cfg.provider = ProviderSpec::Profile(Box::new(p));
         Engine::new(cfg, 0).expect("valid");
     }
 }
 
 #[test]
-fn a_bad_profile_is_refused_by_serde() {
+fn a_bad_profile_is_refused_by_the_reader() {
     let mut p = replicate_like();
     p["status"]["states"]["starting"] = json!("warming");
-    assert!(serde_json::from_value::<ProviderProfile>(p).is_err());
+    assert_eq!(
+        read_profile(&cj(&p)).unwrap_err(),
+        "status.states.starting: must be a state"
+    );
 }

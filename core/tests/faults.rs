@@ -486,7 +486,8 @@ fn terminal_body(w: &World, id: &str) -> TaskUpdate {
     t.run_ms = 0;
     t.created = 0;
     let body = w.fake.status_body(w.dialect, &t, w.now);
-    tasklane_core::normalize::status_update(w.engine.profile(), &body, None).expect("fake body")
+    tasklane_core::normalize::status_update(w.engine.profile(), &cj(&body), None)
+        .expect("fake body")
 }
 
 #[test]
@@ -602,7 +603,7 @@ fn invalid_arguments_name_the_field() {
         "taskType"
     );
     let mut r = request(Dialect::Mindproxy, json!({}));
-    r.input = json!([1]);
+    r.input = cj(&json!([1]));
     assert_eq!(
         field(w.engine.submit(w.now, r).expect_err("input")),
         "input"

@@ -82,7 +82,7 @@ fn normalizer_takes_any_json() {
     for name in ProviderProfile::BUILTIN {
         let p = ProviderProfile::builtin(name).expect("built in");
         for _ in 0..5000 {
-            let v = random_json(&mut r, 0);
+            let v = cj(&random_json(&mut r, 0));
             let _ = normalize::status_update(&p, &v, Some("x"));
             let _ = normalize::result_outputs(&p, &v);
             let _ = normalize::events(&p, &v);

@@ -66,16 +66,16 @@ pub(super) async fn verify_request(cfg: &Config, req: &JsValue) -> Result<Verifi
     }
     let mut update = parse_update(&cfg.profile, &body)?;
     // `raw` goes to JavaScript through the runtime's own JSON.parse of the body text (native
-    // speed, the provider's key order) rather than serde_json serializing it back out.
-    update.raw = serde_json::Value::Null;
-    let js = to_js(&update);
+    // speed) rather than written back out by the core.
+    update.raw = tasklane_core::json::Value::Null;
+    let js = to_js(&update.to_json_text());
     let text = if body_js.is_string() {
         body_js
     } else {
         // parse_update accepted the bytes as JSON, so they are UTF-8.
         JsValue::from_str(std::str::from_utf8(&body).unwrap_or_default())
     };
-    // The same text serde_json accepted, so JSON.parse accepts it too.
+    // The same text the core's parser accepted, so JSON.parse accepts it too.
     let raw = json_parse(&text).unwrap_or(JsValue::NULL);
     set(&js, "raw", &raw);
     Ok(Verified {

@@ -1,70 +1,20 @@
 //! apixo: `POST /api/v1/generateTask/{model}` with `{request_type, input, callback_url?}`
 //! → `{code, message, data: {taskId}}`; `GET /api/v1/statusTask/{model}?taskId=` →
-//! `data.state` and `data.resultJson`, a JSON **string** with `resultUrls`.
+//! `data.state` and `data.resultJson`, a JSON **string** with `resultUrls`. apixo-style gateways answer
+//! HTTP 200 with `{"code": 429, "msg": ...}`: the profile's `envelope` reads that code.
 
-use crate::profile::*;
-use crate::state::TaskState::*;
-use serde_json::json;
-use std::collections::BTreeMap;
-
-/// The apixo profile.
-pub fn profile() -> ProviderProfile {
-    ProviderProfile {
-        name: "apixo".into(),
-        defaults: BTreeMap::new(),
-        submit: SubmitSpec {
-            route: Route::new("POST", "/api/v1/generateTask/{model}"),
-            body: vec![
-                BodyField::constant("request_type", json!("async"), Some(json!("callback"))),
-                BodyField::new("input", Source::Input),
-                BodyField::new("callback_url", Source::WebhookUrl),
-            ],
-            required: vec![],
-            id_path: "data.taskId".into(),
-            urls: BTreeMap::new(),
-            idempotent: false,
-        },
-        status: StatusSpec {
-            route: Route::new("GET", "/api/v1/statusTask/{model}?taskId={id}"),
-            json_string_fields: vec!["data.resultJson".into()],
-            id_path: "data.taskId".into(),
-            state_path: "data.state".into(),
-            states: state_map(&[
-                ("pending", Queued),
-                ("processing", Running),
-                ("success", Succeeded),
-                ("failed", Failed),
-            ]),
-            state_error_codes: BTreeMap::new(),
-            queue_position_path: None,
-            error_message_path: Some("data.failMsg".into()),
-            error_code_path: Some("data.failCode".into()),
-            error_means_failure: false,
-            error_code_states: BTreeMap::new(),
-            outputs: vec![OutputRule::new("data.resultJson.resultUrls[]", None)],
-            cost_path: Some("data.costTime".into()),
-            cost_scale: 1.0,
-        },
-        result: None,
-        cancel: None,
-        events: None,
-        // apixo-style gateways answer HTTP 200 with `{"code": 429, "msg": ...}`
-        envelope: Some(EnvelopeSpec {
-            code_path: "code".into(),
-            ok: vec![200],
-        }),
-    }
-}
+// The profile itself is data: `apixo.json`, read by `crate::profile_reader` like a
+// user's profile object (see `super::builtin`).
 
 #[cfg(test)]
 mod tests {
+    use crate::json;
     use crate::normalize::status_update;
     use crate::state::{OutputKind, TaskState};
-    use serde_json::json;
 
     #[test]
     fn vendor_bodies() {
-        let p = super::profile();
+        let p = super::super::builtin("apixo").expect("built in");
         let u = status_update(
             &p,
             &json!({"data": {"taskId": "task_abc123xyz", "state": "processing"}}),
@@ -105,7 +55,7 @@ mod tests {
 
     #[test]
     fn broken_result_json_is_no_outputs_not_a_crash() {
-        let p = super::profile();
+        let p = super::super::builtin("apixo").expect("built in");
         let u = status_update(
             &p,
             &json!({"data": {"taskId": "t", "state": "success", "resultJson": "{not json"}}),

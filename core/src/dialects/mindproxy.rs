@@ -3,87 +3,18 @@
 //! with a numeric status 1–8 and `result_assets_json`, a JSON **string**; cancel and events.
 //! `rawStatus` is the number written as a string (`"4"`).
 
-use crate::profile::*;
-use crate::state::{OutputKind, TaskState::*};
-use std::collections::BTreeMap;
-
-/// The mindproxy profile.
-pub fn profile() -> ProviderProfile {
-    ProviderProfile {
-        name: "mindproxy".into(),
-        defaults: BTreeMap::new(),
-        submit: SubmitSpec {
-            route: Route::new("POST", "/v1/tasks"),
-            body: vec![
-                BodyField::new("task_type", Source::TaskType),
-                BodyField::new("public_model", Source::Model),
-                BodyField::input_field("prompt", "prompt"),
-                BodyField::new("idempotency_key", Source::IdempotencyKey),
-                BodyField::input_except("input_assets_json", &["prompt"]),
-                BodyField::new("metadata_json", Source::Metadata),
-            ],
-            required: vec!["taskType".into()],
-            id_path: "task_id".into(),
-            urls: BTreeMap::new(),
-            idempotent: true,
-        },
-        status: StatusSpec {
-            route: Route::new("GET", "/v1/tasks/{id}"),
-            json_string_fields: vec!["result_assets_json".into()],
-            id_path: "task_id".into(),
-            state_path: "status".into(),
-            states: state_map(&[
-                ("1", Queued),
-                ("2", Queued),
-                ("3", Running),
-                ("4", Succeeded),
-                ("5", Failed),
-                ("6", Canceled),
-                ("7", TimedOut),
-                ("8", Failed),
-            ]),
-            state_error_codes: map_of([("8".to_owned(), "REFUNDED".to_owned())]),
-            queue_position_path: None,
-            error_message_path: Some("error_message".into()),
-            error_code_path: Some("error_code".into()),
-            error_means_failure: false,
-            error_code_states: BTreeMap::new(),
-            outputs: vec![
-                OutputRule::new("result_assets_json.image_url", Some(OutputKind::Image)),
-                OutputRule::new("result_assets_json.video_url", Some(OutputKind::Video)),
-                OutputRule::new("result_assets_json.audio_url", Some(OutputKind::Audio)),
-                OutputRule::new("result_assets_json.image_urls[]", Some(OutputKind::Image)),
-            ],
-            cost_path: None,
-            cost_scale: 1.0,
-        },
-        result: None,
-        cancel: Some(CancelSpec {
-            route: Route::new("POST", "/v1/tasks/{id}/cancel"),
-            body: vec![BodyField::new("reason", Source::Reason)],
-        }),
-        events: Some(EventsSpec {
-            route: Route::new("GET", "/v1/tasks/{id}/events?limit={limit}&offset={offset}"),
-            list_path: "task_events".into(),
-            id_path: "task_event_id".into(),
-            type_path: "event_type".into(),
-            status_path: "status".into(),
-            message_path: "message".into(),
-            created_at_path: "created_at".into(),
-        }),
-        envelope: None,
-    }
-}
+// The profile itself is data: `mindproxy.json`, read by `crate::profile_reader` like a
+// user's profile object (see `super::builtin`).
 
 #[cfg(test)]
 mod tests {
+    use crate::json;
     use crate::normalize::{events, status_update};
     use crate::state::{OutputKind, TaskState};
-    use serde_json::json;
 
     #[test]
     fn vendor_bodies() {
-        let p = super::profile();
+        let p = super::super::builtin("mindproxy").expect("built in");
         let done = json!({"task_id": "f47ac10b-58cc-4372-a567-0e02b2c3d479", "task_type": 3, "status": 4,
             "public_model": "flux-1-dev", "result_assets_json": "{\"image_url\":\"https://x/image.png\",\"seed\":12345}",
             "created_at": "2026-06-22T10:00:00Z", "completed_at": "2026-06-22T10:02:00Z"});
@@ -131,7 +62,7 @@ mod tests {
 
     #[test]
     fn vendor_events() {
-        let p = super::profile();
+        let p = super::super::builtin("mindproxy").expect("built in");
         let body = json!({"task_events": [{"task_event_id": "event-1", "event_type": "created", "status": 1,
             "message": "task created", "created_at": "2026-06-22T10:00:00Z"}]});
         let ev = events(&p, &body).expect("documented body");

@@ -143,7 +143,8 @@ pub struct Stats {
 /// cfg.api_key = Some("sim-key".into());
 /// let mut engine = Engine::new(cfg, 42).unwrap();
 /// let now = 1_700_000_000_000;
-/// let mut req = SubmitRequest::new(serde_json::json!({"prompt": "a cat"}));
+/// let input = tasklane_core::json::parse(r#"{"prompt": "a cat"}"#).unwrap();
+/// let mut req = SubmitRequest::new(input);
 /// req.model = Some("flux".into());
 /// let op = engine.submit(now, req).unwrap();
 /// // drain: the engine asks for one request

@@ -5,21 +5,17 @@ use crate::config::TaskRecord;
 use crate::error::TaskFailure;
 use crate::http::HttpRequest;
 use crate::state::{TaskEvent, TaskUpdate};
-use serde::{Deserialize, Serialize};
 
 /// An operation the shell started (`submit`, `status`, `wait`, `cancel`, `events`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OpId(pub u64);
 
 /// One HTTP request the engine asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReqId(pub u64);
 
 /// What an operation succeeded with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum OpResult {
     /// `submit`, `status`, `wait`, `cancel`: the task as last seen.
     Update(TaskUpdate),
@@ -28,8 +24,7 @@ pub enum OpResult {
 }
 
 /// A change for the shell's task store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "op", content = "value")]
+#[derive(Debug, Clone, PartialEq)]
 // A store op is made once per task submit or end; boxing the record would only add an
 // indirection for the shell to undo.
 #[allow(clippy::large_enum_variant)]
@@ -41,8 +36,7 @@ pub enum StoreOp {
 }
 
 /// Something for the shell to do or report, drained with `Engine::poll_output`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// Perform this request (abort it after `request.timeout_ms`) and feed the outcome to
     /// `Engine::handle_response` with this `req`.
@@ -73,39 +67,4 @@ pub enum Output {
     },
     /// Persist or forget a task record.
     Store(StoreOp),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::TaskRef;
-    use crate::state::TaskState;
-
-    #[test]
-    fn outputs_serialize_for_the_shell() {
-        let put = Output::Store(StoreOp::Put(TaskRecord {
-            provider: "queue".into(),
-            task: TaskRef::new("r1"),
-            deadline: Some(9),
-            idempotency_key: None,
-        }));
-        let v = serde_json::to_value(&put).expect("serializes");
-        assert_eq!(v["type"], "store");
-        assert_eq!(v["op"], "put");
-        assert_eq!(v["value"]["id"], "r1");
-        let done = Output::Done {
-            op: OpId(3),
-            result: Ok(OpResult::Update(TaskUpdate::new(
-                "r1",
-                TaskState::Queued,
-                "IN_QUEUE",
-            ))),
-        };
-        let v = serde_json::to_value(&done).expect("serializes");
-        assert_eq!(v["type"], "done");
-        assert_eq!(v["op"], 3);
-        assert_eq!(v["result"]["Ok"]["state"], "queued");
-        let back: Output = serde_json::from_value(v).expect("round trip");
-        assert_eq!(back, done);
-    }
 }

@@ -1,9 +1,8 @@
 //! The small JSON bodies a webhook receiver answers with, so every runtime's handler
 //! answers the same bytes.
 
-use serde_json::json;
-
 use super::WebhookError;
+use crate::json::object;
 use crate::state::TaskUpdate;
 
 /// The body of a 2xx answer for a delivery that was handled.
@@ -13,7 +12,8 @@ pub const DUPLICATE_BODY: &str = r#"{"ok":true,"duplicate":true}"#;
 
 /// `{"error":{"code":…,"message":…}}`.
 pub fn error_body(code: &str, message: &str) -> String {
-    crate::json_path::to_text(&json!({"error": {"code": code, "message": message}}))
+    let error = object([("code", code.into()), ("message", message.into())]);
+    object([("error", error)]).to_text()
 }
 
 /// The error body of a refused delivery.
@@ -23,7 +23,11 @@ pub fn refusal_body(err: &WebhookError) -> String {
 
 /// What a dedupe store keeps for a handled delivery: `{"id":…,"state":…}`.
 pub fn record_body(update: &TaskUpdate) -> String {
-    crate::json_path::to_text(&json!({"id": update.id, "state": update.state.as_str()}))
+    object([
+        ("id", update.id.as_str().into()),
+        ("state", update.state.as_str().into()),
+    ])
+    .to_text()
 }
 
 #[cfg(test)]
@@ -33,13 +37,13 @@ mod tests {
 
     #[test]
     fn bodies_are_json() {
-        let v: serde_json::Value =
-            serde_json::from_str(&refusal_body(&WebhookError::BadSignature)).unwrap();
+        let v: crate::json::Value =
+            crate::json::parse(&refusal_body(&WebhookError::BadSignature)).unwrap();
         assert_eq!(v["error"]["code"], "bad_signature");
-        let v: serde_json::Value =
-            serde_json::from_str(&error_body("x", "quote \" inside")).unwrap();
+        let v: crate::json::Value =
+            crate::json::parse(&error_body("x", "quote \" inside")).unwrap();
         assert_eq!(v["error"]["message"], "quote \" inside");
-        let v: serde_json::Value = serde_json::from_str(DUPLICATE_BODY).unwrap();
+        let v: crate::json::Value = crate::json::parse(DUPLICATE_BODY).unwrap();
         assert_eq!(v["duplicate"], true);
         let u = TaskUpdate::new("t1", TaskState::Failed, "FAILED");
         assert_eq!(record_body(&u), r#"{"id":"t1","state":"failed"}"#);

@@ -5,7 +5,7 @@ use super::WebhookError;
 
 /// Parses the raw body bytes as a JSON value. Empty (or whitespace-only) bodies are
 /// `empty_body`; bytes that are not UTF-8 JSON are `malformed_json` with serde's reason.
-pub fn parse_json(body: &[u8]) -> Result<serde_json::Value, WebhookError> {
+pub fn parse_json(body: &[u8]) -> Result<crate::json::Value, WebhookError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(WebhookError::EmptyBody);
     }
@@ -14,7 +14,7 @@ pub fn parse_json(body: &[u8]) -> Result<serde_json::Value, WebhookError> {
     // (wasm size, issue 7).
     let text = std::str::from_utf8(body)
         .map_err(|_| WebhookError::MalformedJson("the body is not UTF-8".to_owned()))?;
-    serde_json::from_str(text).map_err(|e| WebhookError::MalformedJson(e.to_string()))
+    crate::json::parse(text).map_err(|e| WebhookError::MalformedJson(e.to_string()))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! work (the queue profile's output rules also look in the `payload` a queue webhook
 //! carries); this module only tells empty, non-JSON and wrong-shape bodies apart.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::body::parse_json;
 use super::WebhookError;

@@ -700,9 +700,14 @@ impl World {
     }
 }
 
+/// A serde_json value (the fake provider's and the tests' literals) as the core's JSON value.
+pub fn cj(v: &Value) -> tasklane_core::json::Value {
+    tasklane_core::json::parse(&v.to_string()).expect("serde_json writes valid JSON")
+}
+
 /// A submit request for the dialect with a `_sim` plan.
 pub fn request(d: Dialect, sim: Value) -> tasklane_core::SubmitRequest {
-    let mut r = tasklane_core::SubmitRequest::new(json!({"prompt": "a cat", "_sim": sim}));
+    let mut r = tasklane_core::SubmitRequest::new(cj(&json!({"prompt": "a cat", "_sim": sim})));
     match d {
         Dialect::Mirako => {}
         Dialect::Apixo => r.model = Some("flux".into()),
