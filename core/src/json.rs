@@ -605,6 +605,7 @@ pub fn array_text<T>(items: &[T], each: impl Fn(&T) -> String) -> String {
 /// Parses JSON text (RFC 8259: one value, surrounded by optional whitespace).
 pub fn parse(text: &str) -> Result<Value, ParseError> {
     let mut p = Parser {
+        text,
         s: text.as_bytes(),
         i: 0,
     };
@@ -617,6 +618,7 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     s: &'a [u8],
     i: usize,
 }
@@ -742,8 +744,8 @@ impl Parser<'_> {
                 return Err(self.fail("invalid number"));
             }
         }
-        // Only ASCII was consumed, so this is a char boundary.
-        let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+        // Only ASCII was consumed, so these are char boundaries.
+        let text = self.text.get(start..self.i).unwrap_or_default().to_owned();
         if !text_to_f64(&text).is_finite() {
             return Err(ParseError {
                 what: "number out of range",
@@ -768,8 +770,20 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, ParseError> {
         self.i += 1; // the opening quote
-        let mut out = Vec::new();
+        let mut out = String::new();
         loop {
+            // Copy the run of plain characters up to the next quote, backslash or control
+            // character in one go. Those three are ASCII, so the run ends on a char boundary
+            // of the `&str` the parser was given and is itself valid UTF-8.
+            let start = self.i;
+            while self
+                .s
+                .get(self.i)
+                .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+            {
+                self.i += 1;
+            }
+            out.push_str(self.text.get(start..self.i).unwrap_or_default());
             let Some(b) = self.peek() else {
                 return Err(self.fail("unterminated string"));
             };
@@ -793,15 +807,12 @@ impl Parser<'_> {
                         b'u' => self.unicode()?,
                         _ => return Err(self.fail("invalid escape")),
                     };
-                    let mut buf = [0; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    out.push(c);
                 }
-                0..=0x1f => return Err(self.fail("control character in string")),
-                _ => out.push(b),
+                _ => return Err(self.fail("control character in string")),
             }
         }
-        // The input is a `&str` and escapes were written as UTF-8, so this cannot fail.
-        String::from_utf8(out).map_err(|_| self.fail("invalid UTF-8"))
+        Ok(out)
     }
 
     /// The character of a `\uXXXX` escape (a surrogate pair is two escapes).

@@ -103,6 +103,18 @@ pub fn status_update(
     raw: &Value,
     known_id: Option<&str>,
 ) -> Result<TaskUpdate, NormalizeError> {
+    let mut u = status_fields(profile, raw, known_id)?;
+    u.raw = raw.clone();
+    Ok(u)
+}
+
+/// [`status_update`] without `raw` (left `null`), for a caller that owns the body and moves
+/// it in rather than copying it (a webhook's body can be large).
+pub fn status_fields(
+    profile: &ProviderProfile,
+    raw: &Value,
+    known_id: Option<&str>,
+) -> Result<TaskUpdate, NormalizeError> {
     let spec: &StatusSpec = &profile.status;
     let v = expand(raw, &spec.json_string_fields);
     let id = json_path::get(&v, &spec.id_path)
@@ -176,7 +188,6 @@ pub fn status_update(
     if !outputs.is_empty() {
         u.outputs = Some(outputs);
     }
-    u.raw = raw.clone();
     Ok(u)
 }
 

@@ -7,7 +7,7 @@ use crate::json::Value;
 
 use super::body::parse_json;
 use super::WebhookError;
-use crate::normalize::status_update;
+use crate::normalize::status_fields;
 use crate::profile::ProviderProfile;
 use crate::state::TaskUpdate;
 
@@ -17,14 +17,13 @@ use crate::state::TaskUpdate;
 /// dialect's status shape (no id, no status, an unknown status value) `unrecognized_body`;
 /// all are 400.
 pub fn parse_update(profile: &ProviderProfile, body: &[u8]) -> Result<TaskUpdate, WebhookError> {
-    let raw = parse_json(body)?;
-    update_from_value(profile, &raw)
+    update_from_value(profile, parse_json(body)?)
 }
 
-/// [`parse_update`] for a body already parsed as JSON.
+/// [`parse_update`] for a body already parsed as JSON (it becomes the update's `raw`).
 pub fn update_from_value(
     profile: &ProviderProfile,
-    raw: &Value,
+    raw: Value,
 ) -> Result<TaskUpdate, WebhookError> {
     if !raw.is_object() {
         return Err(unrecognized(
@@ -32,7 +31,10 @@ pub fn update_from_value(
             "the body is not a JSON object".into(),
         ));
     }
-    status_update(profile, raw, None).map_err(|e| unrecognized(profile, e.to_string()))
+    let mut u =
+        status_fields(profile, &raw, None).map_err(|e| unrecognized(profile, e.to_string()))?;
+    u.raw = raw;
+    Ok(u)
 }
 
 fn unrecognized(profile: &ProviderProfile, reason: String) -> WebhookError {
