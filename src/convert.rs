@@ -6,10 +6,10 @@
 //! the core is the only serialization code in the wasm (issue 7).
 
 use crate::errors::invalid_argument;
-use std::collections::BTreeMap;
 use tasklane_core::json::Value;
 use tasklane_core::profile_reader::read_profile;
 use tasklane_core::state::{Output, OutputKind, UpdateError};
+use tasklane_core::vecmap::VecMap;
 use tasklane_core::{
     Limits, PollOptions, ProviderSpec, TaskRecord, TaskRef, TaskState, TaskUpdate,
 };
@@ -143,9 +143,9 @@ pub(crate) fn limits(obj: &JsValue) -> Result<Limits, JsValue> {
 
 /// The `headers` option: an object of strings (an `undefined` value leaves its key out,
 /// as JSON would).
-pub(crate) fn headers(obj: &JsValue) -> Result<BTreeMap<String, String>, JsValue> {
+pub(crate) fn headers(obj: &JsValue) -> Result<VecMap<String, String>, JsValue> {
     let h = crate::js::get(obj, "headers");
-    let mut out = BTreeMap::new();
+    let mut out = VecMap::new();
     if absent(&h) {
         return Ok(out);
     }

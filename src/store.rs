@@ -7,8 +7,8 @@
 use crate::errors::invalid_argument;
 use crate::js;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
+use tasklane_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -36,7 +36,7 @@ pub fn set_indexed_db_store(factory: js_sys::Function) {
 #[derive(Clone)]
 pub(crate) enum Store {
     /// Records as JSON text, keyed by task id.
-    Memory(Rc<RefCell<BTreeMap<String, String>>>),
+    Memory(Rc<RefCell<VecMap<String, String>>>),
     /// `globalThis.localStorage`, records as JSON text under `tasklane:task:<id>`.
     Local(JsValue),
     /// The user's object.

@@ -6,7 +6,7 @@
 use crate::error::CoreError;
 use crate::json::{ObjectText, Value};
 use crate::profile::ProviderSpec;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// The options of `new TaskClient({...})` that the core uses (the shell keeps `fetch` and `store`).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +18,7 @@ pub struct ClientConfig {
     /// Sent as `Authorization: Bearer <apiKey>`.
     pub api_key: Option<String>,
     /// Extra headers sent with every request.
-    pub headers: BTreeMap<String, String>,
+    pub headers: VecMap<String, String>,
     /// Polling defaults.
     pub poll: PollOptions,
     /// Limits on concurrent status requests.
@@ -32,7 +32,7 @@ impl ClientConfig {
             provider: ProviderSpec::Name(provider.to_owned()),
             base_url: base_url.to_owned(),
             api_key: None,
-            headers: BTreeMap::new(),
+            headers: VecMap::new(),
             poll: PollOptions::default(),
             limits: Limits::default(),
         }

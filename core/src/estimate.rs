@@ -7,7 +7,7 @@
 //! finishers; samples spread over minutes or sessions still follow drift. The shell can
 //! persist them with [`Estimates::export`] / [`Estimates::import`].
 
-use crate::engine::vecmap::VecMap;
+use crate::vecmap::VecMap;
 
 /// What is known about one model's durations.
 #[derive(Debug, Clone, Copy, PartialEq)]

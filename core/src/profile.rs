@@ -11,7 +11,7 @@
 
 use crate::json::Value;
 use crate::state::{OutputKind, TaskState};
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// One asynchronous-task API, described as data.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +19,7 @@ pub struct ProviderProfile {
     /// A short name (`"apixo"`), stored with task records.
     pub name: String,
     /// Values used when the request leaves a placeholder out (e.g. mirako's `operation`).
-    pub defaults: BTreeMap<String, String>,
+    pub defaults: VecMap<String, String>,
     /// Creating a task.
     pub submit: SubmitSpec,
     /// Reading a task's status.
@@ -130,7 +130,7 @@ pub struct SubmitSpec {
     /// Dotted path of the task id in the answer.
     pub id_path: String,
     /// Dotted paths of URLs in the answer to remember for the task.
-    pub urls: BTreeMap<UrlKind, String>,
+    pub urls: VecMap<UrlKind, String>,
     /// True when the body carries an idempotency key, so a submit whose fate is unknown may
     /// be sent again under the same key.
     pub idempotent: bool,
@@ -163,9 +163,9 @@ pub struct StatusSpec {
     /// Dotted path of the provider's status value (string or number).
     pub state_path: String,
     /// Provider status value (numbers written as strings) → normalized state.
-    pub states: BTreeMap<String, TaskState>,
+    pub states: VecMap<String, TaskState>,
     /// Provider status values that carry an error code of their own (mindproxy `8` → `REFUNDED`).
-    pub state_error_codes: BTreeMap<String, String>,
+    pub state_error_codes: VecMap<String, String>,
     /// Dotted path of the queue position.
     pub queue_position_path: Option<String>,
     /// Dotted path of the error message.
@@ -176,7 +176,7 @@ pub struct StatusSpec {
     /// `COMPLETED` + `error`).
     pub error_means_failure: bool,
     /// Error codes that mean another end than `failed` (queue `CANCELED` → `canceled`).
-    pub error_code_states: BTreeMap<String, TaskState>,
+    pub error_code_states: VecMap<String, TaskState>,
     /// Where output files are found.
     pub outputs: Vec<OutputRule>,
     /// Dotted path of the run time the provider reports.
@@ -325,19 +325,4 @@ impl OutputRule {
             base64: false,
         }
     }
-}
-
-/// Builds a state map from `(value, state)` pairs.
-pub fn state_map(pairs: &[(&str, TaskState)]) -> BTreeMap<String, TaskState> {
-    map_of(pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)))
-}
-
-/// A map from pairs, built by inserting one by one: `BTreeMap::from` and `collect` sort
-/// first, which costs a sort instantiation per map type in the wasm.
-pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut m = BTreeMap::new();
-    for (k, v) in pairs {
-        m.insert(k, v);
-    }
-    m
 }

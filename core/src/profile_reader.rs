@@ -13,7 +13,7 @@ use crate::profile::{
     Route, Source, StatusSpec, SubmitSpec, UrlKind,
 };
 use crate::state::{OutputKind, TaskState};
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// Why a profile object was refused: the dotted field and what is wrong with it.
 pub type ReadError = String;
@@ -127,8 +127,8 @@ impl<'a> Obj<'a> {
         mut k: impl FnMut(&str) -> Option<K>,
         mut val: impl FnMut(&Value) -> Option<V>,
         what: &str,
-    ) -> Result<BTreeMap<K, V>, ReadError> {
-        let mut out = BTreeMap::new();
+    ) -> Result<VecMap<K, V>, ReadError> {
+        let mut out = VecMap::new();
         let Some(v) = self.get(key) else {
             return Ok(out);
         };

@@ -3,7 +3,7 @@
 //! `allow` lists say about it, and how vendor URLs in answers are rewritten to point back
 //! at the proxy. The shell (`createProxyHandler`) does the HTTP around them.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::json::Value;
 
@@ -172,7 +172,7 @@ pub struct Matched {
     /// Which route.
     pub kind: RouteKind,
     /// The placeholders the path filled (`model`, `operation`, `endpoint`, `id`...).
-    pub params: BTreeMap<String, String>,
+    pub params: VecMap<String, String>,
 }
 
 /// One piece of a path template.
@@ -215,7 +215,7 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
 
 /// Matches `path` against `pieces`, filling `params`; backtracks over multi-segment
 /// placeholders (a few pieces and short paths: the work is small and bounded).
-fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut BTreeMap<String, String>) -> bool {
+fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, String>) -> bool {
     match pieces.split_first() {
         None => path.is_empty(),
         Some((Piece::Rest, _)) => true,
@@ -301,7 +301,7 @@ pub fn match_route(
 ) -> Result<Matched, ProxyError> {
     let mut wrong_method = false;
     for (kind, route, template) in routes(profile) {
-        let mut params = BTreeMap::new();
+        let mut params = VecMap::new();
         if match_pieces(&pieces_of(&template), path, &mut params) {
             if route.method.eq_ignore_ascii_case(method) {
                 return Ok(Matched { kind, params });
@@ -335,7 +335,7 @@ pub fn split_mount<'a>(profile: &ProviderProfile, path: &'a str) -> Option<(&'a 
         let rest = &path[i..];
         if all
             .iter()
-            .any(|(_, _, t)| match_pieces(&pieces_of(t), rest, &mut BTreeMap::new()))
+            .any(|(_, _, t)| match_pieces(&pieces_of(t), rest, &mut VecMap::new()))
         {
             return Some((&path[..i], rest));
         }
@@ -461,17 +461,23 @@ mod tests {
     fn routes_of_each_dialect() {
         let m = match_route(&p("mirako"), "POST", "/v1/avatar/async_generate").unwrap();
         assert_eq!(m.kind, RouteKind::Submit);
-        assert_eq!(m.params["operation"], "avatar/async_generate");
+        assert_eq!(
+            m.params.get("operation").expect("param"),
+            "avatar/async_generate"
+        );
         let m = match_route(&p("mirako"), "GET", "/v1/avatar/async_generate/t1/status").unwrap();
-        assert_eq!((m.kind, m.params["id"].as_str()), (RouteKind::Status, "t1"));
+        assert_eq!(
+            (m.kind, m.params.get("id").expect("param").as_str()),
+            (RouteKind::Status, "t1")
+        );
         let m = match_route(&p("apixo"), "GET", "/api/v1/statusTask/flux").unwrap();
-        assert_eq!(m.params["model"], "flux");
+        assert_eq!(m.params.get("model").expect("param"), "flux");
         let m = match_route(&p("mindproxy"), "POST", "/v1/tasks/t9/cancel").unwrap();
         assert_eq!(m.kind, RouteKind::Cancel);
         let m = match_route(&p("mindproxy"), "GET", "/v1/tasks/t9/events").unwrap();
         assert_eq!(m.kind, RouteKind::Events);
         let m = match_route(&p("queue"), "POST", "/v1/queue/fal-ai/flux/dev").unwrap();
-        assert_eq!(m.params["endpoint"], "fal-ai/flux/dev");
+        assert_eq!(m.params.get("endpoint").expect("param"), "fal-ai/flux/dev");
         let m = match_route(
             &p("queue"),
             "GET",
@@ -479,7 +485,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (m.kind, m.params["endpoint"].as_str()),
+            (m.kind, m.params.get("endpoint").expect("param").as_str()),
             (RouteKind::Status, "fal-ai/flux/dev")
         );
         let m = match_route(&p("queue"), "GET", "/v1/queue/fal-ai/flux/dev/requests/r1").unwrap();

@@ -15,7 +15,6 @@ mod responses;
 mod schedule;
 mod timers;
 mod types;
-pub(crate) mod vecmap;
 
 pub use types::*;
 
@@ -26,10 +25,10 @@ use crate::estimate::{EstimateEntry, Estimates};
 use crate::request::Requests;
 use crate::rng::SplitMix64;
 use crate::state::TaskUpdate;
+use crate::vecmap::VecMap;
 use hosts::Host;
 use std::collections::VecDeque;
 use timers::Timers;
-use vecmap::VecMap;
 
 /// Timers due within this many ms of a wake-up fire together with it.
 const COALESCE_MS: u64 = 10;

@@ -1,8 +1,8 @@
 //! One timer queue for every operation: each operation has at most one pending wake-up,
 //! and the engine asks the shell for a single timer at the earliest of them.
 
-use super::vecmap::VecMap;
 use super::OpId;
+use crate::vecmap::VecMap;
 
 /// Wake-ups by time, at most one per operation.
 #[derive(Debug, Default)]

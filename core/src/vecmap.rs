@@ -1,10 +1,12 @@
-//! A map kept as a sorted `Vec`. The engine's maps hold ids that mostly grow (operations,
-//! requests) or a handful of entries (hosts); a sorted vector serves them with binary
-//! search and costs far less wasm than a `BTreeMap` instantiation per key and value type.
+//! A map kept as a sorted `Vec`, the core's one map type. Its maps hold a handful of
+//! entries (a profile's state names, headers, hosts) or ids that mostly grow (operations,
+//! requests); a sorted vector serves them with binary search and costs far less wasm than a
+//! `BTreeMap` instantiation per key and value type (issue 7). Iteration is in key order, as
+//! a `BTreeMap`'s.
 
 /// A map sorted by key.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct VecMap<K, V> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VecMap<K, V> {
     items: Vec<(K, V)>,
 }
 
@@ -15,6 +17,11 @@ impl<K, V> Default for VecMap<K, V> {
 }
 
 impl<K: Ord, V> VecMap<K, V> {
+    /// An empty map.
+    pub const fn new() -> Self {
+        VecMap { items: Vec::new() }
+    }
+
     fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
     where
         K: std::borrow::Borrow<Q>,
@@ -23,7 +30,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// The value for `k`.
-    pub(crate) fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
     where
         K: std::borrow::Borrow<Q>,
     {
@@ -31,7 +38,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// The value for `k`, mutable.
-    pub(crate) fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
     where
         K: std::borrow::Borrow<Q>,
     {
@@ -42,7 +49,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// True when `k` is present.
-    pub(crate) fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
     where
         K: std::borrow::Borrow<Q>,
     {
@@ -50,7 +57,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// Sets `k` to `v`, returning the old value.
-    pub(crate) fn insert(&mut self, k: K, v: V) -> Option<V> {
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         match self.find(&k) {
             Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
             Err(i) => {
@@ -61,7 +68,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// The value for `k`, inserted with `f` when absent.
-    pub(crate) fn get_or_insert_with(&mut self, k: K, f: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with(&mut self, k: K, f: impl FnOnce() -> V) -> &mut V {
         let i = match self.find(&k) {
             Ok(i) => i,
             Err(i) => {
@@ -73,7 +80,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// Removes `k`, returning its value.
-    pub(crate) fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
+    pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
     where
         K: std::borrow::Borrow<Q>,
     {
@@ -81,23 +88,53 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// The entry with the smallest key.
-    pub(crate) fn first(&self) -> Option<&(K, V)> {
+    pub fn first(&self) -> Option<&(K, V)> {
         self.items.first()
     }
 
     /// Entries in key order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.items.iter().map(|(k, v)| (k, v))
     }
 
     /// Values in key order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+    pub fn values(&self) -> impl Iterator<Item = &V> {
         self.items.iter().map(|(_, v)| v)
     }
 
+    /// Keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.items.iter().map(|(k, _)| k)
+    }
+
     /// Number of entries.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    /// Inserts each pair in turn (a repeated key keeps the last value).
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = VecMap::default();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter().map(|(k, v)| (k, v))
     }
 }
 
