@@ -36,16 +36,14 @@ pub use errors::{task_error_class, webhook_error_class};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
 
+/// The allocator: talc instead of the standard library's dlmalloc, for size (issue 7).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use wasm_bindgen::prelude::*;
-
-    /// Runs once when the module is instantiated: panics (which would be bugs) reach the
-    /// console with their message instead of an opaque `unreachable`.
-    #[wasm_bindgen(start)]
-    pub fn start() {
-        console_error_panic_hook::set_once();
-    }
 
     /// The four built-in dialects as plain profile objects (`profiles.mirako` ...); the
     /// package exports the result as `profiles`.

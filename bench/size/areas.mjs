@@ -27,7 +27,7 @@ export const AREAS = [
   ["futures (future_to_promise: shell async fns inlined)", /js_sys::futures|wasm_bindgen_futures/],
   ["js-sys/web-sys bindings", /js_sys|web_sys/],
   ["wasm-bindgen exports/shims", /wasm_bindgen|externref|shim|__wbg|__wbindgen|describe/],
-  ["allocator (dlmalloc)", /dlmalloc|raw_vec|__rust_alloc|__rust_dealloc|__rust_realloc|__rdl_|alloc::alloc/],
+  ["allocator (talc; dlmalloc before)", /talc|dlmalloc|raw_vec|__rust_alloc|__rust_dealloc|__rust_realloc|__rdl_|alloc::alloc/],
   ["drop glue", /drop_in_place|drop_glue/],
   ["tasklane-core engine", /tasklane_core::engine/],
   ["tasklane-core webhook", /tasklane_core::webhook/],
