@@ -3,19 +3,59 @@
 //! at the limit). A [`Refusal`] says why a delivery was not accepted. The proxy shell
 //! reads its request bodies with the same code.
 
-use js_sys::{Function, Object, Uint8Array};
+use js_sys::{JsString, Uint8Array};
 use tasklane_core::webhook::{check_content_length, BodyLimit, WebhookError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{get, name, StreamReader, TextEncoder, WebRequest};
+use super::{get, name, StreamReader, WebRequest};
 use crate::errors::{invalid_argument, webhook_error};
 use crate::js;
 
+#[wasm_bindgen(inline_js = r#"
+const read = (o, k) => { try { return o[k]; } catch { return undefined; } };
+const sameAscii = (k, lower) => {
+  if (k.length !== lower.length) return false;
+  for (let i = 0; i < k.length; i++) {
+    let c = k.charCodeAt(i);
+    if (c >= 65 && c <= 90) c |= 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+};
+export function headerOf(headers, name) {
+  const get = read(headers, "get");
+  if (typeof get === "function") {
+    try { return get.call(headers, name); } catch { return undefined; }
+  }
+  const v = read(headers, name);
+  if (typeof v === "string") return v;
+  for (const k of Object.keys(headers)) {
+    if (sameAscii(k, name)) return read(headers, k);
+  }
+  return undefined;
+}
+const encoder = new TextEncoder();
+export function encodeInto(text, memory, ptr, cap) {
+  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
+  return r.read === text.length ? r.written : -1;
+}
+"#)]
+extern "C" {
+    /// One header of a `Headers` object or a plain `{name: value}` object (any
+    /// capitalization), in one call instead of a property read per step.
+    #[wasm_bindgen(js_name = headerOf)]
+    fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
+    /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
+    /// the bytes written, or -1 when the text did not fit.
+    #[wasm_bindgen(js_name = encodeInto)]
+    fn encode_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
+}
+
 thread_local! {
-    /// One `TextEncoder` for every string body.
-    static ENCODER: TextEncoder = TextEncoder::new();
+    /// This module's `WebAssembly.Memory`, for [`encode_into`].
+    static MEMORY: JsValue = wasm_bindgen::memory();
 }
 
 /// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
@@ -40,21 +80,59 @@ impl Refusal {
     }
 }
 
-/// Reads one header from a `Headers` object or a plain `{name: value}` object.
+/// Reads one header from a `Headers` object or a plain `{name: value}` object (a plain
+/// object may spell the name with other capitalization, `Webhook-Id`).
 pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
-    if let Ok(getter) = get(headers, "get").dyn_into::<Function>() {
-        return getter.call1(headers, &name(key)).ok()?.as_string();
+    header_of(headers, &name(key)).as_string()
+}
+
+/// The UTF-8 bytes of a JavaScript string, encoded by the runtime straight into a `Vec`
+/// (one native call; no intermediate `Uint8Array`, no copy). A string of more UTF-16 units
+/// than `counter` allows is refused unread: each unit is at least one byte.
+fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookError> {
+    let units = text.unchecked_ref::<JsString>().length() as usize;
+    // A copy of the counter: the bytes themselves are counted once encoded.
+    let mut probe = *counter;
+    probe.push(units)?;
+    // ASCII fills exactly `units` bytes; otherwise three bytes per unit always suffice.
+    for cap in [units, units.saturating_mul(3)] {
+        let mut out = Vec::<u8>::with_capacity(cap);
+        let written = MEMORY.with(|m| encode_into(text, m, out.as_mut_ptr() as u32, cap as u32));
+        if let Ok(n) = usize::try_from(written) {
+            // SAFETY: encodeInto wrote `n <= cap` initialized bytes into `out`'s spare
+            // capacity, and nothing else touched wasm memory in between.
+            unsafe { out.set_len(n.min(cap)) };
+            counter.push(out.len())?;
+            return Ok(out);
+        }
     }
-    if let Some(v) = get(headers, key).as_string() {
-        return Some(v);
+    // Unreachable (three bytes per UTF-16 unit is UTF-8's worst case); refuse rather than panic.
+    Err(WebhookError::UnreadableBody(
+        "the body text could not be encoded".into(),
+    ))
+}
+
+/// The body of a plain `{headers, body}` delivery whose body is given directly (`string`,
+/// `Uint8Array`, `ArrayBuffer`), checked against `limit`; `None` for anything else (a web
+/// `Request`, read by [`read_body`]).
+pub(crate) fn plain_body(req: &JsValue, limit: u64) -> Option<Result<(Vec<u8>, JsValue), Refusal>> {
+    let body = get(req, "body");
+    let mut counter = BodyLimit::new(limit);
+    if body.is_string() {
+        return Some(
+            utf8_of(&body, &mut counter)
+                .map(|bytes| (bytes, body))
+                .map_err(Refusal::from),
+        );
     }
-    // A plain object written with other capitalization (`Webhook-Id`).
-    let obj: &Object = headers.dyn_ref()?;
-    Object::keys(obj)
-        .iter()
-        .filter_map(|k| k.as_string())
-        .find(|k| k.eq_ignore_ascii_case(key))
-        .and_then(|k| js::get(headers, &k).as_string())
+    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
+        let bytes = Uint8Array::new(&body);
+        if let Err(e) = counter.push(bytes.length() as usize) {
+            return Some(Err(e.into()));
+        }
+        return Some(Ok((bytes.to_vec(), bytes.into())));
+    }
+    None
 }
 
 /// Reads the body as bytes, never more than `limit` of them (413 beyond).
@@ -72,20 +150,11 @@ pub(crate) async fn read_body(
     headers: &JsValue,
     limit: u64,
 ) -> Result<(Vec<u8>, JsValue), Refusal> {
+    if let Some(read) = plain_body(req, limit) {
+        return read;
+    }
     let body = get(req, "body");
     let mut counter = BodyLimit::new(limit);
-    if body.is_string() {
-        // The runtime's TextEncoder makes the UTF-8 bytes natively; copying those in is a
-        // memcpy (wasm-bindgen's string passing walks large strings char by char in JS).
-        let bytes = ENCODER.with(|e| e.encode(&body));
-        counter.push(bytes.length() as usize)?;
-        return Ok((bytes.to_vec(), body));
-    }
-    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
-        let bytes = Uint8Array::new(&body);
-        counter.push(bytes.length() as usize)?;
-        return Ok((bytes.to_vec(), bytes.into()));
-    }
     if !get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
             "invalid argument `request`: expected a web Request or {headers, body}",

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Object, Uint8Array};
-use tasklane_core::webhook::signature::Prechecked;
+use tasklane_core::webhook::signature::{Prechecked, MAC_LEN};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -85,14 +85,45 @@ pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
     picked.unwrap_or(Hmac::Wasm)
 }
 
-/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with `node:crypto`, reading the body where it
-/// already is (a JS string or bytes).
+#[wasm_bindgen(inline_js = r#"
+export function nodeHmac(crypto, key, memory, prefix, prefixLen, body, bodyLen, out) {
+  const m = new Uint8Array(memory.buffer);
+  const h = crypto.createHmac("sha256", key);
+  h.update(m.subarray(prefix, prefix + prefixLen));
+  h.update(m.subarray(body, body + bodyLen));
+  m.set(h.digest(), out);
+}
+"#)]
+extern "C" {
+    /// `createHmac("sha256", key).update(prefix).update(body).digest()` over bytes in wasm
+    /// memory, the tag written back to `out`: one call, and `node:crypto` hashes the very
+    /// bytes the core parses.
+    #[wasm_bindgen(js_name = nodeHmac, catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn node_hmac(
+        crypto: &NodeCrypto,
+        key: &Uint8Array,
+        memory: &JsValue,
+        prefix: u32,
+        prefix_len: u32,
+        body: u32,
+        body_len: u32,
+        out: u32,
+    ) -> Result<(), JsValue>;
+}
+
+thread_local! {
+    /// This module's `WebAssembly.Memory`, for [`node_hmac`].
+    static MEMORY: JsValue = wasm_bindgen::memory();
+}
+
+/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with `node:crypto`.
 pub(super) fn node_mac(
     cfg: &Config,
     nc: &NodeCrypto,
     pre: &Prechecked<'_>,
-    body: &JsValue,
-) -> Result<Vec<u8>, JsValue> {
+    body: &[u8],
+) -> Result<[u8; MAC_LEN], JsValue> {
     let key = {
         let mut slot = cfg.node_key.borrow_mut();
         match slot.as_ref() {
@@ -107,10 +138,22 @@ pub(super) fn node_mac(
             }
         }
     };
-    let h = nc.create_hmac("sha256", &key)?;
-    h.update(&JsValue::from_str(&pre.signed_prefix()))?;
-    h.update(body)?;
-    Ok(h.digest()?.to_vec())
+    let prefix = pre.signed_prefix();
+    let mut tag = [0u8; MAC_LEN];
+    let addr = |p: *const u8| p as usize as u32;
+    MEMORY.with(|m| {
+        node_hmac(
+            nc,
+            &key,
+            m,
+            addr(prefix.as_ptr()),
+            prefix.len() as u32,
+            addr(body.as_ptr()),
+            body.len() as u32,
+            addr(tag.as_mut_ptr()),
+        )
+    })?;
+    Ok(tag)
 }
 
 fn subtle() -> Option<Subtle> {

@@ -61,29 +61,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 
-    /// The global `TextEncoder` class.
-    type TextEncoder;
-    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
-    fn new() -> TextEncoder;
-    #[wasm_bindgen(method)]
-    fn encode(this: &TextEncoder, text: &JsValue) -> Uint8Array;
-
     /// Node's `node:crypto` module.
     #[derive(Clone)]
     type NodeCrypto;
-    #[wasm_bindgen(method, catch, js_name = createHmac)]
-    fn create_hmac(
-        this: &NodeCrypto,
-        algorithm: &str,
-        key: &Uint8Array,
-    ) -> Result<NodeHmac, JsValue>;
-
-    /// A `node:crypto` `Hmac`.
-    type NodeHmac;
-    #[wasm_bindgen(method, catch)]
-    fn update(this: &NodeHmac, data: &JsValue) -> Result<NodeHmac, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn digest(this: &NodeHmac) -> Result<Uint8Array, JsValue>;
 
     /// The global `Response` class.
     #[wasm_bindgen(js_name = Response)]

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Object, Uint8Array};
+use js_sys::Uint8Array;
 use tasklane_core::profile::{ProviderProfile, ProviderSpec};
 use tasklane_core::webhook::{
     Verifier, WebhookError, WebhookSecret, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECS,
@@ -134,39 +134,51 @@ pub(super) fn secret_invalid(e: &WebhookError) -> JsValue {
     invalid_argument(&format!("invalid argument `options.secret`: {why}"))
 }
 
-/// The option fields a [`Config`] is built from.
-const CONFIG_FIELDS: [&str; 6] = [
-    "provider",
-    "authToken",
-    "secret",
-    "toleranceSec",
-    "maxBodyBytes",
-    "hmac",
-];
+#[wasm_bindgen(inline_js = r#"
+const read = (o, k) => { try { return o[k]; } catch { return undefined; } };
+export function optionFields(o) {
+  return [read(o, "provider"), read(o, "authToken"), read(o, "secret"),
+    read(o, "toleranceSec"), read(o, "maxBodyBytes"), read(o, "hmac")];
+}
+export function sameOptions(o, seen) {
+  return Object.is(read(o, "provider"), seen[0]) && Object.is(read(o, "authToken"), seen[1])
+    && Object.is(read(o, "secret"), seen[2]) && Object.is(read(o, "toleranceSec"), seen[3])
+    && Object.is(read(o, "maxBodyBytes"), seen[4]) && Object.is(read(o, "hmac"), seen[5]);
+}
+"#)]
+extern "C" {
+    /// The option fields a [`Config`] is built from, as an array.
+    #[wasm_bindgen(js_name = optionFields)]
+    fn option_fields(options: &JsValue) -> JsValue;
+    /// Whether each of those fields is the same value (`Object.is`) as in `seen`.
+    #[wasm_bindgen(js_name = sameOptions)]
+    fn same_options(options: &JsValue, seen: &JsValue) -> bool;
+}
 
 thread_local! {
-    /// The last `verifyWebhook` options (field values) and the config built from them.
-    static LAST_CONFIG: RefCell<Option<(Vec<JsValue>, Rc<Config>)>> = const { RefCell::new(None) };
+    /// The last `verifyWebhook` options (their field values) and the config built from them.
+    static LAST_CONFIG: RefCell<Option<(JsValue, Rc<Config>)>> = const { RefCell::new(None) };
 }
 
 /// `verifyWebhook` is usually called with the same options every time (often a fresh
 /// object literal): when every field is the same value as last time (`Object.is`, so
 /// strings by value and a profile object by identity), the parsed config (secret, profile,
-/// imported keys) is reused instead of being parsed again.
+/// imported keys) is reused instead of being parsed again. The comparison is one call into
+/// JavaScript, so a hit costs well under a microsecond; a changed field (a rotated secret,
+/// another provider) always parses anew.
 pub(super) fn cached_config(options: &JsValue) -> Result<Rc<Config>, JsValue> {
     if !options.is_object() {
         return Config::parse(options).map(Rc::new);
     }
-    let fields: Vec<JsValue> = CONFIG_FIELDS.iter().map(|k| get(options, k)).collect();
     let hit = LAST_CONFIG.with(|last| {
-        last.borrow().as_ref().and_then(|(seen, cfg)| {
-            let same = seen.iter().zip(&fields).all(|(a, b)| Object::is(a, b));
-            same.then(|| cfg.clone())
-        })
+        let last = last.borrow();
+        let (seen, cfg) = last.as_ref()?;
+        same_options(options, seen).then(|| cfg.clone())
     });
     if let Some(cfg) = hit {
         return Ok(cfg);
     }
+    let fields = option_fields(options);
     let cfg = Rc::new(Config::parse(options)?);
     LAST_CONFIG.with(|last| *last.borrow_mut() = Some((fields, cfg.clone())));
     Ok(cfg)
