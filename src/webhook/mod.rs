@@ -57,10 +57,6 @@ extern "C" {
         data: &Uint8Array,
     ) -> Result<Promise, JsValue>;
 
-    /// `JSON.parse` on a JavaScript string (no copy through wasm memory).
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
-
     /// Node's `node:crypto` module.
     #[derive(Clone)]
     type NodeCrypto;

@@ -17,12 +17,25 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::body::{header, plain_body, read_body, Refusal};
+use super::get;
 use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac};
 use super::options::{cached_config, Config};
-use super::{get, json_parse, set};
-use crate::convert::to_js;
 use crate::errors::invalid_argument;
 use crate::js;
+
+#[wasm_bindgen(inline_js = r#"
+export function updateObject(text, raw) {
+  const update = JSON.parse(text);
+  try { update.raw = JSON.parse(raw); } catch { update.raw = null; }
+  return update;
+}
+"#)]
+extern "C" {
+    /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
+    /// text (the same text the core's parser accepted, so JSON.parse accepts it too).
+    #[wasm_bindgen(js_name = updateObject)]
+    fn update_object(text: &str, raw: &JsValue) -> JsValue;
+}
 
 /// What the checks before the body found.
 pub(super) struct Front {
@@ -133,16 +146,13 @@ fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<
     // `raw` goes to JavaScript through the runtime's own JSON.parse of the body text (native
     // speed) rather than written back out by the core.
     update.raw = tasklane_core::json::Value::Null;
-    let js = to_js(&update.to_json_text());
     let text = if body_js.is_string() {
         body_js.clone()
     } else {
         // parse_update accepted the bytes as JSON, so they are UTF-8.
         JsValue::from_str(std::str::from_utf8(body).unwrap_or_default())
     };
-    // The same text the core's parser accepted, so JSON.parse accepts it too.
-    let raw = json_parse(&text).unwrap_or(JsValue::NULL);
-    set(&js, "raw", &raw);
+    let js = update_object(&update.to_json_text(), &text);
     Ok(Verified {
         update,
         js,
