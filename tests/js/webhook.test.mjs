@@ -162,6 +162,100 @@ describe("verifyWebhook", () => {
   });
 });
 
+describe("verifyWebhook on a plain {headers, body} (checked without a Request)", () => {
+  const body = JSON.stringify(BODIES.queue[0]);
+
+  test("the same TaskUpdate as from a Request, for a string, Uint8Array, ArrayBuffer and Headers", async () => {
+    const opts = { provider: "queue", secret: SECRET };
+    const h = signWebhook(body, { secret: SECRET });
+    const expected = await verifyWebhook(post(body, h), opts);
+    const bytes = new TextEncoder().encode(body);
+    const forms = {
+      string: { headers: h, body },
+      bytes: { headers: h, body: bytes },
+      arrayBuffer: { headers: h, body: bytes.buffer },
+      headersObject: { method: "POST", headers: new Headers(h), body },
+      capitalized: { headers: Object.fromEntries(Object.entries(h).map(([k, v]) => [k.replace(/\b\w/g, (c) => c.toUpperCase()), v])), body },
+    };
+    for (const [name, req] of Object.entries(forms)) {
+      assert.deepEqual(await verifyWebhook(req, opts), expected, name);
+    }
+    assert.deepEqual(Object.keys(expected), ["id", "state", "rawStatus", "outputs", "raw"]);
+  });
+
+  test("a non-ASCII body is signed and parsed as its UTF-8 bytes", async () => {
+    const raw = { status: "COMPLETED", request_id: "q-ü", payload: { prompt: "ein Fuchs im Schnee ❄️ — 狐", images: [{ url: "https://cdn.example/ü.png" }] } };
+    const text = JSON.stringify(raw);
+    const u = await verifyWebhook({ headers: signWebhook(text, { secret: SECRET }), body: text }, { provider: "queue", secret: SECRET });
+    assert.equal(u.id, "q-ü");
+    assert.deepEqual(u.raw, raw);
+    assert.equal(u.outputs[0].url, "https://cdn.example/ü.png");
+    // Signed over other bytes (Latin-1 instead of UTF-8): refused.
+    const latin1 = Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+    const err = await verifyWebhook({ headers: signWebhook(latin1, { secret: SECRET }), body: text }, { provider: "queue", secret: SECRET }).then(() => null, (e) => e);
+    assert.equal(err?.code, "bad_signature");
+  });
+
+  test("refusals keep their order: headers before size, size before signature, signature before shape", async () => {
+    const opts = { provider: "queue", secret: SECRET, maxBodyBytes: 64 };
+    const big = JSON.stringify({ ...BODIES.queue[0], pad: "x".repeat(100) });
+    const cases = [
+      [{ headers: {}, body: big }, 401, "missing_header"],
+      [{ headers: signWebhook(big, { secret: SECRET, timestamp: nowSec() - 400 }), body: big }, 401, "timestamp_too_old"],
+      [{ headers: signWebhook(big, { secret: OTHER_SECRET }), body: big }, 413, "body_too_large"],
+      [{ headers: signWebhook("{}", { secret: OTHER_SECRET }), body: "{}" }, 401, "bad_signature"],
+      [{ headers: signWebhook("{}", { secret: SECRET }), body: "{}" }, 400, "unrecognized_body"],
+      [{ method: "GET", headers: {}, body: big }, 405, "method_not_allowed"],
+    ];
+    for (const [req, status, code] of cases) {
+      const err = await verifyWebhook(req, opts).then(() => null, (e) => e);
+      assert.ok(err instanceof WebhookError, code);
+      assert.deepEqual([err.status, err.code], [status, code]);
+    }
+    // A body of more UTF-16 units than the limit allows bytes is refused unread; one just under is read.
+    const edge = "{}" + " ".repeat(62);
+    const ok = await verifyWebhook({ headers: signWebhook(edge, { secret: SECRET }), body: edge }, opts).then(() => null, (e) => e.code);
+    assert.equal(ok, "unrecognized_body");
+    const over = edge + " ";
+    const tooBig = await verifyWebhook({ headers: signWebhook(over, { secret: SECRET }), body: over }, opts).then(() => null, (e) => e.code);
+    assert.equal(tooBig, "body_too_large");
+    // Multi-byte characters count as their UTF-8 bytes: 22 "€" are 22 units but 66 bytes.
+    const euros = JSON.stringify("€".repeat(22));
+    const euroErr = await verifyWebhook({ headers: signWebhook(euros, { secret: SECRET }), body: euros }, opts).then(() => null, (e) => e.code);
+    assert.equal(euroErr, "body_too_large");
+  });
+
+  test("errors are rejections, never synchronous throws", () => {
+    const p = verifyWebhook({ headers: {}, body: "{}" }, { provider: "nope", secret: SECRET });
+    assert.ok(p instanceof Promise);
+    return assert.rejects(p, { code: "invalid_argument" });
+  });
+
+  test("changed options are honoured at once (the parsed options are reused only while unchanged)", async () => {
+    const apixo = JSON.stringify(BODIES.apixo[0]);
+    const deliver = (text, secret) => ({ headers: signWebhook(text, { secret }), body: text });
+    const opts = { provider: "apixo", secret: SECRET };
+    assert.equal((await verifyWebhook(deliver(apixo, SECRET), opts)).id, "a1");
+    // The same object, mutated: a rotated secret.
+    opts.secret = OTHER_SECRET;
+    await assert.rejects(verifyWebhook(deliver(apixo, SECRET), opts), { code: "bad_signature" });
+    assert.equal((await verifyWebhook(deliver(apixo, OTHER_SECRET), opts)).id, "a1");
+    // Another provider on the same object.
+    opts.provider = "queue";
+    await assert.rejects(verifyWebhook(deliver(apixo, OTHER_SECRET), opts), { code: "unrecognized_body" });
+    assert.equal((await verifyWebhook(deliver(body, OTHER_SECRET), opts)).id, "q1");
+    // A fresh object with a tolerance that refuses a delivery the previous options accepted.
+    const old = { headers: signWebhook(body, { secret: OTHER_SECRET, timestamp: nowSec() - 60 }), body };
+    assert.equal((await verifyWebhook(old, opts)).id, "q1");
+    await assert.rejects(verifyWebhook(old, { ...opts, toleranceSec: 30 }), { code: "timestamp_too_old" });
+    // A smaller body limit, and an auth token added.
+    await assert.rejects(verifyWebhook(deliver(body, OTHER_SECRET), { ...opts, maxBodyBytes: 10 }), { code: "body_too_large" });
+    await assert.rejects(verifyWebhook(deliver(body, OTHER_SECRET), { ...opts, authToken: "t" }), { code: "missing_header" });
+    // And back: the first options verify again.
+    assert.equal((await verifyWebhook(deliver(apixo, SECRET), { provider: "apixo", secret: SECRET })).id, "a1");
+  });
+});
+
 /** A body stream of `n` bytes in 16 KiB chunks, with no Content-Length; records whether it was cancelled. */
 function streamOf(n) {
   const state = { pulled: 0, cancelled: false };
@@ -227,6 +321,14 @@ describe("createWebhookHandler: the bad-input corpus", () => {
       assert.ok(err instanceof WebhookError, name);
       assert.equal(err.status, status);
       assert.equal(err.code, code);
+      // And so does the plain {method, headers, body} form of the same request (a plain body
+      // is measured directly: its Content-Length header is not consulted).
+      if (name === "malformed Content-Length") return;
+      const req = make();
+      const plain = { method: req.method, headers: Object.fromEntries(req.headers), body: new Uint8Array(await req.arrayBuffer()) };
+      const perr = await verifyWebhook(plain, { provider: "mirako", secret: SECRET, ...options }).then(() => null, (e) => e);
+      assert.ok(perr instanceof WebhookError, `${name} (plain)`);
+      assert.deepEqual([perr.status, perr.code], [status, code], `${name} (plain)`);
     });
   }
 
