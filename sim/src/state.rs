@@ -296,6 +296,7 @@ impl Store {
         route: Route,
         status: u16,
         fault: Option<String>,
+        client: Option<String>,
     ) {
         if let Some(t) = self.tasks.get_mut(id) {
             t.request_count += 1;
@@ -305,6 +306,7 @@ impl Store {
                     route: route.name(),
                     status,
                     fault,
+                    client,
                 });
             }
         }

@@ -38,7 +38,13 @@ pub fn render(s: &Store, now: u64, summary: bool) -> Value {
             v["requests"] = t
                 .requests
                 .iter()
-                .map(|r| json!({"t_ms": r.t_ms, "route": r.route, "status": r.status, "fault": r.fault}))
+                .map(|r| {
+                    let mut e = json!({"t_ms": r.t_ms, "route": r.route, "status": r.status, "fault": r.fault});
+                    if let Some(c) = &r.client {
+                        e["client"] = json!(c);
+                    }
+                    e
+                })
                 .collect();
         }
         tasks.insert(t.id.clone(), v);

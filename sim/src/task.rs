@@ -189,6 +189,8 @@ pub struct RequestLog {
     pub status: u16,
     /// The fault injected, if any.
     pub fault: Option<String>,
+    /// The `x-sim-client` header of the request, when it had one.
+    pub client: Option<String>,
 }
 
 /// At most this many requests are kept per task, so a long offline session stays small.

@@ -628,3 +628,31 @@ async fn a_seed_makes_ids_and_durations_reproducible() {
         "lognormal draws vary: {runs:?}"
     );
 }
+#[tokio::test]
+async fn stats_name_the_client_that_made_each_request() {
+    let sim = sim(&[]).await;
+    let u = sim.url();
+    let r = post(
+        &format!("{u}/mirako/v1/op"),
+        &json!({"_sim": {"queue_ms": 0, "run_ms": 0}}),
+    )
+    .await;
+    let id = r.json()["data"]["task_id"].as_str().unwrap().to_string();
+    let status = format!("{u}/mirako/v1/op/{id}/status");
+    let auth = ("authorization", "Bearer sim-key");
+    send("GET", &status, &[auth, ("x-sim-client", "c1")], None)
+        .await
+        .unwrap();
+    let too_long = "x".repeat(65);
+    send("GET", &status, &[auth, ("x-sim-client", &too_long)], None)
+        .await
+        .unwrap();
+    let s = stats(&sim).await;
+    let reqs = &s["tasks"][&id]["requests"];
+    assert!(reqs[0].get("client").is_none(), "submit without the header");
+    assert_eq!(reqs[1]["client"], "c1");
+    assert!(
+        reqs[2].get("client").is_none(),
+        "a name over 64 bytes is not recorded"
+    );
+}

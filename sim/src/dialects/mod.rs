@@ -249,6 +249,14 @@ pub async fn handle(
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty())
         .map(String::from);
+    // A client that names itself (`x-sim-client`, e.g. one of several clients of a chaos
+    // run) is recorded with each request it makes, so a test can tell its requests apart.
+    let client = req
+        .headers()
+        .get("x-sim-client")
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| !c.is_empty() && c.len() <= 64)
+        .map(String::from);
     let declared = req
         .headers()
         .get("content-length")
@@ -259,11 +267,13 @@ pub async fn handle(
         Err(e) => return dialect.error(e.status(), e.code(), &e.to_string()),
     };
     match op {
-        Op::Submit { model } => submit(state, dialect, &model, body, header_key, host).await,
-        Op::Status { id } => task_op(state, dialect, Route::Status, id, body, &query).await,
-        Op::Result { id } => task_op(state, dialect, Route::Result, id, body, &query).await,
-        Op::Cancel { id } => task_op(state, dialect, Route::Cancel, id, body, &query).await,
-        Op::Events { id } => task_op(state, dialect, Route::Events, id, body, &query).await,
+        Op::Submit { model } => {
+            submit(state, dialect, &model, body, header_key, host, client).await
+        }
+        Op::Status { id } => task_op(state, dialect, Route::Status, id, body, &query, client).await,
+        Op::Result { id } => task_op(state, dialect, Route::Result, id, body, &query, client).await,
+        Op::Cancel { id } => task_op(state, dialect, Route::Cancel, id, body, &query, client).await,
+        Op::Events { id } => task_op(state, dialect, Route::Events, id, body, &query, client).await,
     }
 }
 
@@ -366,6 +376,7 @@ async fn submit(
     body: Bytes,
     header_key: Option<String>,
     host: String,
+    client: Option<String>,
 ) -> Reply {
     let value = match parse_json(&body) {
         Ok(v) => v,
@@ -433,6 +444,7 @@ async fn submit(
         Route::Submit,
         logged_status(&reply),
         fault.map(|f| f.kind.name()),
+        client,
     );
     reply
 }
@@ -444,6 +456,7 @@ async fn task_op(
     id: String,
     body: Bytes,
     query: &str,
+    client: Option<String>,
 ) -> Reply {
     let t0 = now_ms();
     let fault = {
@@ -462,7 +475,7 @@ async fn task_op(
         if let Some(r) = pre_fault(Some(dialect), f, t0) {
             let mut s = state.lock();
             s.faults_injected += 1;
-            s.log_request(&id, t0, route, r.status, Some(f.kind.name()));
+            s.log_request(&id, t0, route, r.status, Some(f.kind.name()), client);
             return r;
         }
         if f.kind == FaultKind::Slow {
@@ -512,6 +525,7 @@ async fn task_op(
         route,
         logged_status(&reply),
         fault.map(|f| f.kind.name()),
+        client,
     );
     reply
 }
