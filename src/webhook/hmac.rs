@@ -18,6 +18,8 @@ use crate::js;
 /// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
 /// smaller ones in wasm (see [`choose_hmac`] for why).
 const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
+/// In workerd, bodies at least this large are checked with Web Crypto, smaller ones in wasm.
+const WORKERD_WEBCRYPTO_MIN_BYTES: usize = 1280;
 
 /// Which HMAC implementation to use (the `hmac` option exists for the benchmark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,12 +62,15 @@ thread_local! {
 /// Picks the HMAC for a body of `len` bytes.
 ///
 /// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md): RustCrypto's
-/// SHA-256 compiled to wasm (at the package's `opt-level = "z"`) runs at about 100 MB/s,
-/// several times slower than the runtime's native code, but costs nothing to call. Node's
-/// Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds), so in
-/// Node the synchronous native `node:crypto` HMAC is fastest at every size. workerd's Web
-/// Crypto is native and resolves at once: fastest at every size there. Elsewhere (browsers,
-/// Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a few KiB.
+/// SHA-256 compiled to wasm (at the package's `opt-level = "z"`) runs at about 170 MB/s,
+/// several times slower than the runtime's native code, but costs nothing to call, and a
+/// delivery checked in wasm (or with `node:crypto`) settles without waiting on a promise.
+/// Node's Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds),
+/// so in Node the synchronous native `node:crypto` HMAC is fastest at every size. workerd's
+/// Web Crypto is native and resolves at once, but that promise and the Rust future around
+/// it cost about as much as hashing a KiB in wasm: wasm wins up to about 1.25 KiB (1 KiB:
+/// ~57k vs ~47k ops/s), Web Crypto from there on. Elsewhere (browsers, Deno) Web Crypto's
+/// fixed cost loses to wasm for small bodies and wins from a few KiB.
 pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
     let node = || NODE_CRYPTO.with(Clone::clone).map(Hmac::Node);
     let web = || subtle().map(Hmac::WebCrypto);
@@ -74,7 +79,12 @@ pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
         HmacMode::Node => node(),
         HmacMode::WebCrypto => web(),
         HmacMode::Auto => node().or_else(|| {
-            if WORKERD.with(|w| *w) || len >= WEBCRYPTO_MIN_BYTES {
+            let web_from = if WORKERD.with(|w| *w) {
+                WORKERD_WEBCRYPTO_MIN_BYTES
+            } else {
+                WEBCRYPTO_MIN_BYTES
+            };
+            if len >= web_from {
                 web()
             } else {
                 None
