@@ -34,8 +34,7 @@ pub(crate) fn from_js(value: JsValue, name: &str) -> Result<Value, JsValue> {
 }
 
 /// A `provider` option (called `name` in messages): a dialect name, or a profile object
-/// read by `tasklane_core::profile_reader` rather than serde's derive, which would put the
-/// visitors of every profile type into the wasm (issue 7).
+/// read by `tasklane_core::profile_reader` (the reader the built-in dialects go through).
 pub(crate) fn provider_spec(value: JsValue, name: &str) -> Result<ProviderSpec, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(ProviderSpec::Name(s));
@@ -57,9 +56,8 @@ pub(crate) fn field(obj: &JsValue, key: &str, path: &str) -> Result<Option<Value
 }
 
 // The typed readers below take options, store records and delivered updates straight from
-// JavaScript values. Through serde they would each instantiate serde_json's typed
-// deserializer, whose error paths format floats (`invalid type: floating point ...`),
-// tens of KB of wasm (issue 7); `from_js` is now only used for `serde_json::Value`.
+// JavaScript values, each field checked and named in its error; `from_js` is only for
+// free-form JSON (inputs, profiles).
 
 fn bad(path: &str, why: &str) -> JsValue {
     invalid_argument(&format!("invalid argument `{path}`: {why}"))

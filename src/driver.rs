@@ -243,7 +243,6 @@ fn save_estimates(shared: &Shared) {
         (d.engine.export_estimates(), d.store.clone())
     };
     if !entries.is_empty() {
-        // Built by hand, not through serde: `EstimateEntry`'s flattened serializer is KBs of wasm.
         let list = js_sys::Array::new();
         for en in &entries {
             let o: JsValue = js_sys::Object::new().into();

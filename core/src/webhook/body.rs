@@ -4,14 +4,12 @@
 use super::WebhookError;
 
 /// Parses the raw body bytes as a JSON value. Empty (or whitespace-only) bodies are
-/// `empty_body`; bytes that are not UTF-8 JSON are `malformed_json` with serde's reason.
+/// `empty_body`; bytes that are not UTF-8 JSON are `malformed_json` with the parser's reason.
 pub fn parse_json(body: &[u8]) -> Result<crate::json::Value, WebhookError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(WebhookError::EmptyBody);
     }
-    // Checked as UTF-8, then read by `from_str`, the one JSON reader the rest of the crate
-    // uses: `from_slice` would instantiate serde_json's parser a second time for byte input
-    // (wasm size, issue 7).
+    // The core's JSON parser reads text: the bytes are checked as UTF-8 first.
     let text = std::str::from_utf8(body)
         .map_err(|_| WebhookError::MalformedJson("the body is not UTF-8".to_owned()))?;
     crate::json::parse(text).map_err(|e| WebhookError::MalformedJson(e.to_string()))
