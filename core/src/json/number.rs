@@ -93,7 +93,8 @@ pub(super) fn text_to_f64(s: &str) -> f64 {
             mag
         }
     };
-    let e = e.saturating_add(scale);
+    // Beyond ±400 every double is 0 or infinite: clamping keeps the arithmetic below in range.
+    let e = e.saturating_add(scale).clamp(-400, 400);
     let x = m as f64;
     let v = if m == 0 {
         0.0
