@@ -9,54 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{get, name, StreamReader, WebRequest};
+use super::{encode_into, get, header_of, name, StreamReader, WebRequest, MEMORY};
 use crate::errors::{invalid_argument, webhook_error};
 use crate::js;
-
-#[wasm_bindgen(inline_js = r#"
-const read = (o, k) => { try { return o[k]; } catch { return undefined; } };
-const sameAscii = (k, lower) => {
-  if (k.length !== lower.length) return false;
-  for (let i = 0; i < k.length; i++) {
-    let c = k.charCodeAt(i);
-    if (c >= 65 && c <= 90) c |= 32;
-    if (c !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-};
-export function headerOf(headers, name) {
-  const get = read(headers, "get");
-  if (typeof get === "function") {
-    try { return get.call(headers, name); } catch { return undefined; }
-  }
-  const v = read(headers, name);
-  if (typeof v === "string") return v;
-  for (const k of Object.keys(headers)) {
-    if (sameAscii(k, name)) return read(headers, k);
-  }
-  return undefined;
-}
-const encoder = new TextEncoder();
-export function encodeInto(text, memory, ptr, cap) {
-  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
-  return r.read === text.length ? r.written : -1;
-}
-"#)]
-extern "C" {
-    /// One header of a `Headers` object or a plain `{name: value}` object (any
-    /// capitalization), in one call instead of a property read per step.
-    #[wasm_bindgen(js_name = headerOf)]
-    fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
-    /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
-    /// the bytes written, or -1 when the text did not fit.
-    #[wasm_bindgen(js_name = encodeInto)]
-    fn encode_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
-}
-
-thread_local! {
-    /// This module's `WebAssembly.Memory`, for [`encode_into`].
-    static MEMORY: JsValue = wasm_bindgen::memory();
-}
 
 /// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
 /// the request object itself (passed through unchanged).
@@ -112,29 +67,6 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
     ))
 }
 
-/// The body of a plain `{headers, body}` delivery whose body is given directly (`string`,
-/// `Uint8Array`, `ArrayBuffer`), checked against `limit`; `None` for anything else (a web
-/// `Request`, read by [`read_body`]).
-pub(crate) fn plain_body(req: &JsValue, limit: u64) -> Option<Result<(Vec<u8>, JsValue), Refusal>> {
-    let body = get(req, "body");
-    let mut counter = BodyLimit::new(limit);
-    if body.is_string() {
-        return Some(
-            utf8_of(&body, &mut counter)
-                .map(|bytes| (bytes, body))
-                .map_err(Refusal::from),
-        );
-    }
-    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
-        let bytes = Uint8Array::new(&body);
-        if let Err(e) = counter.push(bytes.length() as usize) {
-            return Some(Err(e.into()));
-        }
-        return Some(Ok((bytes.to_vec(), bytes.into())));
-    }
-    None
-}
-
 /// Reads the body as bytes, never more than `limit` of them (413 beyond).
 ///
 /// A body given directly (`string`, `Uint8Array`, `ArrayBuffer`: the plain-object form) is
@@ -150,11 +82,16 @@ pub(crate) async fn read_body(
     headers: &JsValue,
     limit: u64,
 ) -> Result<(Vec<u8>, JsValue), Refusal> {
-    if let Some(read) = plain_body(req, limit) {
-        return read;
-    }
     let body = get(req, "body");
     let mut counter = BodyLimit::new(limit);
+    if body.is_string() {
+        return Ok((utf8_of(&body, &mut counter)?, body));
+    }
+    if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
+        let bytes = Uint8Array::new(&body);
+        counter.push(bytes.length() as usize)?;
+        return Ok((bytes.to_vec(), bytes.into()));
+    }
     if !get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
             "invalid argument `request`: expected a web Request or {headers, body}",

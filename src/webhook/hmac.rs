@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::options::Config;
-use super::{get, set, NodeCrypto, Subtle};
+use super::{get, node_hmac, set, NodeCrypto, Subtle, MEMORY};
 use crate::js;
 
 /// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
@@ -93,38 +93,6 @@ pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
     };
     // Whatever is missing in this runtime falls back to wasm, which is always there.
     picked.unwrap_or(Hmac::Wasm)
-}
-
-#[wasm_bindgen(inline_js = r#"
-export function nodeHmac(crypto, key, memory, prefix, prefixLen, body, bodyLen, out) {
-  const m = new Uint8Array(memory.buffer);
-  const h = crypto.createHmac("sha256", key);
-  h.update(m.subarray(prefix, prefix + prefixLen));
-  h.update(m.subarray(body, body + bodyLen));
-  m.set(h.digest(), out);
-}
-"#)]
-extern "C" {
-    /// `createHmac("sha256", key).update(prefix).update(body).digest()` over bytes in wasm
-    /// memory, the tag written back to `out`: one call, and `node:crypto` hashes the very
-    /// bytes the core parses.
-    #[wasm_bindgen(js_name = nodeHmac, catch)]
-    #[allow(clippy::too_many_arguments)]
-    fn node_hmac(
-        crypto: &NodeCrypto,
-        key: &Uint8Array,
-        memory: &JsValue,
-        prefix: u32,
-        prefix_len: u32,
-        body: u32,
-        body_len: u32,
-        out: u32,
-    ) -> Result<(), JsValue>;
-}
-
-thread_local! {
-    /// This module's `WebAssembly.Memory`, for [`node_hmac`].
-    static MEMORY: JsValue = wasm_bindgen::memory();
 }
 
 /// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with `node:crypto`.
@@ -209,7 +177,7 @@ pub(super) async fn webcrypto_mac(
     subtle: &Subtle,
     pre: &Prechecked<'_>,
     body: &[u8],
-) -> Result<Vec<u8>, JsValue> {
+) -> Result<[u8; MAC_LEN], JsValue> {
     let key = crypto_key(cfg, subtle).await?;
     let prefix = pre.signed_prefix();
     let data = Uint8Array::new_with_length((prefix.len() + body.len()) as u32);
@@ -217,6 +185,13 @@ pub(super) async fn webcrypto_mac(
         .copy_from(prefix.as_bytes());
     data.subarray(prefix.len() as u32, data.length())
         .copy_from(body);
-    let sig = JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?;
-    Ok(Uint8Array::new(&sig).to_vec())
+    let sig = Uint8Array::new(&JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?);
+    let mut tag = [0u8; MAC_LEN];
+    if sig.length() as usize != MAC_LEN {
+        return Err(JsValue::from_str(
+            "Web Crypto gave a tag that is not 32 bytes",
+        ));
+    }
+    sig.copy_to(&mut tag);
+    Ok(tag)
 }

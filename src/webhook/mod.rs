@@ -68,6 +68,88 @@ extern "C" {
     fn new(body: &str, init: &JsValue) -> Result<JsResponse, JsValue>;
 }
 
+/// The JavaScript side of the hot path, one snippet (one file in `pkg/dist/snippets/`):
+/// each function does in one call what would otherwise be several crossings of the wasm
+/// boundary (property reads, string copies, promise plumbing).
+#[wasm_bindgen(inline_js = r#"
+const read = (o, k) => { try { return o[k]; } catch {} };
+const lower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+export function headerOf(headers, name) {
+  const get = read(headers, "get");
+  if (typeof get === "function") {
+    try { return get.call(headers, name); } catch { return; }
+  }
+  const v = read(headers, name);
+  if (typeof v === "string") return v;
+  const key = Object.keys(headers).find((k) => k.length === name.length && lower(k) === name);
+  return key === undefined ? undefined : read(headers, key);
+}
+const encoder = new TextEncoder();
+export function encodeInto(text, memory, ptr, cap) {
+  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
+  return r.read === text.length ? r.written : -1;
+}
+export function nodeHmac(crypto, key, memory, prefix, prefixLen, body, bodyLen, out) {
+  const m = new Uint8Array(memory.buffer);
+  const h = crypto.createHmac("sha256", key);
+  h.update(m.subarray(prefix, prefix + prefixLen));
+  h.update(m.subarray(body, body + bodyLen));
+  m.set(h.digest(), out);
+}
+export function updateObject(text, raw) {
+  const update = JSON.parse(text);
+  try { update.raw = JSON.parse(raw); } catch { update.raw = null; }
+  return update;
+}
+const FIELDS = ["provider", "authToken", "secret", "toleranceSec", "maxBodyBytes", "hmac"];
+export function optionFields(o) {
+  return FIELDS.map((k) => read(o, k));
+}
+export function sameOptions(o, seen) {
+  return FIELDS.every((k, i) => Object.is(read(o, k), seen[i]));
+}
+"#)]
+extern "C" {
+    /// One header of a `Headers` object or a plain `{name: value}` object (any
+    /// capitalization), in one call instead of a property read per step.
+    #[wasm_bindgen(js_name = headerOf)]
+    fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
+    /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
+    /// the bytes written, or -1 when the text did not fit.
+    #[wasm_bindgen(js_name = encodeInto)]
+    fn encode_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
+    /// `createHmac("sha256", key).update(prefix).update(body).digest()` over bytes in wasm
+    /// memory, the tag written back to `out`: one call, and `node:crypto` hashes the very
+    /// bytes the core parses.
+    #[wasm_bindgen(js_name = nodeHmac, catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn node_hmac(
+        crypto: &NodeCrypto,
+        key: &Uint8Array,
+        memory: &JsValue,
+        prefix: u32,
+        prefix_len: u32,
+        body: u32,
+        body_len: u32,
+        out: u32,
+    ) -> Result<(), JsValue>;
+    /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
+    /// text (the same text the core's parser accepted, so JSON.parse accepts it too).
+    #[wasm_bindgen(js_name = updateObject)]
+    fn update_object(text: &str, raw: &JsValue) -> JsValue;
+    /// The option fields a config is built from, as an array.
+    #[wasm_bindgen(js_name = optionFields)]
+    fn option_fields(options: &JsValue) -> JsValue;
+    /// Whether each of those fields is the same value (`Object.is`) as in `seen`.
+    #[wasm_bindgen(js_name = sameOptions)]
+    fn same_options(options: &JsValue, seen: &JsValue) -> bool;
+}
+
+thread_local! {
+    /// This module's `WebAssembly.Memory`, for the snippet functions that read or write it.
+    static MEMORY: JsValue = wasm_bindgen::memory();
+}
+
 thread_local! {
     /// JS strings for the property, option and header names this module reads on every
     /// call, made once: turning a Rust `&str` into a JS string goes through `TextDecoder`,

@@ -15,7 +15,7 @@ use tasklane_core::webhook::{
 use wasm_bindgen::prelude::*;
 
 use super::hmac::HmacMode;
-use super::{get, number_field};
+use super::{get, number_field, option_fields, same_options};
 use crate::errors::invalid_argument;
 
 /// What `verifyWebhook` and `createWebhookHandler` were configured with, parsed once.
@@ -132,27 +132,6 @@ pub(super) fn secret_invalid(e: &WebhookError) -> JsValue {
     };
     let why = message.strip_prefix("secret: ").unwrap_or(&message);
     invalid_argument(&format!("invalid argument `options.secret`: {why}"))
-}
-
-#[wasm_bindgen(inline_js = r#"
-const read = (o, k) => { try { return o[k]; } catch { return undefined; } };
-export function optionFields(o) {
-  return [read(o, "provider"), read(o, "authToken"), read(o, "secret"),
-    read(o, "toleranceSec"), read(o, "maxBodyBytes"), read(o, "hmac")];
-}
-export function sameOptions(o, seen) {
-  return Object.is(read(o, "provider"), seen[0]) && Object.is(read(o, "authToken"), seen[1])
-    && Object.is(read(o, "secret"), seen[2]) && Object.is(read(o, "toleranceSec"), seen[3])
-    && Object.is(read(o, "maxBodyBytes"), seen[4]) && Object.is(read(o, "hmac"), seen[5]);
-}
-"#)]
-extern "C" {
-    /// The option fields a [`Config`] is built from, as an array.
-    #[wasm_bindgen(js_name = optionFields)]
-    fn option_fields(options: &JsValue) -> JsValue;
-    /// Whether each of those fields is the same value (`Object.is`) as in `seen`.
-    #[wasm_bindgen(js_name = sameOptions)]
-    fn same_options(options: &JsValue, seen: &JsValue) -> bool;
 }
 
 thread_local! {

@@ -2,10 +2,14 @@
 //! signature headers and timestamp, then the body, its HMAC and the dialect's shape.
 //! `verifyWebhook` is this check alone, exported to JavaScript.
 //!
-//! A delivery given as `{headers, body}` with the body in hand, checked with `node:crypto`
-//! or in wasm, needs nothing asynchronous: `verifyWebhook` then runs every step at once and
-//! hands back a settled promise, without a Rust future and the microtasks that drive it
-//! (a third of the time of a small delivery, measured in bench/results/webhook.md).
+//! `verifyWebhook` polls the check once before handing out a promise: a delivery given as
+//! `{headers, body}`, checked with `node:crypto` or in wasm, never waits, so it comes back
+//! as an already settled promise without a task on the microtask queue (the promise and
+//! future plumbing were about a tenth of a small delivery's time). Only what really waits (a
+//! web `Request`'s body, Web Crypto) goes on as a future.
+
+use std::future::Future;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
@@ -16,26 +20,12 @@ use tasklane_core::webhook::{parse_update, verify_bearer, WebhookError, WebhookH
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::body::{header, plain_body, read_body, Refusal};
-use super::get;
+use super::body::{header, read_body, Refusal};
 use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac};
 use super::options::{cached_config, Config};
+use super::{get, update_object};
 use crate::errors::invalid_argument;
 use crate::js;
-
-#[wasm_bindgen(inline_js = r#"
-export function updateObject(text, raw) {
-  const update = JSON.parse(text);
-  try { update.raw = JSON.parse(raw); } catch { update.raw = null; }
-  return update;
-}
-"#)]
-extern "C" {
-    /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
-    /// text (the same text the core's parser accepted, so JSON.parse accepts it too).
-    #[wasm_bindgen(js_name = updateObject)]
-    fn update_object(text: &str, raw: &JsValue) -> JsValue;
-}
 
 /// What the checks before the body found.
 pub(super) struct Front {
@@ -98,44 +88,22 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
     })
 }
 
-/// The MAC check when it needs no waiting (`node:crypto` or wasm); `None` for Web Crypto.
-fn check_mac_now(
-    cfg: &Config,
-    hmac: &Hmac,
-    pre: &Prechecked<'_>,
-    body: &[u8],
-) -> Option<Result<(), Refusal>> {
-    let expected = match hmac {
-        Hmac::Node(nc) => match node_mac(cfg, nc, pre, body) {
-            Ok(m) => m,
-            Err(e) => return Some(Err(Refusal::Js(e))),
-        },
-        Hmac::Wasm => match cfg.verifier.as_ref() {
-            Some(verifier) => mac(verifier.secret(), pre.id, pre.timestamp, body),
-            // There is a `Prechecked` only when a secret is configured; fail closed anyway.
-            None => return Some(Err(WebhookError::BadSignature.into())),
-        },
-        Hmac::WebCrypto(_) => return None,
-    };
-    Some(pre.check_mac(&expected).map_err(Refusal::from))
-}
-
-/// The MAC check, with whichever HMAC suits the body.
+/// The MAC check, with whichever HMAC suits the body (only Web Crypto waits).
 async fn check_mac(cfg: &Config, front: &Front, body: &[u8]) -> Result<(), Refusal> {
     let Some(pre) = front.prechecked() else {
         return Ok(());
     };
-    let hmac = choose_hmac(cfg.hmac, body.len());
-    if let Some(done) = check_mac_now(cfg, &hmac, &pre, body) {
-        return done;
-    }
-    let Hmac::WebCrypto(subtle) = hmac else {
-        // check_mac_now answers every other kind.
-        return Ok(());
+    // There is a `Prechecked` only when a secret is configured; fail closed anyway.
+    let Some(verifier) = cfg.verifier.as_ref() else {
+        return Err(WebhookError::BadSignature.into());
     };
-    let expected = webcrypto_mac(cfg, &subtle, &pre, body)
-        .await
-        .map_err(Refusal::Js)?;
+    let expected = match choose_hmac(cfg.hmac, body.len()) {
+        Hmac::Node(nc) => node_mac(cfg, &nc, &pre, body).map_err(Refusal::Js)?,
+        Hmac::Wasm => mac(verifier.secret(), pre.id, pre.timestamp, body),
+        Hmac::WebCrypto(subtle) => webcrypto_mac(cfg, &subtle, &pre, body)
+            .await
+            .map_err(Refusal::Js)?,
+    };
     pre.check_mac(&expected).map_err(Refusal::from)
 }
 
@@ -190,52 +158,30 @@ pub(super) struct Verified {
 /// `TaskError{code: "invalid_argument"}` for bad options.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub fn verify_webhook(request: JsValue, options: JsValue) -> Promise {
-    let settle = |r: Result<Verified, Refusal>| match r {
-        Ok(v) => Promise::resolve(&v.js),
-        Err(e) => Promise::reject(&e.into_js()),
-    };
-    let cfg = match cached_config(&options) {
-        Ok(cfg) => cfg,
-        Err(e) => return Promise::reject(&e),
-    };
-    let front = match front(&cfg, &request) {
-        Ok(f) => f,
-        Err(e) => return settle(Err(e)),
-    };
-    let (body, body_js) = match plain_body(&request, cfg.max_body) {
-        Some(Ok(read)) => read,
-        Some(Err(e)) => return settle(Err(e)),
-        // A web Request: its body arrives later.
-        None => {
-            return future_to_promise(async move {
-                let (body, body_js) = read_body(&request, &front.headers, cfg.max_body)
-                    .await
-                    .map_err(Refusal::into_js)?;
-                check_mac(&cfg, &front, &body)
-                    .await
-                    .map_err(Refusal::into_js)?;
-                finish(&cfg, front, &body, &body_js)
-                    .map(|v| v.js)
-                    .map_err(Refusal::into_js)
-            })
-        }
-    };
-    let checked = front.prechecked().map(|pre| {
-        let hmac = choose_hmac(cfg.hmac, body.len());
-        check_mac_now(&cfg, &hmac, &pre, &body)
+    let mut verify = Box::pin(async move {
+        let cfg = cached_config(&options)?;
+        let verified = verify_request(&cfg, &request)
+            .await
+            .map_err(Refusal::into_js)?;
+        Ok(verified.js)
     });
-    match checked {
-        Some(Some(Err(e))) => settle(Err(e)),
-        // Web Crypto answers in a promise.
-        Some(None) => future_to_promise(async move {
-            check_mac(&cfg, &front, &body)
-                .await
-                .map_err(Refusal::into_js)?;
-            finish(&cfg, front, &body, &body_js)
-                .map(|v| v.js)
-                .map_err(Refusal::into_js)
-        }),
-        // Checked, or nothing to check (a bearer token only).
-        Some(Some(Ok(()))) | None => settle(finish(&cfg, front, &body, &body_js)),
+    // One poll now, with a waker that does nothing: a check that did not have to wait is
+    // done. One that waits is polled again by future_to_promise (a JsFuture keeps the
+    // waker of its latest poll, so the real one replaces this).
+    // SAFETY: the vtable's functions ignore the (null) data pointer and never touch it.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &NOOP)) };
+    match verify.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(Ok(update)) => Promise::resolve(&update),
+        Poll::Ready(Err(e)) => Promise::reject(&e),
+        Poll::Pending => future_to_promise(verify),
     }
 }
+
+/// The vtable of a waker that does nothing, for the first poll of [`verify_webhook`]
+/// (`Waker::noop` is newer than the crate's minimum Rust).
+const NOOP: RawWakerVTable = RawWakerVTable::new(
+    |_| RawWaker::new(std::ptr::null(), &NOOP),
+    |_| {},
+    |_| {},
+    |_| {},
+);
