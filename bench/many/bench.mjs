@@ -25,6 +25,8 @@ const OUT = opt("--out", path.join(here, "../results/many.md"));
 const ONLY = opt("--only", "tasklane,fal,replicate").split(",");
 /** Also run tasklane with this limits.maxInFlightPerHost (default: only the default cap). */
 const EXTRA_CAP = Number(opt("--extra-cap", 0));
+/** Node flags for the client processes (e.g. "--trace-gc"), space-separated; none by default. */
+const NODE_ARGS = opt("--client-node-args", "").split(" ").filter(Boolean);
 /** Also run tasklane on this many tasks (e.g. the JS clients' count, for a like-for-like row). */
 const ALSO = Number(opt("--also-tasks", 0));
 
@@ -115,11 +117,13 @@ function measure(line, stats) {
 
 /** Runs one client process through its phases; resolves the measured rows. */
 async function runClient(sim, which, count, phases, env = {}) {
-  const child = spawn(process.execPath, [path.join(here, "client.mjs"), sim.url, which, String(count), phases.join(",")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...NODE_ARGS, path.join(here, "client.mjs"), sim.url, which, String(count), phases.join(",")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
   const rows = [];
   const rl = createInterface({ input: child.stdout });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   for await (const text of rl) {
+    // Anything else on the client's stdout (e.g. --trace-gc's lines) is passed on to stderr.
+    if (!text.startsWith("{")) { console.error(text); continue; }
     const line = JSON.parse(text);
     const stats = await (await fetch(`${sim.url}/__sim/stats`)).json();
     const row = measure(line, stats);

@@ -91,6 +91,26 @@ function makeClient() {
   throw new Error(`unknown client ${which}`);
 }
 
+// MEM_TRACE=1: sample process.memoryUsage() (and the wasm memory) 4× a second and print,
+// on stderr, each component's peak and the breakdown at the RSS peak (a diagnostic only).
+const memTrace = process.env.MEM_TRACE ? (() => {
+  let peak = {}, atPeak = null;
+  const sample = () => {
+    const m = { ...process.memoryUsage(), wasm: wasmMiB() * 2 ** 20 };
+    for (const k in m) peak[k] = Math.max(peak[k] ?? 0, m[k]);
+    if (!atPeak || m.rss >= atPeak.rss) atPeak = m;
+  };
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  const mib = (o) => Object.entries(o).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)}`).join(", ");
+  return (phase) => {
+    sample();
+    console.error(`mem ${phase}: peaks: ${mib(peak)}`);
+    console.error(`mem ${phase}: at the RSS peak: ${mib(atPeak)}`);
+    peak = {}; atPeak = null;
+  };
+})() : () => {};
+
 const c = makeClient();
 for (const phase of phases) {
   const t0 = Date.now();
@@ -109,6 +129,7 @@ for (const phase of phases) {
   const submittedMs = Date.now() - t0;
   await Promise.all(waits);
   const cpu = process.cpuUsage(cpu0);
+  memTrace(phase);
   const line = {
     client: which, phase, count, failures, submittedMs,
     wallMs: Date.now() - t0,
