@@ -171,7 +171,10 @@ pub struct Engine {
     poll: PollConfig,
     limits: Limits,
     rng: SplitMix64,
-    ops: VecMap<OpId, Op>,
+    /// Boxed: an `Op` is several hundred bytes, and the sorted vector moves its tail on
+    /// every insert and remove (10,000 waits would shift megabytes per poll, and the
+    /// vector's capacity, which never shrinks, would hold 10,000 `Op`s inline).
+    ops: VecMap<OpId, Box<Op>>,
     reqs: VecMap<ReqId, ReqMeta>,
     timers: Timers,
     hosts: VecMap<String, Host>,

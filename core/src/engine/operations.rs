@@ -150,7 +150,7 @@ impl Engine {
         let id = OpId(self.fresh_id());
         let delay = self.poll_delay(&mut op, now);
         let at = now.saturating_add(delay).min(op.deadline);
-        self.ops.insert(id, op);
+        self.ops.insert(id, Box::new(op));
         self.timers.set(id, at);
         Ok(id)
     }
@@ -187,7 +187,7 @@ impl Engine {
 
     pub(super) fn start(&mut self, now: u64, op: Op) -> OpId {
         let id = OpId(self.fresh_id());
-        self.ops.insert(id, op);
+        self.ops.insert(id, Box::new(op));
         self.act(now, id);
         id
     }
