@@ -412,15 +412,13 @@ fn task_ref(shared: &Shared, id: &JsValue, opts: &JsValue) -> Result<TaskRef, Js
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid_argument("invalid argument `id`: must be a non-empty string"))?;
     optional_object(opts, "opts")?;
-    let stored = {
-        let d = shared.borrow();
-        d.known(&id).or_else(|| {
-            d.store
-                .get_sync(&id)
-                .and_then(|r| record_from_js(&r))
-                .map(|r| TaskRef::from(&r))
-        })
-    };
+    // What the store has; the engine completes the rest from the tasks it submitted.
+    let stored = shared
+        .borrow()
+        .store
+        .get_sync(&id)
+        .and_then(|r| record_from_js(&r))
+        .map(|r| TaskRef::from(&r));
     let mut t = stored.unwrap_or_else(|| TaskRef::new(id.clone()));
     t.id = id;
     if let Some(v) = string_field(opts, "model", "model")? {

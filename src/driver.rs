@@ -17,7 +17,7 @@ use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
 use tasklane_core::{
-    Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TaskRef, TransportError,
+    Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TransportError,
     TransportErrorKind,
 };
 use wasm_bindgen::prelude::*;
@@ -50,22 +50,9 @@ pub(crate) struct Driver {
     /// client (`new TaskClient(o).run(r)`); cleared when the last operation ends.
     keep_alive: Option<Shared>,
     weak_self: Weak<RefCell<Driver>>,
-    /// How to address the tasks this client submitted, kept after the store forgets a
-    /// finished one, so `wait(id)` / `status(id)` still work without locator options.
-    known: HashMap<String, TaskRef>,
     /// The store's answer to a submitted task's `put` that its submit's `Done` waits on:
     /// a pending promise, or the error it threw at once.
     puts: HashMap<String, Result<Promise, JsValue>>,
-}
-
-/// At most this many task addresses are remembered in `known` (then it starts over).
-const KNOWN_MAX: usize = 4096;
-
-impl Driver {
-    /// What this client knows about addressing task `id`.
-    pub(crate) fn known(&self, id: &str) -> Option<TaskRef> {
-        self.known.get(id).cloned()
-    }
 }
 
 impl Driver {
@@ -81,7 +68,6 @@ impl Driver {
                 timer: None,
                 keep_alive: None,
                 weak_self: weak_self.clone(),
-                known: HashMap::new(),
                 puts: HashMap::new(),
             })
         })
@@ -197,16 +183,9 @@ pub(crate) fn pump(shared: &Shared) {
                 }
             }
             Output::Store(op) => {
-                let store = {
-                    let mut d = shared.borrow_mut();
-                    if let StoreOp::Put(record) = &op {
-                        if d.known.len() >= KNOWN_MAX {
-                            d.known.clear();
-                        }
-                        d.known.insert(record.task.id.clone(), record.task.clone());
-                    }
-                    d.store.clone()
-                };
+                // The engine itself remembers the addresses of the tasks it submitted
+                // (its bounded `known`), so `wait(id)` works after the store forgot one.
+                let store = shared.borrow().store.clone();
                 // Not borrowed here: a user store's methods are user code.
                 match op {
                     StoreOp::Put(record) => {
