@@ -6,7 +6,7 @@
 //! the core is the only serialization code in the wasm (issue 7).
 
 use crate::errors::invalid_argument;
-use tasklane_core::json::Value;
+use tasklane_core::json::{RawJson, Value};
 use tasklane_core::profile_reader::read_profile;
 use tasklane_core::state::{Output, OutputKind, UpdateError};
 use tasklane_core::vecmap::VecMap;
@@ -258,7 +258,9 @@ pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
         }
         out.outputs = Some(v);
     }
-    out.raw = field(u, "raw", "update.raw")?.unwrap_or(Value::Null);
+    out.raw = field(u, "raw", "update.raw")?
+        .map(|v| RawJson::of(&v))
+        .unwrap_or_default();
     Ok(out)
 }
 

@@ -104,7 +104,7 @@ pub fn status_update(
     known_id: Option<&str>,
 ) -> Result<TaskUpdate, NormalizeError> {
     let mut u = status_fields(profile, raw, known_id)?;
-    u.raw = raw.clone();
+    u.raw = crate::json::RawJson::of(raw);
     Ok(u)
 }
 

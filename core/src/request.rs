@@ -445,12 +445,12 @@ impl Requests {
         };
         // The answer may already carry a status (mirako, mindproxy, queue); a live one is
         // taken as is, anything else (absent, unknown, even terminal) reads as `queued`.
-        let mut update = match normalize::status_update(&self.profile, &raw, Some(&id)) {
+        let mut update = match normalize::status_fields(&self.profile, &raw, Some(&id)) {
             Ok(u) if !u.state.is_terminal() => u,
             _ => TaskUpdate::new(id.clone(), TaskState::Queued, ""),
         };
         update.id = id;
-        update.raw = raw;
+        update.raw = crate::json::RawJson::parsed_text(body.to_owned());
         Ok((update, task))
     }
 }

@@ -3,7 +3,7 @@
 //! dialects that keep an event log. These are the shapes the JavaScript API exposes, so
 //! they are written as JSON in camelCase (`to_json_text`).
 
-use crate::json::{array_text, ObjectText, Value};
+use crate::json::{array_text, ObjectText, RawJson, Value};
 
 /// Where a task is in its life. `Queued` and `Running` are live; the rest are terminal and
 /// a terminal state never goes back to a live one.
@@ -173,9 +173,9 @@ pub struct TaskUpdate {
     pub outputs: Option<Vec<Output>>,
     /// How long the provider says it ran, in milliseconds.
     pub cost_ms: Option<u64>,
-    /// The provider's body as parsed JSON: the status (or webhook) body, or for dialects
-    /// that fetch results separately (queue) the result body of a succeeded task.
-    pub raw: Value,
+    /// The provider's body as it came: the status (or webhook) body, or for dialects that
+    /// fetch results separately (queue) the result body of a succeeded task.
+    pub raw: RawJson,
 }
 
 impl TaskUpdate {
@@ -190,7 +190,7 @@ impl TaskUpdate {
             error: None,
             outputs: None,
             cost_ms: None,
-            raw: Value::Null,
+            raw: RawJson::null(),
         }
     }
 }
@@ -220,7 +220,7 @@ impl TaskUpdate {
                 }),
             );
         }
-        o.opt_num("costMs", self.cost_ms).value("raw", &self.raw);
+        o.opt_num("costMs", self.cost_ms).raw("raw", &self.raw);
         o.finish()
     }
 }
@@ -329,7 +329,7 @@ mod tests {
             kind: OutputKind::Image,
         }]);
         u.cost_ms = Some(1500);
-        u.raw = crate::json!({"a": [1, "b"]});
+        u.raw = RawJson::of(&crate::json!({"a": [1, "b"]}));
         assert_eq!(
             u.to_json_text(),
             r#"{"id":"t1","state":"timed_out","rawStatus":"7","queuePosition":3,"error":{"code":"E\"1","message":"line\nbreak"},"outputs":[{"url":"https://x/a.png","kind":"image"}],"costMs":1500,"raw":{"a":[1,"b"]}}"#

@@ -13,10 +13,11 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
+use tasklane_core::webhook::body::parse_json;
 use tasklane_core::webhook::signature::{
     mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
-use tasklane_core::webhook::{parse_update, verify_bearer, WebhookError, WebhookHeaders};
+use tasklane_core::webhook::{update_from_value, verify_bearer, WebhookError, WebhookHeaders};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -110,14 +111,13 @@ async fn check_mac(cfg: &Config, front: &Front, body: &[u8]) -> Result<(), Refus
 /// The dialect's shape, and the `TaskUpdate` object for JavaScript. `body_js` is the body
 /// as the caller gave it (a string is parsed as `raw` without another copy).
 fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<Verified, Refusal> {
-    let mut update = parse_update(&cfg.profile, body)?;
-    // `raw` goes to JavaScript through the runtime's own JSON.parse of the body text (native
-    // speed) rather than written back out by the core.
-    update.raw = tasklane_core::json::Value::Null;
+    // `raw` is left null: it goes to JavaScript through the runtime's own JSON.parse of the
+    // body text (native speed) rather than copied and written back out by the core.
+    let update = update_from_value(&cfg.profile, &parse_json(body)?)?;
     let text = if body_js.is_string() {
         body_js.clone()
     } else {
-        // parse_update accepted the bytes as JSON, so they are UTF-8.
+        // parse_json accepted the bytes as JSON, so they are UTF-8.
         JsValue::from_str(std::str::from_utf8(body).unwrap_or_default())
     };
     let js = update_object(&update.to_json_text(), &text);

@@ -39,7 +39,7 @@ mod tests {
         );
         assert_eq!(o[1].kind, OutputKind::Video);
         // raw keeps the provider's body as it came, string and all
-        assert!(u.raw["data"]["resultJson"].is_string());
+        assert!(u.raw.value()["data"]["resultJson"].is_string());
         let u = status_update(&p, &json!({"code": 200, "msg": "ok", "data": {"taskId": "t", "state": "failed", "failMsg": "nsfw"}}), None)
             .expect("webhook-shaped body");
         assert_eq!(u.state, TaskState::Failed);

@@ -30,7 +30,7 @@ mod tests {
         let o = u.outputs.expect("image output");
         assert_eq!(o[0].kind, OutputKind::Image);
         assert_eq!(o[0].url, "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA");
-        assert_eq!(u.raw, done);
+        assert_eq!(u.raw.value(), done);
         let u = status_update(
             &p,
             &json!({"data": {"task_id": "xdac2o3c", "status": "FAILED", "error": "Generation failed due to invalid prompt parameters"}}),

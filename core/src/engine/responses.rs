@@ -7,6 +7,7 @@ use super::{Engine, Kind, OpId, OpResult, Output, Phase, Purpose, ReqId, StoreOp
 use crate::config::TaskRecord;
 use crate::error::{ErrorCode, TaskFailure};
 use crate::http::{HttpResponse, TransportError};
+use crate::json::RawJson;
 use crate::normalize::{self, NormalizeError};
 use crate::retry_after::retry_after_ms;
 use crate::state::{TaskState, TaskUpdate};
@@ -56,14 +57,16 @@ impl Engine {
             Purpose::Submit => self.on_submit_answer(now, id, resp),
             Purpose::Status => {
                 let Some(op) = self.ops.get(&id) else { return };
+                // The body is kept as its text (`RawJson`): no copy of the parsed tree.
                 let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
-                    normalize::status_update(&self.rq.profile, &raw, Some(&op.task.id))
+                    normalize::status_fields(&self.rq.profile, &raw, Some(&op.task.id))
                 });
                 match parsed {
                     Ok(mut u) => {
                         let hint = resp
                             .header("retry-after")
                             .and_then(|v| retry_after_ms(v, now));
+                        u.raw = RawJson::parsed_text(resp.body);
                         if let Some(o) = self.ops.get_mut(&id) {
                             o.hint_ms = hint;
                             o.strikes = 0;
@@ -91,7 +94,7 @@ impl Engine {
                         if !outputs.is_empty() {
                             u.outputs = Some(outputs);
                         }
-                        u.raw = raw;
+                        u.raw = RawJson::parsed_text(resp.body);
                         self.finish_terminal(now, id, u);
                     }
                     Err(e) => self.strike(now, id, e),
@@ -100,10 +103,13 @@ impl Engine {
             Purpose::Cancel => {
                 let Some(op) = self.ops.get(&id) else { return };
                 let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
-                    normalize::status_update(&self.rq.profile, &raw, Some(&op.task.id))
+                    normalize::status_fields(&self.rq.profile, &raw, Some(&op.task.id))
                 });
                 match parsed {
-                    Ok(u) => self.apply_update(now, id, u, true),
+                    Ok(mut u) => {
+                        u.raw = RawJson::parsed_text(resp.body);
+                        self.apply_update(now, id, u, true)
+                    }
                     Err(_) => {
                         // the answer is no status: read one
                         if let Some(o) = self.ops.get_mut(&id) {

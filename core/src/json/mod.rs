@@ -371,6 +371,58 @@ impl IntoIterator for Map {
     }
 }
 
+/// JSON kept as its text: a provider's body passed through as it came, so a task's last
+/// status is neither held as a tree of small allocations nor written out again. Always
+/// valid JSON: made from text [`parse`] accepted, or from a [`Value`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawJson(String); // empty: `null`
+
+impl RawJson {
+    /// `null`.
+    pub const fn null() -> RawJson {
+        RawJson(String::new())
+    }
+
+    /// Text that [`parse`] has just accepted, kept as it is (no copy).
+    pub(crate) fn parsed_text(text: String) -> RawJson {
+        RawJson(text)
+    }
+
+    /// `text` when it is JSON.
+    pub fn parse(text: String) -> Result<RawJson, ParseError> {
+        parse(&text)?;
+        Ok(RawJson(text))
+    }
+
+    /// A value's text.
+    pub fn of(v: &Value) -> RawJson {
+        if v.is_null() {
+            RawJson::null()
+        } else {
+            RawJson(v.to_text())
+        }
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        if self.0.is_empty() {
+            "null"
+        } else {
+            &self.0
+        }
+    }
+
+    /// Whether this is `null` (as made by [`RawJson::null`] or from a `null` value).
+    pub fn is_null(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The parsed value.
+    pub fn value(&self) -> Value {
+        parse(self.as_str()).unwrap_or_default()
+    }
+}
+
 /// An object of these members, in this order: `object([("id", id.into()), ...])`.
 pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
     let mut m = Map(Vec::with_capacity(N));

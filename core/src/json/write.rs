@@ -45,6 +45,11 @@ impl ObjectText {
         self
     }
 
+    /// Adds `key` with JSON kept as text.
+    pub fn raw(&mut self, key: &str, raw: &super::RawJson) -> &mut Self {
+        self.text(key, raw.as_str())
+    }
+
     /// Adds `key` with a string.
     pub fn str(&mut self, key: &str, s: &str) -> &mut Self {
         write_str(s, self.key(key));

@@ -3,7 +3,7 @@
 //! work (the queue profile's output rules also look in the `payload` a queue webhook
 //! carries); this module only tells empty, non-JSON and wrong-shape bodies apart.
 
-use crate::json::Value;
+use crate::json::{RawJson, Value};
 
 use super::body::parse_json;
 use super::WebhookError;
@@ -17,13 +17,17 @@ use crate::state::TaskUpdate;
 /// dialect's status shape (no id, no status, an unknown status value) `unrecognized_body`;
 /// all are 400.
 pub fn parse_update(profile: &ProviderProfile, body: &[u8]) -> Result<TaskUpdate, WebhookError> {
-    update_from_value(profile, parse_json(body)?)
+    let mut u = update_from_value(profile, &parse_json(body)?)?;
+    // `parse_json` accepted the bytes, so they are UTF-8 JSON text.
+    u.raw = RawJson::parsed_text(String::from_utf8_lossy(body).into_owned());
+    Ok(u)
 }
 
-/// [`parse_update`] for a body already parsed as JSON (it becomes the update's `raw`).
+/// [`parse_update`] for a body already parsed as JSON; `raw` is left `null` (the caller has
+/// the body: the wasm shell hands its text to the runtime's `JSON.parse`).
 pub fn update_from_value(
     profile: &ProviderProfile,
-    raw: Value,
+    raw: &Value,
 ) -> Result<TaskUpdate, WebhookError> {
     if !raw.is_object() {
         return Err(unrecognized(
@@ -31,10 +35,7 @@ pub fn update_from_value(
             "the body is not a JSON object".into(),
         ));
     }
-    let mut u =
-        status_fields(profile, &raw, None).map_err(|e| unrecognized(profile, e.to_string()))?;
-    u.raw = raw;
-    Ok(u)
+    status_fields(profile, raw, None).map_err(|e| unrecognized(profile, e.to_string()))
 }
 
 fn unrecognized(profile: &ProviderProfile, reason: String) -> WebhookError {
