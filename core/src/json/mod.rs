@@ -335,6 +335,42 @@ impl Map {
     }
 }
 
+impl Map {
+    /// Merges repeated keys as `JSON.parse` does: the first one's place, the last one's
+    /// value. In O(n log n), so an object of many keys costs no quadratic search.
+    pub(crate) fn merge_repeated_keys(&mut self) {
+        let e = &mut self.0;
+        if e.len() < 2 {
+            return;
+        }
+        // Indices sorted by key, then by position: repeats of a key are neighbours.
+        let mut by_key: Vec<usize> = (0..e.len()).collect();
+        by_key.sort_unstable_by(|&a, &b| e[a].0.cmp(&e[b].0).then(a.cmp(&b)));
+        let mut drop = vec![false; e.len()];
+        let mut any = false;
+        let mut first = by_key[0];
+        for pair in by_key.windows(2) {
+            let (prev, next) = (pair[0], pair[1]);
+            if e[prev].0 == e[next].0 {
+                // `next` repeats the key of `first`: its value moves to `first`'s place.
+                let value = std::mem::take(&mut e[next].1);
+                e[first].1 = value;
+                drop[next] = true;
+                any = true;
+            } else {
+                first = next;
+            }
+        }
+        if any {
+            let mut i = 0;
+            e.retain(|_| {
+                i += 1;
+                !drop[i - 1]
+            });
+        }
+    }
+}
+
 impl PartialEq for Map {
     fn eq(&self, other: &Map) -> bool {
         self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))

@@ -123,9 +123,10 @@ impl Parser<'_> {
                         return Err(self.fail("expected `:`"));
                     }
                     let v = self.value(depth + 1)?;
-                    m.insert(k, v);
+                    m.0.push((k, v));
                     self.ws();
                     if self.eat(b'}') {
+                        m.merge_repeated_keys();
                         return Ok(Value::Object(m));
                     }
                     if !self.eat(b',') {

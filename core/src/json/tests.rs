@@ -109,6 +109,29 @@ fn numbers() {
 }
 
 #[test]
+fn many_repeated_keys_merge_like_json_parse() {
+    let v = parse(r#"{"a":1,"b":2,"a":3,"c":4,"b":5,"a":6}"#).expect("object");
+    assert_eq!(v.to_text(), r#"{"a":6,"b":5,"c":4}"#);
+    // Many keys, all distinct then all repeated: linear-ish, and the last value wins.
+    let n = 50_000;
+    let mut text = String::from("{");
+    for round in 0..2 {
+        for i in 0..n {
+            if round + i > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!("\"k{i}\":{round}"));
+        }
+    }
+    text.push('}');
+    let v = parse(&text).expect("object");
+    let m = v.as_object().expect("object");
+    assert_eq!(m.len(), n);
+    assert_eq!(m.keys().next().map(String::as_str), Some("k0"));
+    assert!(m.values().all(|x| *x == 1));
+}
+
+#[test]
 fn objects_keep_order_and_last_duplicate() {
     let v = parse(r#"{"b":1,"a":2,"b":3}"#).expect("object");
     assert_eq!(v.to_text(), r#"{"b":3,"a":2}"#);
