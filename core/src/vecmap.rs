@@ -79,6 +79,11 @@ impl<K: Ord, V> VecMap<K, V> {
         &mut self.items[i].1
     }
 
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
     /// Removes `k`, returning its value.
     pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
     where

@@ -3,8 +3,8 @@
 //! still in flight), calls `onUpdate` and answers with a JSON `Response`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+use tasklane_core::vecmap::VecMap;
 
 use js_sys::{Array, Function, Object, Promise};
 use tasklane_core::state::TaskUpdate;
@@ -30,15 +30,14 @@ const DEDUPE_WINDOW_KEYS: usize = 10_000;
 
 thread_local! {
     /// `{status, headers}` init objects by status (the Response constructor copies them).
-    static INITS: RefCell<HashMap<u16, JsValue>> = RefCell::new(HashMap::new());
+    static INITS: RefCell<VecMap<u16, JsValue>> = const { RefCell::new(VecMap::new()) };
 }
 
 /// A JSON response with `status`.
 fn json_response(status: u16, body: &str) -> Result<JsValue, JsValue> {
     let init = INITS.with(|m| {
         m.borrow_mut()
-            .entry(status)
-            .or_insert_with(|| {
+            .get_or_insert_with(status, || {
                 let init = Object::new();
                 set(&init, "status", &JsValue::from(status));
                 let headers = Object::new();
@@ -71,7 +70,7 @@ struct Handler {
     window: RefCell<DedupeWindow>,
     /// Deliveries being handled now, by dedupe key: a duplicate arriving meanwhile waits
     /// for the first one's outcome (a promise of `true` when it succeeded).
-    in_flight: RefCell<HashMap<String, Promise>>,
+    in_flight: RefCell<VecMap<String, Promise>>,
 }
 
 impl Handler {
@@ -259,7 +258,7 @@ pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
         store,
         ttl_secs,
         window: RefCell::new(DedupeWindow::new(ttl_secs * 1000, DEDUPE_WINDOW_KEYS)),
-        in_flight: RefCell::new(HashMap::new()),
+        in_flight: RefCell::new(VecMap::new()),
     });
     let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
         move |request: JsValue, env: JsValue, ctx: JsValue| {

@@ -3,7 +3,7 @@
 //! Web Crypto and `node:crypto` keys are imported once per config.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use tasklane_core::vecmap::VecMap;
 
 use js_sys::{Array, Object, Uint8Array};
 use tasklane_core::webhook::signature::{Prechecked, MAC_LEN};
@@ -32,7 +32,7 @@ pub(super) enum HmacMode {
 
 thread_local! {
     /// Web Crypto keys by secret text, for `verifyWebhook` (a handler keeps its own).
-    static KEYS: RefCell<HashMap<String, JsValue>> = RefCell::new(HashMap::new());
+    static KEYS: RefCell<VecMap<String, JsValue>> = const { RefCell::new(VecMap::new()) };
 }
 
 /// The HMAC implementation one verification uses.

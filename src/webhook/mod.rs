@@ -15,7 +15,7 @@ mod verify;
 pub(crate) use body::{header, read_body, Refusal};
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use tasklane_core::vecmap::VecMap;
 
 use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -154,15 +154,14 @@ thread_local! {
     /// JS strings for the property, option and header names this module reads on every
     /// call, made once: turning a Rust `&str` into a JS string goes through `TextDecoder`,
     /// a fixed cost of about a microsecond per string in Node 20.
-    static NAMES: RefCell<HashMap<&'static str, JsValue>> = RefCell::new(HashMap::new());
+    static NAMES: RefCell<VecMap<&'static str, JsValue>> = const { RefCell::new(VecMap::new()) };
 }
 
 /// The JS string for `s`, made once.
 fn name(s: &'static str) -> JsValue {
     NAMES.with(|m| {
         m.borrow_mut()
-            .entry(s)
-            .or_insert_with(|| JsValue::from_str(s))
+            .get_or_insert_with(s, || JsValue::from_str(s))
             .clone()
     })
 }

@@ -4,8 +4,8 @@
 //! option. `verifyWebhook` reuses the last config while its options are unchanged.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+use tasklane_core::vecmap::VecMap;
 
 use js_sys::Uint8Array;
 use tasklane_core::profile::{ProviderProfile, ProviderSpec};
@@ -34,7 +34,7 @@ pub(super) struct Config {
 thread_local! {
     /// Built-in profiles by name, so `verifyWebhook(req, {provider: "apixo"})` does not
     /// rebuild the profile on every call.
-    static PROFILES: RefCell<HashMap<String, Rc<ProviderProfile>>> = RefCell::new(HashMap::new());
+    static PROFILES: RefCell<VecMap<String, Rc<ProviderProfile>>> = const { RefCell::new(VecMap::new()) };
 }
 
 fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {

@@ -2,7 +2,7 @@
 // pkg/dist ships, snippets included), gzip -9.
 //
 // Issue 7 asks for ≤ 64 KB now and ≤ 21 KB (fal's client) later. The package is not there
-// yet (≈ 127 KB on 2026-11-25 after serde and BTreeMap left the wasm, down from ≈ 249 KB;
+// yet (≈ 128 KB on 2026-11-25 after serde and BTreeMap left the wasm, down from ≈ 249 KB;
 // where the bytes go and what comes next: bench/size/BREAKDOWN.md). Until it is, this test
 // is a ratchet at the size reached, so a change that makes the package larger fails here;
 // lower CEILING with every cut, down to TARGET. It also fails when the build falls back
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg/dist");
 const TARGET_GZIP_BYTES = 64 * 1024;
-const CEILING_GZIP_BYTES = 128 * 1024;
+const CEILING_GZIP_BYTES = 127 * 1024;
 
 test(`wasm + JS glue stay under the ${CEILING_GZIP_BYTES / 1024} KB gzip ceiling (issue 7 target: ${TARGET_GZIP_BYTES / 1024} KB)`, () => {
   const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => /\.(wasm|js)$/.test(f));
