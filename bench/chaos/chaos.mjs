@@ -124,6 +124,13 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     if (counters.examples.length < 20) counters.examples.push(`console: ${text.slice(0, 300)}`);
     orig(...args);
   };
+  // A panic in the wasm is a trap (the build aborts on panic): whatever call hit it rejects
+  // or throws a WebAssembly.RuntimeError, which no client error explains.
+  const trapped = (e) => {
+    if (!(e instanceof WebAssembly.RuntimeError)) return;
+    counters.panics += 1;
+    if (counters.examples.length < 20) counters.examples.push(`wasm trap: ${e.stack ?? e}`);
+  };
   console.error = watchConsole(origError);
   console.warn = watchConsole(origWarn);
   // More delivery tries than the default 4: on a loaded machine the receiver (this process,
@@ -271,6 +278,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
   const settleWait = (t, w, p) => p.then(
     (u) => { w.t1 = Date.now(); w.ok = u.state; observe(t, u.state, w.kind); },
     (e) => {
+      trapped(e);
       w.t1 = Date.now(); w.code = e?.code; w.message = e?.message;
       if (TASK_END.has(e?.code) && e.update) observe(t, e.update.state, w.kind);
       else t.stops.push({ t: w.t1, client: w.client, why: w.kind, wait: w });
@@ -286,6 +294,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
       t.submitT1 = Date.now();
       t.putBeforeSubmit = storeLog.some((x) => x.op === "put" && x.id === u.id);
     } catch (e) {
+      trapped(e);
       t.submitErr = { code: e?.code, message: e?.message, name: e?.name };
       return;
     }
@@ -319,6 +328,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
           // A cancel that reads the terminal state ends the task for the client (and its store).
           if (!["queued", "running"].includes(u.state)) observe(t, u.state, "cancel");
         } catch (e) {
+          trapped(e);
           Object.assign(t.cancel, { t1: Date.now(), code: e?.code, message: e?.message, httpStatus: e?.httpStatus });
         }
       }
@@ -362,6 +372,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
         for (const u of ups) { const t = byId.get(u.id); if (t) observe(t, u.state, "resume"); }
         for (const id of pending) { const w = byId.get(id)?.waits.at(-1); if (w && !w.t1) { w.t1 = Date.now(); w.ok = "resumed"; } }
       } catch (e) {
+        trapped(e);
         sess.resumeErrors.push({ code: e?.code, message: e?.message });
         const t1 = Date.now();
         for (const id of pending) {
@@ -687,7 +698,7 @@ export function table(rep) {
     ["**a wait's onUpdate called with a terminal state more than once**", z(rep.doubleTerminalUpdates)],
     ["webhook messages the simulator gave up on (receiver too slow for its 5 s timeout, 8 tries)", rep.webhookFailedDeliveries],
     ["**unhandled promise rejections**", z(rep.unhandledRejections)],
-    ["**panics (console_error_panic_hook / RuntimeError)**", z(rep.panics)],
+    ["**panics (a wasm trap: RuntimeError, thrown or in the console)**", z(rep.panics)],
     ["**console errors/warnings**", z(rep.consoleErrors)],
     ["**resume() rejections**", z(rep.resumeErrors)],
     ["**timers still armed when the work ended** (and the process must exit by itself)", z(rep.timersLeft)],
