@@ -137,16 +137,6 @@ impl Value {
         matches!(self, Value::String(_))
     }
 
-    /// Whether this is an array.
-    pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_))
-    }
-
-    /// Whether this is a number.
-    pub fn is_number(&self) -> bool {
-        matches!(self, Value::Number(_))
-    }
-
     /// Takes the value out, leaving `null`.
     pub fn take(&mut self) -> Value {
         std::mem::take(self)
@@ -229,12 +219,6 @@ impl From<i64> for Value {
     }
 }
 
-impl From<u32> for Value {
-    fn from(n: u32) -> Value {
-        Value::from(u64::from(n))
-    }
-}
-
 impl From<Vec<Value>> for Value {
     fn from(a: Vec<Value>) -> Value {
         Value::Array(a)
@@ -244,12 +228,6 @@ impl From<Vec<Value>> for Value {
 impl From<Map> for Value {
     fn from(m: Map) -> Value {
         Value::Object(m)
-    }
-}
-
-impl<T: Into<Value>> From<Option<T>> for Value {
-    fn from(o: Option<T>) -> Value {
-        o.map_or(Value::Null, Into::into)
     }
 }
 

@@ -23,11 +23,6 @@ impl Number {
     pub fn as_u64(&self) -> Option<u64> {
         digits_u64(&self.0)
     }
-
-    /// The number's JSON text.
-    pub fn as_text(&self) -> &str {
-        &self.0
-    }
 }
 
 impl fmt::Display for Number {
