@@ -9,9 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{encode_into, get, header_of, name, StreamReader, WebRequest, MEMORY};
+use super::{encode_into, get, header_of, name, read_body_js, MEMORY};
 use crate::errors::{invalid_argument, webhook_error};
-use crate::js;
 
 /// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
 /// the request object itself (passed through unchanged).
@@ -73,7 +72,8 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
 /// checked by length. For a web `Request`, `Content-Length` is checked first (a declared
 /// oversize body is refused unread); with one, the runtime's HTTP layer bounds the body by
 /// it, so one `arrayBuffer()` is safe (and the length is checked again after). Without one
-/// (chunked), the stream is read chunk by chunk and cancelled at the limit.
+/// (chunked), the stream is read chunk by chunk and cancelled past the limit. The read
+/// itself runs in JavaScript (`readBody`): one await instead of two per chunk.
 ///
 /// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
 /// which a native HMAC can read without another copy.
@@ -104,46 +104,18 @@ pub(crate) async fn read_body(
     }
     let content_length = header(headers, "content-length");
     check_content_length(content_length.as_deref(), limit)?;
-    if content_length.is_some() || body.is_null() || body.is_undefined() {
-        let request: &WebRequest = req.unchecked_ref();
-        let buf = JsFuture::from(request.array_buffer().map_err(Refusal::Js)?)
-            .await
-            .map_err(|e| unreadable(&e))?;
-        let bytes = Uint8Array::new(&buf);
-        counter.push(bytes.length() as usize)?;
-        return Ok((bytes.to_vec(), bytes.into()));
+    let whole = content_length.is_some() || body.is_null() || body.is_undefined();
+    // A limit past 2^53 bytes reads as "no limit" to JavaScript, which is what it is.
+    let read = read_body_js(req, &body, whole, limit as f64);
+    let read = JsFuture::from(read).await.map_err(|e| unreadable(&e))?;
+    if let Some(n) = read.as_f64() {
+        // The stream went past the limit and was cancelled.
+        counter.push(n as usize)?;
+        return Err(WebhookError::UnreadableBody("the body stream was cut short".into()).into());
     }
-    let reader: StreamReader = js::call_method(&body, "getReader", &[])
-        .map_err(|e| unreadable(&e))?
-        .unchecked_into();
-    let mut out = Vec::new();
-    loop {
-        let step = JsFuture::from(reader.read().map_err(|e| unreadable(&e))?)
-            .await
-            .map_err(|e| unreadable(&e))?;
-        if get(&step, "done").as_bool() == Some(true) {
-            break;
-        }
-        let chunk = get(&step, "value");
-        if !chunk.is_instance_of::<Uint8Array>() {
-            return Err(
-                WebhookError::UnreadableBody("a body chunk is not a Uint8Array".into()).into(),
-            );
-        }
-        let chunk: Uint8Array = chunk.unchecked_into();
-        if let Err(e) = counter.push(chunk.length() as usize) {
-            // Stop the sender's stream: nothing more of it will be read.
-            if let Ok(p) = reader.cancel() {
-                let _ = JsFuture::from(p).await;
-            }
-            return Err(e.into());
-        }
-        let at = out.len();
-        out.resize(at + chunk.length() as usize, 0);
-        chunk.copy_to(&mut out[at..]);
-    }
-    let js = Uint8Array::from(out.as_slice()).into();
-    Ok((out, js))
+    let bytes: Uint8Array = read.unchecked_into();
+    counter.push(bytes.length() as usize)?;
+    Ok((bytes.to_vec(), bytes.into()))
 }
 
 fn unreadable(e: &JsValue) -> Refusal {

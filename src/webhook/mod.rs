@@ -26,18 +26,6 @@ use crate::js;
 
 #[wasm_bindgen]
 extern "C" {
-    /// A web `Request` (or anything shaped like one), read structurally.
-    type WebRequest;
-    #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
-    fn array_buffer(this: &WebRequest) -> Result<Promise, JsValue>;
-
-    /// A `ReadableStreamDefaultReader`.
-    type StreamReader;
-    #[wasm_bindgen(method, catch)]
-    fn read(this: &StreamReader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn cancel(this: &StreamReader) -> Result<Promise, JsValue>;
-
     /// `crypto.subtle`.
     type Subtle;
     #[wasm_bindgen(method, catch, js_name = importKey)]
@@ -96,6 +84,28 @@ export function nodeHmac(crypto, key, memory, prefix, prefixLen, body, bodyLen, 
   h.update(m.subarray(body, body + bodyLen));
   m.set(h.digest(), out);
 }
+export async function readBody(req, body, whole, limit) {
+  if (whole) return new Uint8Array(await req.arrayBuffer());
+  const reader = body.getReader();
+  const chunks = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) throw new TypeError("a body chunk is not a Uint8Array");
+    n += value.length;
+    if (n > limit) {
+      try { await reader.cancel(); } catch {}
+      return n;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const c of chunks) { out.set(c, n); n += c.length; }
+  return out;
+}
 export function updateObject(text, raw) {
   const update = JSON.parse(text);
   try { update.raw = JSON.parse(raw); } catch { update.raw = null; }
@@ -133,6 +143,13 @@ extern "C" {
         body_len: u32,
         out: u32,
     ) -> Result<(), JsValue>;
+    /// A web `Request`'s body, read in JavaScript (one promise for the whole read rather
+    /// than one per chunk): with `whole`, `arrayBuffer()` (the runtime bounds it by its
+    /// `Content-Length`); otherwise `body`'s stream chunk by chunk, cancelled as soon as
+    /// more than `limit` bytes came. Resolves to the bytes, or to the count read (more than
+    /// `limit`) when it stopped there.
+    #[wasm_bindgen(js_name = readBody)]
+    fn read_body_js(req: &JsValue, body: &JsValue, whole: bool, limit: f64) -> Promise;
     /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
     /// text (the same text the core's parser accepted, so JSON.parse accepts it too).
     #[wasm_bindgen(js_name = updateObject)]

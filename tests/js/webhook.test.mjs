@@ -342,6 +342,31 @@ describe("createWebhookHandler: the bad-input corpus", () => {
     assert.equal(calls.length, 0);
   });
 
+  test("a body streamed in many chunks is read whole and verifies; a chunk that is not bytes is refused", async () => {
+    const body = JSON.stringify({ data: { task_id: "m7", status: "COMPLETED", image: "é€".repeat(3000) } });
+    const bytes = new TextEncoder().encode(body);
+    const chunked = (parts) => new ReadableStream({
+      start(c) {
+        for (let at = 0; at < bytes.length; at += 997) c.enqueue(bytes.slice(at, at + 997));
+        for (const p of parts) c.enqueue(p);
+        c.close();
+      },
+    });
+    const post = (stream) => new Request("http://127.0.0.1/webhooks", { method: "POST", headers: signWebhook(body, { secret: SECRET }), body: stream, duplex: "half" });
+    const update = await verifyWebhook(post(chunked([])), { provider: "mirako", secret: SECRET });
+    assert.equal(update.id, "m7");
+    assert.equal(update.raw.data.image, "é€".repeat(3000));
+    // A limit of exactly the body's length still accepts it; one byte less refuses it.
+    await verifyWebhook(post(chunked([])), { provider: "mirako", secret: SECRET, maxBodyBytes: bytes.length });
+    await assert.rejects(verifyWebhook(post(chunked([])), { provider: "mirako", secret: SECRET, maxBodyBytes: bytes.length - 1 }), { status: 413, code: "body_too_large" });
+    // A stream's reader hands out whatever was enqueued: a string chunk is not a body.
+    const { handler, calls } = recording();
+    const res = await handler(post(chunked(["{}"])));
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.code, "unreadable_body");
+    assert.equal(calls.length, 0);
+  });
+
   test("a handler without authToken or secret is refused (invalid_argument)", () => {
     assert.throws(() => createWebhookHandler({ provider: "mirako", onUpdate() {} }), { name: "TaskError", code: "invalid_argument" });
     assert.throws(() => createWebhookHandler({ provider: "mirako", secret: "whsec_%%%", onUpdate() {} }), { code: "invalid_argument", message: /secret/ });
