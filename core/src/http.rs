@@ -24,12 +24,16 @@ impl HttpRequest {
     }
 }
 
+/// The response headers the core reads (lower case). A shell need not pass any other:
+/// the Node shell reads just these with `headers.get` rather than copying every header.
+pub const RESPONSE_HEADERS: &[&str] = &["retry-after"];
+
 /// An answer from the server, whatever its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The HTTP status code.
     pub status: u16,
-    /// Response headers (at least `retry-after` when present).
+    /// Response headers: at least those of [`RESPONSE_HEADERS`] that were present.
     pub headers: Vec<(String, String)>,
     /// The body as text.
     pub body: String,
