@@ -32,7 +32,11 @@ export interface TaskUpdate {
   outputs?: Output[];
   /** How long the provider says it ran, in milliseconds. */
   costMs?: number;
-  /** The provider's body as parsed JSON. */
+  /**
+   * The provider's body as parsed JSON. On an update from `verifyWebhook` or a webhook
+   * handler it is parsed on first read (an enumerable accessor that then becomes an
+   * ordinary property), so code that only reads the normalized fields skips that parse.
+   */
   raw: Json;
 }
 

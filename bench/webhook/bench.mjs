@@ -110,6 +110,8 @@ const md = [
   "chunked, without one (tasklane reads the stream chunk by chunk and stops past `maxBodyBytes`).",
   "`hmac:` forces tasklane's HMAC path (wasm RustCrypto or Web Crypto); `auto` is the default: node:crypto in Node,",
   "Web Crypto in workerd from 6 KiB and elsewhere from 4 KiB, wasm below (RustCrypto's sha2, built at opt-level 3).",
+  "tasklane's update carries the body as `raw`, parsed by the runtime's `JSON.parse` on first read (the core has",
+  "already parsed and checked the whole body); the \"then read `raw`\" row pays that parse too.",
   "",
   table("Node " + process.version, node),
   "",

@@ -83,6 +83,15 @@ export async function makeCases({ tasklane, Webhook, nodeCrypto, body }) {
       fn: () => tasklane.verifyWebhook({ headers, body }, opts(hmac)),
     });
   }
+  // `raw` (the body as parsed JSON) is parsed on first read: the same delivery with that read.
+  cases.push({
+    name: "tasklane verifyWebhook, then read `raw` (hmac: auto)",
+    fn: async () => {
+      const u = await tasklane.verifyWebhook({ headers, body }, opts("auto"));
+      if (u.raw.request_id !== u.id) throw new Error("raw is not the body");
+      return u;
+    },
+  });
   // End to end from a web Request (what a fetch handler gets): the body is read too. A
   // delivery over HTTP carries Content-Length (every sender we know posts a fixed body), so
   // the runtime bounds the body by it; the chunked form (no length) is read as a stream.

@@ -106,10 +106,24 @@ export async function readBody(req, body, whole, limit) {
   for (const c of chunks) { out.set(c, n); n += c.length; }
   return out;
 }
+const settle = (o, value) =>
+  Object.defineProperty(o, "raw", { value, writable: true, enumerable: true, configurable: true });
 export function updateObject(text, raw) {
   const update = JSON.parse(text);
-  try { update.raw = JSON.parse(raw); } catch { update.raw = null; }
-  return update;
+  // `raw` is parsed on first read (then an ordinary property): a handler that only needs
+  // the normalized fields never pays a second parse of the body, the larger part of a
+  // 64 KiB delivery's time. Assigning it first works too.
+  return Object.defineProperty(update, "raw", {
+    get() {
+      let v = null;
+      try { v = JSON.parse(raw); } catch {}
+      settle(this, v);
+      return v;
+    },
+    set(v) { settle(this, v); },
+    enumerable: true,
+    configurable: true,
+  });
 }
 const FIELDS = ["provider", "authToken", "secret", "toleranceSec", "maxBodyBytes", "hmac"];
 export function optionFields(o) {
@@ -151,7 +165,8 @@ extern "C" {
     #[wasm_bindgen(js_name = readBody)]
     fn read_body_js(req: &JsValue, body: &JsValue, whole: bool, limit: f64) -> Promise;
     /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
-    /// text (the same text the core's parser accepted, so JSON.parse accepts it too).
+    /// text on first read (the same text the core's parser accepted, so JSON.parse accepts
+    /// it too).
     #[wasm_bindgen(js_name = updateObject)]
     fn update_object(text: &str, raw: &JsValue) -> JsValue;
     /// The option fields a config is built from, as an array.

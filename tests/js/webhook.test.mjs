@@ -183,6 +183,26 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     assert.deepEqual(Object.keys(expected), ["id", "state", "rawStatus", "outputs", "raw"]);
   });
 
+  test("`raw` is parsed on first read and then behaves as a plain property", async () => {
+    const opts = { provider: "queue", secret: SECRET };
+    const deliver = () => verifyWebhook({ headers: signWebhook(body, { secret: SECRET }), body }, opts);
+    const u = await deliver();
+    assert.equal(Object.getOwnPropertyDescriptor(u, "raw").get !== undefined, true, "not parsed before it is read");
+    // Every way of reading the object sees the parsed body.
+    assert.deepEqual(JSON.parse(JSON.stringify(await deliver())).raw, BODIES.queue[0]);
+    assert.deepEqual({ ...(await deliver()) }.raw, BODIES.queue[0]);
+    assert.deepEqual(structuredClone(await deliver()).raw, BODIES.queue[0]);
+    assert.deepEqual(u.raw, BODIES.queue[0]);
+    const d = Object.getOwnPropertyDescriptor(u, "raw");
+    assert.deepEqual([d.get, d.writable, d.enumerable], [undefined, true, true], "an ordinary property once read");
+    assert.equal(u.raw, u.raw, "parsed once");
+    // Assigning before reading replaces it (no setter trap, no parse).
+    const v = await deliver();
+    v.raw = "mine";
+    assert.equal(v.raw, "mine");
+    assert.equal(delete v.raw, true);
+  });
+
   test("a non-ASCII body is signed and parsed as its UTF-8 bytes", async () => {
     const raw = { status: "COMPLETED", request_id: "q-ü", payload: { prompt: "ein Fuchs im Schnee ❄️ — 狐", images: [{ url: "https://cdn.example/ü.png" }] } };
     const text = JSON.stringify(raw);
