@@ -10,6 +10,7 @@
 //! - [`engine`]: the [`Engine`] that runs many operations on one timer.
 //! - [`webhook`]: verifying webhook deliveries (Standard Webhooks, bearer tokens, limits, dedupe).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod backoff;
 pub mod base64;

@@ -1,3 +1,4 @@
+use super::parse::plain_run_end;
 use super::*;
 
 #[test]
@@ -183,4 +184,46 @@ fn random_doc(rng: &mut crate::rng::SplitMix64, depth: u32) -> serde_json::Value
             serde_json::Value::Object(m)
         }
     }
+}
+
+#[test]
+fn plain_run_end_matches_a_byte_scan() {
+    let naive = |s: &[u8], from: usize| {
+        (from..s.len())
+            .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
+            .unwrap_or(s.len())
+    };
+    // Every stopping byte (and near-misses: 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xFF)
+    // at every offset of a 19-byte run, from every start.
+    let bytes = [
+        0x00, 0x1F, 0x20, 0x21, b'"', 0x23, b'\\', 0x5B, 0x5D, 0x7F, 0x80, 0xFF, b'\n',
+    ];
+    for &b in &bytes {
+        for at in 0..19 {
+            let mut s = vec![b'a'; 19];
+            s[at] = b;
+            // A multi-byte run ahead of it (UTF-8 bytes are all >= 0x80).
+            s[0] = 0xC3;
+            for from in 0..19 {
+                assert_eq!(
+                    plain_run_end(&s, from),
+                    naive(&s, from),
+                    "{b:#x} at {at} from {from}"
+                );
+            }
+        }
+    }
+    // Two stops in one word: the first wins.
+    assert_eq!(plain_run_end(b"abc\\de\"gh", 0), 3);
+    assert_eq!(plain_run_end(b"", 0), 0);
+}
+
+#[test]
+fn long_strings_parse() {
+    let long = "a watercolor fox ✓ ".repeat(4000);
+    let text = format!("{{\"p\":\"{long}\",\"q\":\"x\\\"y\"}}");
+    let v = parse(&text).expect("long");
+    assert_eq!(v.get("p").and_then(Value::as_str), Some(long.as_str()));
+    assert_eq!(v.get("q").and_then(Value::as_str), Some("x\"y"));
+    assert!(parse(&format!("\"{long}\u{1}\"")).is_err());
 }
