@@ -25,6 +25,8 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
+	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features edge -- -D warnings
 
 test-native:
 	cargo test --workspace

@@ -172,7 +172,7 @@ impl TaskClient {
         };
         let submitted = self.start(|e, now| e.submit(now, r), None, signal);
         let shared = self.shared.clone();
-        let opts = crate::webhook::expect_webhook_opts(&req, opts);
+        let opts = expect_webhook_opts(&req, opts);
         future_to_promise(async move {
             let update = JsFuture::from(submitted).await?;
             JsFuture::from(wait_on(&shared, &js::get(&update, "id"), &opts)).await
@@ -183,7 +183,17 @@ impl TaskClient {
     /// `wait` on that task takes it as if it had polled it, so a task completes exactly
     /// once whichever path brings the end first. Returns how many waits took it.
     pub fn deliver(&self, update: JsValue) -> Result<u32, JsValue> {
-        crate::webhook::deliver(&self.shared, update)
+        // A second terminal delivery is ignored by the engine. The update is already
+        // normalized (a `TaskUpdate`), so nothing of the webhook verifier is needed here.
+        if !update.is_object() || !js::get(&update, "id").is_string() {
+            return Err(invalid_argument(
+                "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
+            ));
+        }
+        let update = crate::convert::task_update(&update)?;
+        let taken = self.shared.borrow_mut().engine.deliver(js::now(), update);
+        driver::pump(&self.shared);
+        Ok(u32::try_from(taken).unwrap_or(u32::MAX))
     }
 
     /// Every change of state or queue position as an `AsyncIterable`, ending after the
@@ -447,6 +457,28 @@ async fn records(shared: &Shared) -> Result<Vec<TaskRecord>, JsValue> {
     let store = shared.borrow().store.clone();
     let list = store.list().await?;
     Ok(list.iter().filter_map(record_from_js).collect())
+}
+
+/// For `TaskClient.run(req, opts)`: when `req.webhook` is given and `opts.expectWebhook`
+/// is not, a copy of `opts` with `expectWebhook: true`, so the wait polls only at the
+/// safety-net rate while the webhook is expected to bring the end.
+fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
+    if !js::get(req, "webhook").is_object() {
+        return opts;
+    }
+    if opts.is_object() && !js::get(&opts, "expectWebhook").is_undefined() {
+        return opts;
+    }
+    let copy = js_sys::Object::new();
+    if opts.is_object() {
+        // A plain options object: its own fields are copied (signal, onUpdate, poll...).
+        let _ = js_sys::Object::assign(&copy, opts.unchecked_ref());
+    } else if !opts.is_undefined() && !opts.is_null() {
+        // Not an object: leave it for wait's own argument check to refuse.
+        return opts;
+    }
+    js::set(&copy, "expectWebhook", &JsValue::TRUE);
+    copy.into()
 }
 
 /// A `SubmitRequest` from the user's `req`, each field checked by name.

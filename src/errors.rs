@@ -37,8 +37,10 @@ extern "C" {
         update: &JsValue,
     ) -> JsTaskError;
 
+    #[cfg(feature = "edge")]
     #[wasm_bindgen(js_name = WebhookError)]
     type JsWebhookError;
+    #[cfg(feature = "edge")]
     #[wasm_bindgen(constructor, js_class = "WebhookError")]
     fn new(status: u16, code: &str, message: &str) -> JsWebhookError;
 }
@@ -62,6 +64,7 @@ pub(crate) fn invalid_argument(message: &str) -> JsValue {
 
 /// Builds a `WebhookError` (`name: "WebhookError"`, `status` 400/401/405/413, `code`).
 /// Used by the webhook and proxy modules.
+#[cfg(feature = "edge")]
 pub(crate) fn webhook_error(status: u16, code: &str, message: &str) -> JsValue {
     JsWebhookError::new(status, code, message).into()
 }
@@ -76,6 +79,7 @@ pub fn task_error_class() -> JsValue {
 }
 
 /// The `WebhookError` class, so the package can export it for `instanceof` checks.
+#[cfg(feature = "edge")]
 #[wasm_bindgen(js_name = __webhookErrorClass, skip_typescript)]
 pub fn webhook_error_class() -> JsValue {
     constructor_of(&webhook_error(400, "", ""))

@@ -46,7 +46,8 @@ pub(crate) fn global_fetch() -> Option<(Function, JsValue)> {
     f.dyn_into::<Function>().ok().map(|f| (f, global))
 }
 
-/// `globalThis.localStorage`, when the runtime has a working one.
+/// `globalThis.localStorage`, when the runtime has a working one (the client's store).
+#[cfg(feature = "client")]
 pub(crate) fn local_storage() -> Option<JsValue> {
     // Reading localStorage can throw (sandboxed iframes, Node's --localstorage-file), hence ok().
     let ls = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;

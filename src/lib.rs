@@ -6,33 +6,41 @@
 //!
 //! Modules: [`client`] (the `TaskClient` class), `driver` (runs the engine on the event
 //! loop), `fetch`, `store`, `convert` (JS ⇄ core types), `errors` (`TaskError`,
-//! `WebhookError`), `js` (what comes from `globalThis`).
+//! `WebhookError`), `js` (what comes from `globalThis`), `webhook` and `proxy`.
+//!
+//! Features: `client` (`TaskClient` with its driver, fetch and stores) and `edge` (the
+//! webhook verifier and handler, `signWebhook`, the proxy), both on by default. The npm
+//! package is built three times: both (the `tasklane` entry), `client` alone
+//! (`tasklane/client`) and `edge` alone (`tasklane/edge`).
 #![cfg_attr(target_arch = "wasm32", deny(missing_docs))]
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub mod client;
 #[cfg(target_arch = "wasm32")]
 mod convert;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 mod driver;
 #[cfg(target_arch = "wasm32")]
 mod errors;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 mod js;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 mod store;
-// Other shell modules (webhook, proxy) go here, one `#[cfg(target_arch = "wasm32")] mod` line each.
-#[cfg(target_arch = "wasm32")]
+// Other shell modules go here, one `#[cfg(...)] mod` line each: `feature = "client"` for
+// what only `TaskClient` uses, `feature = "edge"` for the webhook and proxy side.
+#[cfg(all(target_arch = "wasm32", feature = "edge"))]
 mod proxy;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "edge"))]
 mod webhook;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub use client::TaskClient;
 #[cfg(target_arch = "wasm32")]
-pub use errors::{task_error_class, webhook_error_class};
+pub use errors::task_error_class;
+#[cfg(all(target_arch = "wasm32", feature = "edge"))]
+pub use errors::webhook_error_class;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
 

@@ -1,6 +1,6 @@
 //! The shell's glue under wasm-bindgen-test in headless Chromium (`scripts/test-wasm.sh`);
 //! the page is served from another port than the simulator, so this also checks CORS.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "client"))]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! The shell's glue under wasm-bindgen-test in Node (`scripts/test-wasm.sh`).
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "client"))]
 
 mod common;
 

@@ -17,12 +17,10 @@ pub(crate) use body::{header, read_body, Refusal};
 use std::cell::RefCell;
 use tasklane_core::vecmap::VecMap;
 
-use js_sys::{Array, Object, Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::errors::invalid_argument;
-use crate::js;
 
 #[wasm_bindgen]
 extern "C" {
@@ -222,41 +220,4 @@ fn number_field(opts: &JsValue, key: &'static str) -> Result<Option<f64>, JsValu
             "invalid argument `options.{key}`: must be a non-negative number"
         ))),
     }
-}
-
-/// For `TaskClient.run(req, opts)`: when `req.webhook` is given and `opts.expectWebhook`
-/// is not, a copy of `opts` with `expectWebhook: true`, so the wait polls only at the
-/// safety-net rate while the webhook is expected to bring the end.
-pub(crate) fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
-    if !get(req, "webhook").is_object() {
-        return opts;
-    }
-    if opts.is_object() && !get(&opts, "expectWebhook").is_undefined() {
-        return opts;
-    }
-    let copy = Object::new();
-    if opts.is_object() {
-        // A plain options object: its own fields are copied (signal, onUpdate, poll...).
-        let _ = Object::assign(&copy, opts.unchecked_ref());
-    } else if !opts.is_undefined() && !opts.is_null() {
-        // Not an object: leave it for wait's own argument check to refuse.
-        return opts;
-    }
-    set(&copy, "expectWebhook", &JsValue::TRUE);
-    copy.into()
-}
-
-/// `TaskClient.deliver(update)`: feeds a `TaskUpdate` that came by webhook to the engine
-/// (every wait on that task takes it; a second terminal delivery is ignored) and runs the
-/// driver. Returns how many waits took it.
-pub(crate) fn deliver(shared: &crate::driver::Shared, update: JsValue) -> Result<u32, JsValue> {
-    if !update.is_object() || !get(&update, "id").is_string() {
-        return Err(invalid_argument(
-            "invalid argument `update`: expected a TaskUpdate {id, state, rawStatus, ...} (e.g. from verifyWebhook)",
-        ));
-    }
-    let update = crate::convert::task_update(&update)?;
-    let taken = shared.borrow_mut().engine.deliver(js::now(), update);
-    crate::driver::pump(shared);
-    Ok(u32::try_from(taken).unwrap_or(u32::MAX))
 }

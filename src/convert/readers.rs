@@ -1,0 +1,256 @@
+//! The typed readers of the client side: `TaskClient`'s options, store records and
+//! delivered updates, taken straight from JavaScript values, each field checked and named
+//! in its error; `from_js` is only for free-form JSON (inputs, profiles).
+
+use super::from_js;
+use crate::errors::invalid_argument;
+use tasklane_core::json::{RawJson, Value};
+use tasklane_core::state::{Output, OutputKind, UpdateError};
+use tasklane_core::vecmap::VecMap;
+use tasklane_core::{Limits, PollOptions, TaskRecord, TaskRef, TaskState, TaskUpdate};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Reads the optional JSON field `key` of `obj` (called `path` in messages); `None` when
+/// it is `undefined` or `null`.
+pub(crate) fn field(obj: &JsValue, key: &str, path: &str) -> Result<Option<Value>, JsValue> {
+    let v = crate::js::get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    from_js(v, path).map(Some)
+}
+
+fn bad(path: &str, why: &str) -> JsValue {
+    invalid_argument(&format!("invalid argument `{path}`: {why}"))
+}
+
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// The optional number `key` of `obj`.
+pub(crate) fn number(obj: &JsValue, key: &str, path: &str) -> Result<Option<f64>, JsValue> {
+    let v = crate::js::get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| bad(path, "must be a number"))
+}
+
+/// The optional boolean `key` of `obj`.
+pub(crate) fn boolean(obj: &JsValue, key: &str, path: &str) -> Result<Option<bool>, JsValue> {
+    let v = crate::js::get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| bad(path, "must be a boolean"))
+}
+
+/// The optional whole number `key` of `obj`, at most `max`.
+pub(crate) fn whole(
+    obj: &JsValue,
+    key: &str,
+    path: &str,
+    max: f64,
+) -> Result<Option<u64>, JsValue> {
+    match number(obj, key, path)? {
+        None => Ok(None),
+        // In 0..=max and integral, so the cast is exact.
+        Some(x) if (0.0..=max).contains(&x) && x.fract() == 0.0 => Ok(Some(x as u64)),
+        Some(_) => Err(bad(path, "must be a non-negative integer")),
+    }
+}
+
+/// The `poll` option (`poll.*` in messages); `None` when absent.
+pub(crate) fn poll_options(obj: &JsValue) -> Result<Option<PollOptions>, JsValue> {
+    let p = crate::js::get(obj, "poll");
+    if absent(&p) {
+        return Ok(None);
+    }
+    let n = |k: &str| number(&p, k, &format!("poll.{k}"));
+    Ok(Some(PollOptions {
+        initial_delay_ms: n("initialDelayMs")?,
+        max_delay_ms: n("maxDelayMs")?,
+        multiplier: n("multiplier")?,
+        jitter: n("jitter")?,
+        timeout_ms: n("timeoutMs")?,
+        request_timeout_ms: n("requestTimeoutMs")?,
+        max_retries: n("maxRetries")?,
+        safety_net_ms: n("safetyNetMs")?,
+        adaptive: boolean(&p, "adaptive", "poll.adaptive")?,
+    }))
+}
+
+/// The `limits` option (defaults when absent).
+pub(crate) fn limits(obj: &JsValue) -> Result<Limits, JsValue> {
+    let l = crate::js::get(obj, "limits");
+    let mut out = Limits::default();
+    if absent(&l) {
+        return Ok(out);
+    }
+    let max = f64::from(u32::MAX);
+    if let Some(n) = whole(&l, "maxInFlightPerHost", "limits.maxInFlightPerHost", max)? {
+        out.max_in_flight_per_host = n as u32; // at most u32::MAX, checked by `whole`
+    }
+    out.max_per_second = whole(&l, "maxPerSecond", "limits.maxPerSecond", max)?.map(|n| n as u32);
+    Ok(out)
+}
+
+/// The `headers` option: an object of strings (an `undefined` value leaves its key out,
+/// as JSON would).
+pub(crate) fn headers(obj: &JsValue) -> Result<VecMap<String, String>, JsValue> {
+    let h = crate::js::get(obj, "headers");
+    let mut out = VecMap::new();
+    if absent(&h) {
+        return Ok(out);
+    }
+    for pair in js_sys::Object::entries(h.unchecked_ref()).iter() {
+        let (k, v) = (crate::js::get(&pair, "0"), crate::js::get(&pair, "1"));
+        if v.is_undefined() {
+            continue;
+        }
+        let k = k.as_string().unwrap_or_default();
+        let v = v
+            .as_string()
+            .ok_or_else(|| bad(&format!("headers.{k}"), "must be a string"))?;
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
+/// An optional string field of a record; `Err(())` when it is there but not a string.
+fn text(obj: &JsValue, key: &str) -> Result<Option<String>, ()> {
+    let v = crate::js::get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or(())
+}
+
+/// An optional whole-number field of a record; `Err(())` when it is not one.
+fn count(obj: &JsValue, key: &str) -> Result<Option<u64>, ()> {
+    let v = crate::js::get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        // Integral and in range, so the cast is exact.
+        Some(x) if (0.0..1.8e19).contains(&x) && x.fract() == 0.0 => Ok(Some(x as u64)),
+        _ => Err(()),
+    }
+}
+
+/// A stored record (a plain object with its task fields at the top level); `None` when it
+/// is not one.
+pub(crate) fn record(r: &JsValue) -> Option<TaskRecord> {
+    let read = || -> Result<Option<TaskRecord>, ()> {
+        let (Some(provider), Some(id)) = (text(r, "provider")?, text(r, "id")?) else {
+            return Ok(None);
+        };
+        Ok(Some(TaskRecord {
+            provider,
+            task: TaskRef {
+                id,
+                model: text(r, "model")?,
+                operation: text(r, "operation")?,
+                endpoint: text(r, "endpoint")?,
+                task_type: text(r, "taskType")?,
+                status_url: text(r, "statusUrl")?,
+                response_url: text(r, "responseUrl")?,
+                cancel_url: text(r, "cancelUrl")?,
+                submitted_at: count(r, "submittedAt")?,
+            },
+            deadline: count(r, "deadline")?,
+            idempotency_key: text(r, "idempotencyKey")?,
+        }))
+    };
+    read().ok().flatten()
+}
+
+/// A `TaskUpdate` object (from `verifyWebhook`, or written by the user), called `update`
+/// in messages.
+pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
+    let no = |key: &str, why: &str| bad(&format!("update.{key}"), why);
+    let req = |key: &str| {
+        text(u, key)
+            .ok()
+            .flatten()
+            .ok_or_else(|| no(key, "required, a string"))
+    };
+    let num = |key: &str| count(u, key).map_err(|_| no(key, "must be a non-negative integer"));
+    let state = req("state")?;
+    let state = TaskState::parse(&state).ok_or_else(|| no("state", "unknown state"))?;
+    let mut out = TaskUpdate::new(req("id")?, state, req("rawStatus")?);
+    out.queue_position = num("queuePosition")?;
+    out.eta_ms = num("etaMs")?;
+    out.cost_ms = num("costMs")?;
+    let e = crate::js::get(u, "error");
+    if !absent(&e) {
+        let part = |key: &str| {
+            text(&e, key)
+                .ok()
+                .flatten()
+                .ok_or_else(|| no("error", "must be {code, message} strings"))
+        };
+        out.error = Some(UpdateError {
+            code: part("code")?,
+            message: part("message")?,
+        });
+    }
+    let outputs = crate::js::get(u, "outputs");
+    if !absent(&outputs) {
+        let list: &js_sys::Array = outputs
+            .dyn_ref()
+            .ok_or_else(|| no("outputs", "must be an array"))?;
+        let mut v = Vec::new();
+        for o in list.iter() {
+            let kind = text(&o, "kind").ok().flatten();
+            let kind = kind
+                .as_deref()
+                .and_then(OutputKind::parse)
+                .ok_or_else(|| no("outputs", "each must be {url, kind}"))?;
+            let url = text(&o, "url").ok().flatten();
+            let url = url.ok_or_else(|| no("outputs", "each must be {url, kind}"))?;
+            v.push(Output { url, kind });
+        }
+        out.outputs = Some(v);
+    }
+    out.raw = field(u, "raw", "update.raw")?
+        .map(|v| RawJson::of(&v))
+        .unwrap_or_default();
+    Ok(out)
+}
+
+/// Checks that each of `keys` in `obj` is absent or a finite number (JSON would turn
+/// `NaN` and `Infinity` into `null`, which reads as "not given").
+pub(crate) fn finite_numbers(obj: &JsValue, prefix: &str, keys: &[&str]) -> Result<(), JsValue> {
+    for key in keys {
+        let v = crate::js::get(obj, key);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        if !v.as_f64().is_some_and(f64::is_finite) {
+            return Err(invalid_argument(&format!(
+                "invalid argument `{prefix}{key}`: must be a finite number"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The number fields of the `poll` option.
+pub(crate) const POLL_NUMBERS: &[&str] = &[
+    "initialDelayMs",
+    "maxDelayMs",
+    "multiplier",
+    "jitter",
+    "timeoutMs",
+    "requestTimeoutMs",
+    "maxRetries",
+    "safetyNetMs",
+];
