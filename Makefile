@@ -55,4 +55,4 @@ fuzz: setup
 
 clean:
 	cargo clean
-	rm -rf pkg/dist test-output
+	rm -rf pkg/dist pkg/client/dist pkg/edge/dist test-output

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Builds the npm package's generated part, pkg/dist/:
-#   release wasm (cargo) -> wasm-bindgen --target web -> wasm-opt -Oz (npm binaryen) -> sizes.
-# Quick when nothing changed: cargo is incremental, and the bindgen/opt steps are skipped
-# when the release .wasm is older than pkg/dist/.stamp.
+# Builds the npm package's generated parts, three builds of the same crate one after another:
+#   full   (default features)  -> pkg/dist/         the `tasklane` entry
+#   client (--features client) -> pkg/client/dist/  `tasklane/client`
+#   edge   (--features edge)   -> pkg/edge/dist/    `tasklane/edge`
+# each: release wasm (cargo) -> wasm-bindgen --target web -> wasm-opt -Oz (npm binaryen) -> sizes.
+# cargo writes target/wasm32-unknown-unknown/release/tasklane.wasm for whichever feature set
+# it built last (and relinks it on every switch), so each variant is bindgen'd right after
+# its own cargo build, and its bindgen/opt steps are skipped when pkg/<...>/dist/.stamp
+# holds the hash of the same release .wasm (and of this script). The full build goes last,
+# so target/ ends with the default build other tools (bench/size/areas.mjs) expect.
 set -euo pipefail
+shopt -s nullglob
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -32,41 +39,62 @@ fi
 # `make setup` installs this toolchain with rust-src; without it we fall back to stable.
 NIGHTLY=nightly-2026-05-20
 if rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
-  # -Zlocation-detail=none: no file/line strings for panic locations nobody prints (-2 KB).
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    cargo "+$NIGHTLY" build -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-    --release --target wasm32-unknown-unknown -p tasklane
+  cargo_release() {
+    # -Zlocation-detail=none: no file/line strings for panic locations nobody prints (-2 KB).
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+      cargo "+$NIGHTLY" build -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+      --release --target wasm32-unknown-unknown -p tasklane "$@"
+  }
 else
   echo "build-pkg: $NIGHTLY with rust-src is missing ('make setup'); building with stable (≈50 KB larger wasm)" >&2
-  cargo build --release --target wasm32-unknown-unknown -p tasklane
+  cargo_release() { cargo build --release --target wasm32-unknown-unknown -p tasklane "$@"; }
 fi
 raw="target/wasm32-unknown-unknown/release/tasklane.wasm"
-out="pkg/dist"
-stamp="$out/.stamp"
-if [[ -f "$stamp" && "$stamp" -nt "$raw" && -f "$out/tasklane_bg.wasm" ]]; then
-  echo "build-pkg: pkg/dist is up to date"
-else
-  rm -rf "$out"
-  wasm-bindgen --target web --out-dir "$out" "$raw"
-  # --zero-filled-memory: a fresh instance's memory is zeros, so zero data needs no segment;
-  # --low-memory-unused: Rust puts a 1 MiB stack first, so the low 1 KiB is only touched by a
-  # stack that already overflowed. Together -2.7 KB raw, -1 KB gzip. A second -Oz pass
-  # finds another ~0.5 KB gzip (a third, or --converge, nothing more).
-  "$wasm_opt" -Oz -Oz --zero-filled-memory --low-memory-unused --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$out/tasklane_bg.wasm" -o "$out/tasklane_bg.opt.wasm"
-  mv "$out/tasklane_bg.opt.wasm" "$out/tasklane_bg.wasm"
-  touch "$stamp"
-fi
+script_hash="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
 
-# The wasm must import nothing from `env` (a sign of a missing shim or std item).
-if node -e 'const m=new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));process.exit(WebAssembly.Module.imports(m).some(i=>i.module==="env")?1:0)' "$out/tasklane_bg.wasm"; then :; else
-  echo "build-pkg: $out/tasklane_bg.wasm imports from 'env'" >&2
-  exit 1
-fi
+size() { printf '%8d B raw %8d B gzip -9' "$(wc -c <"$1")" "$(gzip -9c <"$1" | wc -c)"; }
 
-size() { printf '%8d B raw %8d B gzip -9' "$(wc -c <"$1")" "$(gzip -9c "$1" | wc -c)"; }
+# build_variant LABEL OUT_DIR OUT_NAME [cargo feature flags...]
+build_variant() {
+  local label="$1" out="$2" name="$3"
+  shift 3
+  cargo_release "$@"
+  local stamp="$out/.stamp" key
+  key="$(sha256sum "$raw" | cut -d' ' -f1) $script_hash"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$out/${name}_bg.wasm" ]]; then
+    echo "build-pkg: $out is up to date"
+  else
+    # Only this variant's files: pkg/dist/ is the full build's, the others have their own dirs.
+    rm -rf "$out/snippets" "$out/$name.js" "$out/$name.d.ts" "$out/${name}_bg.wasm" "$out/${name}_bg.wasm.d.ts" "$stamp"
+    wasm-bindgen --target web --out-dir "$out" --out-name "$name" "$raw"
+    # --zero-filled-memory: a fresh instance's memory is zeros, so zero data needs no segment;
+    # --low-memory-unused: Rust puts a 1 MiB stack first, so the low 1 KiB is only touched by a
+    # stack that already overflowed. Together -2.7 KB raw, -1 KB gzip. A second -Oz pass
+    # finds another ~0.5 KB gzip (a third, or --converge, nothing more).
+    "$wasm_opt" -Oz -Oz --zero-filled-memory --low-memory-unused --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$out/${name}_bg.wasm" -o "$out/${name}_bg.opt.wasm"
+    mv "$out/${name}_bg.opt.wasm" "$out/${name}_bg.wasm"
+    echo "$key" >"$stamp"
+  fi
+
+  # The wasm must import nothing from `env` (a sign of a missing shim or std item).
+  if ! node -e 'const m=new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));process.exit(WebAssembly.Module.imports(m).some(i=>i.module==="env")?1:0)' "$out/${name}_bg.wasm"; then
+    echo "build-pkg: $out/${name}_bg.wasm imports from 'env'" >&2
+    exit 1
+  fi
+
+  sizes+=("build-pkg: $label ($out)"
+    "  wasm        $(size "$out/${name}_bg.wasm")"
+    "  wasm glue   $(size "$out/$name.js")"
+    "  snippets    $(cat "$out"/snippets/*/*.js | wc -c) B raw (inline_js)")
+}
+
+sizes=()
+build_variant "tasklane/client" pkg/client/dist tasklane_client --no-default-features --features client
+build_variant "tasklane/edge" pkg/edge/dist tasklane_edge --no-default-features --features edge
+build_variant "tasklane (full)" pkg/dist tasklane
+
 echo "build-pkg: sizes"
-echo "  wasm        $(size "$out/tasklane_bg.wasm")"
-echo "  wasm glue   $(size "$out/tasklane.js")"
-echo "  js total    $(cat "$out/tasklane.js" pkg/*.js pkg/dist/snippets/*/*.js | wc -c) B raw $(cat "$out/tasklane.js" pkg/*.js pkg/dist/snippets/*/*.js | gzip -9 | wc -c) B gzip -9 (glue + entries)"
+printf '%s\n' "${sizes[@]}"
+echo "  js total    $(cat pkg/dist/tasklane.js pkg/*.js pkg/load/*.js pkg/dist/snippets/*/*.js | wc -c) B raw $(cat pkg/dist/tasklane.js pkg/*.js pkg/load/*.js pkg/dist/snippets/*/*.js | gzip -9 | wc -c) B gzip -9 (full glue + entries)"
