@@ -1,48 +1,47 @@
-//! The JavaScript error classes `TaskError` and `WebhookError`, defined once in a small
-//! JavaScript snippet and constructed from Rust. They are real `Error` subclasses (stack,
-//! `instanceof`) with a stable `code`, as workers-rs does for its errors; the package
-//! re-exports the very classes built here, so `err instanceof TaskError` holds.
+//! The JavaScript error classes `TaskError` and `WebhookError`, constructed from Rust. They
+//! are real `Error` subclasses (stack, `instanceof`) with a stable `code`, as workers-rs does
+//! for its errors. The classes are defined once, in the package's `pkg/errors.js`, and handed
+//! to the wasm when an entry binds it (`__setErrorClasses`): the package has three builds of
+//! this crate (`tasklane`, `tasklane/client`, `tasklane/edge`), and a class defined in a
+//! wasm-bindgen snippet would be a different class in each, so `err instanceof TaskError`
+//! would fail for a `TaskError` imported from one entry and thrown by another.
 
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(inline_js = r#"
-export class TaskError extends Error {
-  constructor(code, message, taskId, httpStatus, update) {
-    super(message);
-    this.name = "TaskError";
-    this.code = code;
-    if (taskId != null) this.taskId = taskId;
-    if (httpStatus != null) this.httpStatus = httpStatus;
-    if (update != null) this.update = update;
-  }
+thread_local! {
+    /// `TaskError`, set by [`set_error_classes`].
+    static TASK_ERROR: RefCell<Option<Function>> = const { RefCell::new(None) };
+    /// `WebhookError`, set by [`set_error_classes`].
+    #[cfg(feature = "edge")]
+    static WEBHOOK_ERROR: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
-export class WebhookError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.name = "WebhookError";
-    this.status = status;
-    this.code = code;
-  }
-}
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = TaskError)]
-    type JsTaskError;
-    #[wasm_bindgen(constructor, js_class = "TaskError")]
-    fn new(
-        code: &str,
-        message: &str,
-        task_id: Option<String>,
-        http_status: Option<u16>,
-        update: &JsValue,
-    ) -> JsTaskError;
 
+/// Called by the package (`pkg/bind.js`) right after instantiating the wasm, and by the
+/// wasm-bindgen tests' setup, with the module of `pkg/errors.js` (or any object holding
+/// its `TaskError` and `WebhookError` classes).
+#[wasm_bindgen(js_name = __setErrorClasses, skip_typescript)]
+pub fn set_error_classes(classes: &JsValue) {
+    let class = |name: &str| crate::js::get(classes, name).dyn_into::<Function>().ok();
+    TASK_ERROR.with(|c| *c.borrow_mut() = class("TaskError"));
     #[cfg(feature = "edge")]
-    #[wasm_bindgen(js_name = WebhookError)]
-    type JsWebhookError;
-    #[cfg(feature = "edge")]
-    #[wasm_bindgen(constructor, js_class = "WebhookError")]
-    fn new(status: u16, code: &str, message: &str) -> JsWebhookError;
+    WEBHOOK_ERROR.with(|c| *c.borrow_mut() = class("WebhookError"));
+}
+
+/// `new Class(...args)` for a registered class.
+fn construct(class: &'static LocalKey<RefCell<Option<Function>>>, args: &[&JsValue]) -> JsValue {
+    let class = class.with(|c| c.borrow().clone());
+    // The runtime entries register the classes before any user code can run, and the tests
+    // do in their setup, so a missing class is a packaging bug: trap loudly rather than
+    // hand back a plain Error without `code` that `instanceof` checks would miss.
+    let class = class.expect("tasklane: the error classes were not registered (__setErrorClasses)");
+    let args: Array = args.iter().copied().collect();
+    // The classes' constructors only assign fields, so they do not throw.
+    Reflect::construct(&class, &args).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Builds a `TaskError` (`name: "TaskError"`, `code`, `message`, and `taskId`,
@@ -54,7 +53,18 @@ pub(crate) fn task_error(
     http_status: Option<u16>,
     update: &JsValue,
 ) -> JsValue {
-    JsTaskError::new(code, message, task_id, http_status, update).into()
+    let task_id = task_id.map_or(JsValue::UNDEFINED, JsValue::from);
+    let http_status = http_status.map_or(JsValue::UNDEFINED, JsValue::from);
+    construct(
+        &TASK_ERROR,
+        &[
+            &code.into(),
+            &message.into(),
+            &task_id,
+            &http_status,
+            update,
+        ],
+    )
 }
 
 /// A `TaskError{code: "invalid_argument"}` naming what was wrong.
@@ -66,26 +76,8 @@ pub(crate) fn invalid_argument(message: &str) -> JsValue {
 /// Used by the webhook and proxy modules.
 #[cfg(feature = "edge")]
 pub(crate) fn webhook_error(status: u16, code: &str, message: &str) -> JsValue {
-    JsWebhookError::new(status, code, message).into()
-}
-
-/// The `TaskError` class, so the package can export it for `instanceof` checks.
-#[wasm_bindgen(js_name = __taskErrorClass, skip_typescript)]
-pub fn task_error_class() -> JsValue {
-    // The class is read off an instance: the snippet then exports classes only, which
-    // wasm-bindgen imports once (a function export beside them made it import the snippet
-    // twice, and bundlers warned about a duplicate key).
-    constructor_of(&task_error("failed", "", None, None, &JsValue::UNDEFINED))
-}
-
-/// The `WebhookError` class, so the package can export it for `instanceof` checks.
-#[cfg(feature = "edge")]
-#[wasm_bindgen(js_name = __webhookErrorClass, skip_typescript)]
-pub fn webhook_error_class() -> JsValue {
-    constructor_of(&webhook_error(400, "", ""))
-}
-
-/// `value.constructor`.
-fn constructor_of(value: &JsValue) -> JsValue {
-    js_sys::Reflect::get(value, &"constructor".into()).unwrap_or(JsValue::UNDEFINED)
+    construct(
+        &WEBHOOK_ERROR,
+        &[&status.into(), &code.into(), &message.into()],
+    )
 }

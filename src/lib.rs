@@ -38,9 +38,7 @@ mod webhook;
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub use client::TaskClient;
 #[cfg(target_arch = "wasm32")]
-pub use errors::task_error_class;
-#[cfg(all(target_arch = "wasm32", feature = "edge"))]
-pub use errors::webhook_error_class;
+pub use errors::set_error_classes;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
 

@@ -2,12 +2,44 @@
 //! shell's own glue — option checking, the error classes, conversions, and one real run
 //! through fetch and timers against the simulator whose URL `scripts/test-wasm.sh` passes
 //! at build time (`TASKLANE_SIM_URL`).
+//!
+//! These tests call the crate without the package's entries, so [`setup`] (run first by
+//! every test) registers the package's error classes itself: the very `pkg/errors.js`,
+//! which wasm-bindgen copies into the test build as a snippet.
 
 use js_sys::{Object, Reflect};
 use tasklane::TaskClient;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/pkg/errors.js")]
+extern "C" {
+    /// The package's `TaskError` class.
+    #[wasm_bindgen(thread_local_v2, js_name = TaskError)]
+    static TASK_ERROR: JsValue;
+    /// The package's `WebhookError` class.
+    #[wasm_bindgen(thread_local_v2, js_name = WebhookError)]
+    static WEBHOOK_ERROR: JsValue;
+}
+
+/// What the package's entries do before any user code: hand the wasm the error classes.
+pub fn setup() {
+    let classes = Object::new();
+    Reflect::set(
+        &classes,
+        &"TaskError".into(),
+        &TASK_ERROR.with(JsValue::clone),
+    )
+    .expect("set");
+    Reflect::set(
+        &classes,
+        &"WebhookError".into(),
+        &WEBHOOK_ERROR.with(JsValue::clone),
+    )
+    .expect("set on a fresh object");
+    tasklane::set_error_classes(&classes);
+}
 
 /// The simulator's URL, fixed at build time by the test script.
 pub const SIM_URL: Option<&str> = option_env!("TASKLANE_SIM_URL");
@@ -69,10 +101,11 @@ pub fn bad_options_are_named() {
     }
 }
 
-/// The error class the package exports is the one the shell constructs.
+/// The shell constructs the registered class, the one the package exports from
+/// `pkg/errors.js` (so `instanceof` holds across the package's builds).
 pub fn error_class_is_shared() {
     let e = ctor_error(JsValue::NULL);
-    let class = tasklane::task_error_class();
+    let class = TASK_ERROR.with(JsValue::clone);
     let class: js_sys::Function = class.dyn_into().expect("a class is a function");
     assert!(e
         .dyn_ref::<Object>()
@@ -198,7 +231,7 @@ pub async fn abort_ends_a_wait() {
 #[macro_export]
 macro_rules! shell_tests {
     (sync: $($s:ident),*; async: $($a:ident),* $(,)?) => {
-        $(#[wasm_bindgen_test::wasm_bindgen_test] fn $s() { common::$s(); })*
-        $(#[wasm_bindgen_test::wasm_bindgen_test] async fn $a() { common::$a().await; })*
+        $(#[wasm_bindgen_test::wasm_bindgen_test] fn $s() { common::setup(); common::$s(); })*
+        $(#[wasm_bindgen_test::wasm_bindgen_test] async fn $a() { common::setup(); common::$a().await; })*
     };
 }
