@@ -1,0 +1,17 @@
+// The public surface of `tasklane/client`: the polling client alone (a build without the
+// webhook verifier and the proxy), shared by its four runtime entries (see ../shared.js).
+// `TaskClient.deliver(update)` takes an update from `verifyWebhook` of `tasklane/edge` (or
+// of another process): both builds share errors.js and read the same `TaskUpdate` shape.
+import * as glue from "./dist/tasklane_client.js";
+import { bindBuild } from "../bind.js";
+import { indexedDBStore } from "../idb-store.js";
+
+export { TaskClient } from "./dist/tasklane_client.js";
+export { indexedDBStore };
+export { TaskError } from "../errors.js";
+export { profiles } from "../bind.js";
+/** Resolved: every entry instantiates the wasm before its importers run. */
+export const ready = Promise.resolve();
+
+/** @internal Called once by the runtime entry after the wasm is instantiated. */
+export const bind = () => bindBuild(glue, indexedDBStore);
