@@ -3,7 +3,7 @@ import { chromium } from "playwright-core";
 import { build } from "esbuild";
 import { mkdir, copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pkgDir } from "./paths.mjs";
+import { packageWasmFiles } from "./paths.mjs";
 
 /** Launches /usr/bin/chromium headless. */
 export function launchChromium() {
@@ -32,7 +32,7 @@ export async function bundleForBrowser(entry, dir, html) {
     outfile: path.join(dir, "app.js"),
     logLevel: "error",
   });
-  await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
+  for (const f of packageWasmFiles()) await copyFile(f, path.join(dir, "dist", path.basename(f)));
   if (html) await copyFile(html, path.join(dir, "index.html"));
   else await writeFile(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>tasklane</title><body>running</body><script type="module" src="./app.js"></script>\n`);
   return result;

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import path from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { pkgDir, root } from "./paths.mjs";
+import { packageWasmFiles, root } from "./paths.mjs";
 
 const run = promisify(execFile);
 
@@ -24,7 +24,7 @@ export async function bundleForWorkerd(entry, dir) {
     outfile: path.join(dir, "worker.js"),
     logLevel: "error",
   });
-  await copyFile(path.join(pkgDir, "dist/tasklane_bg.wasm"), path.join(dir, "dist/tasklane_bg.wasm"));
+  for (const f of packageWasmFiles()) await copyFile(f, path.join(dir, "dist", path.basename(f)));
   return path.join(dir, "worker.js");
 }
 

@@ -1,0 +1,45 @@
+// `tasklane/edge` in workerd (Miniflare): edge-worker-app.mjs, bundled with the `workerd`
+// condition (the edge build's .wasm stays a CompiledWasm import, the only one), verifies a
+// delivery signed by the `standardwebhooks` package and refuses a forged one.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { Miniflare } from "miniflare";
+import { Webhook } from "standardwebhooks";
+import { outDir } from "./paths.mjs";
+import { bundleForWorkerd, workerdOptions } from "./harness.mjs";
+
+const SECRET = "whsec_ZWRnZS13b3JrZXJkLXRlc3Qtc2VjcmV0LTEyMzQ1Ng==";
+
+/** Body and headers of a mirako delivery signed by standardwebhooks with `secret`. */
+function signed(body, secret) {
+  const id = `msg_${Date.now()}`;
+  const ts = new Date();
+  return {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(ts.getTime() / 1000)),
+      "webhook-signature": new Webhook(secret).sign(id, ts, body),
+    },
+  };
+}
+
+test("tasklane/edge verifies a signed webhook in workerd (Miniflare)", async () => {
+  const dir = outDir("edge-workerd");
+  const scriptPath = await bundleForWorkerd(new URL("./edge-worker-app.mjs", import.meta.url).pathname, dir);
+  const imports = [...(await readFile(scriptPath, "utf8")).matchAll(/from\s*"([^"]+\.wasm)"/g)].map((m) => m[1]);
+  assert.deepEqual(imports, ["./dist/tasklane_edge_bg.wasm"], "the Worker imports the edge build's wasm only");
+  const mf = new Miniflare(workerdOptions(scriptPath, dir, { bindings: { WEBHOOK_SECRET: SECRET } }));
+  try {
+    const body = JSON.stringify({ data: { task_id: "w1", status: "COMPLETED", image: "https://cdn.example/w.png" } });
+    const ok = await (await mf.dispatchFetch("http://localhost/hook", signed(body, SECRET))).json();
+    assert.deepEqual(ok, { update: { id: "w1", state: "succeeded" } });
+    const forged = await (await mf.dispatchFetch("http://localhost/hook", signed(body, "whsec_bm90LXRoZS1zZWNyZXQ="))).json();
+    assert.deepEqual(forged, { refused: { status: 401, code: "bad_signature", isWebhookError: true, isTaskError: false } });
+  } finally {
+    await mf.dispose();
+  }
+});
