@@ -1,5 +1,6 @@
 // Size benchmark (issue 7): what a browser app ships for tasklane's client and webhook
-// handler, next to @fal-ai/client, replicate and standardwebhooks, each bundled by esbuild
+// handler (from the subpath builds tasklane/client and tasklane/edge, and from the root
+// entry's full build), next to @fal-ai/client, replicate and standardwebhooks, each bundled by esbuild
 // (minified ESM, browser platform) from this repo's lockfile. Raw / gzip -9 / brotli.
 // Writes bench/results/size.md. Run: node bench/size/size.mjs
 import { build } from "esbuild";
@@ -12,17 +13,23 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const out = mkdtempSync(path.join(tmpdir(), "tasklane-size-"));
 
-/** The entries a user's app would write, one per library and use. */
+/**
+ * The entries a user's app would write, one per library and use. tasklane's name the .wasm
+ * of the build they load (relative to pkg/): the subpath builds, and the root entry (the
+ * full build) for the same imports, so the saving shows.
+ */
 const entries = {
-  "tasklane client": `import { TaskClient } from "tasklane"; globalThis.x = TaskClient;`,
-  "tasklane webhook handler": `import { createWebhookHandler } from "tasklane"; globalThis.x = createWebhookHandler;`,
-  "@fal-ai/client": `import { fal } from "@fal-ai/client"; globalThis.x = fal;`,
-  "replicate": `import Replicate from "replicate"; globalThis.x = Replicate;`,
-  "standardwebhooks": `import { Webhook } from "standardwebhooks"; globalThis.x = Webhook;`,
+  "tasklane client": [`import { TaskClient } from "tasklane/client"; globalThis.x = TaskClient;`, "client/dist/tasklane_client_bg.wasm"],
+  "tasklane webhook handler": [`import { createWebhookHandler } from "tasklane/edge"; globalThis.x = createWebhookHandler;`, "edge/dist/tasklane_edge_bg.wasm"],
+  "tasklane client, root import": [`import { TaskClient } from "tasklane"; globalThis.x = TaskClient;`, "dist/tasklane_bg.wasm"],
+  "tasklane webhook handler, root import": [`import { createWebhookHandler } from "tasklane"; globalThis.x = createWebhookHandler;`, "dist/tasklane_bg.wasm"],
+  "@fal-ai/client": [`import { fal } from "@fal-ai/client"; globalThis.x = fal;`],
+  "replicate": [`import Replicate from "replicate"; globalThis.x = Replicate;`],
+  "standardwebhooks": [`import { Webhook } from "standardwebhooks"; globalThis.x = Webhook;`],
 };
 
 /** Bytes of each file esbuild wrote for one entry (JS bundle plus any .wasm asset). */
-async function bundle(name, source) {
+async function bundle(name, [source, wasm]) {
   const dir = path.join(out, name.replace(/[^a-z0-9]+/gi, "_"));
   mkdirSync(dir, { recursive: true });
   const entry = path.join(root, "bench/size", `.entry-${path.basename(dir)}.mjs`);
@@ -39,8 +46,8 @@ async function bundle(name, source) {
   const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)));
   // esbuild does not treat `new URL("./dist/tasklane_bg.wasm", import.meta.url)` as an asset,
   // so it never copies the module the package loads: count it as the app must ship it.
-  if (source.includes('"tasklane"') && !readdirSync(dir).some((f) => f.endsWith(".wasm"))) {
-    files.push(readFileSync(path.join(root, "pkg/dist/tasklane_bg.wasm")));
+  if (wasm && !readdirSync(dir).some((f) => f.endsWith(".wasm"))) {
+    files.push(readFileSync(path.join(root, "pkg", wasm)));
   }
   return files;
 }
@@ -54,25 +61,27 @@ const measure = (bufs) => {
 
 const kb = (n) => (n / 1024).toFixed(1);
 const rows = [];
-for (const [name, src] of Object.entries(entries)) {
+for (const [name, entry] of Object.entries(entries)) {
   try {
-    rows.push({ name, ...measure(await bundle(name, src)) });
+    rows.push({ name, ...measure(await bundle(name, entry)) });
   } catch (e) {
     rows.push({ name, error: String(e.message ?? e).split("\n")[0] });
   }
 }
 
-// What the wasm module itself weighs, and its JS glue, as pkg/dist ships them.
-const dist = path.join(root, "pkg/dist");
-const files = (statSync(dist, { throwIfNoEntry: false }) ? readdirSync(dist) : []).filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
-const distRows = files.map((f) => ({ name: `pkg/dist/${f}`, ...measure([readFileSync(path.join(dist, f))]) }));
+// What each build's wasm module itself weighs, and its JS glue, as the package ships them.
+const distRows = ["pkg/dist", "pkg/client/dist", "pkg/edge/dist"].flatMap((d) => {
+  const dist = path.join(root, d);
+  const files = (statSync(dist, { throwIfNoEntry: false }) ? readdirSync(dist) : []).filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
+  return files.map((f) => ({ name: `${d}/${f}`, ...measure([readFileSync(path.join(dist, f))]) }));
+});
 
 const fal = rows.find((r) => r.name === "@fal-ai/client");
 const ratio = (r, ref) => (ref && r.gzip ? (r.gzip / ref.gzip).toFixed(2) + "×" : "");
 let md = `## Size: what a browser app ships\n\n`;
 md += `Command: \`node bench/size/size.mjs\` (after \`make build\`). Each row is an app entry that imports one thing, bundled by esbuild ${
   JSON.parse(readFileSync(path.join(root, "node_modules/esbuild/package.json"))).version
-} (\`--bundle --minify --format=esm --platform=browser\`); tasklane rows add \`pkg/dist/tasklane_bg.wasm\`, which esbuild does not copy and the app must serve next to its bundle; sizes add the JS bundle and the .wasm, each compressed on its own as a server sends them. gzip is level 9, brotli quality 11.\n\n`;
+} (\`--bundle --minify --format=esm --platform=browser\`); tasklane rows add the .wasm of the build they load (\`tasklane/client\`: \`pkg/client/dist/tasklane_client_bg.wasm\`, \`tasklane/edge\`: \`pkg/edge/dist/tasklane_edge_bg.wasm\`, the root entry: \`pkg/dist/tasklane_bg.wasm\`), which esbuild does not copy and the app must serve next to its bundle; sizes add the JS bundle and the .wasm, each compressed on its own as a server sends them. gzip is level 9, brotli quality 11.\n\n`;
 md += `| bundle | raw KB | gzip -9 KB | brotli KB | gzip vs @fal-ai/client |\n|---|---:|---:|---:|---:|\n`;
 for (const r of rows) {
   md += r.error ? `| ${r.name} | failed: ${r.error} | | | |\n` : `| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${ratio(r, fal)} |\n`;
