@@ -558,6 +558,31 @@ fn live_answer_after_terminal_is_ignored() {
 }
 
 #[test]
+fn several_waits_on_one_task_end_together_and_a_later_delivery_finds_none() {
+    let mut w = World::new(Dialect::Apixo);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 3000}));
+    let (_, other) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 60_000}));
+    let ops = [wait(&mut w, &id), wait(&mut w, &id), wait(&mut w, &id)];
+    let keep = wait(&mut w, &other);
+    w.run_until(Some(ops[0]), 60_000);
+    w.drain();
+    // the first terminal answer any of them saw ended all three, the other task's wait runs on
+    for op in ops {
+        assert_eq!(w.update(op).state, TaskState::Succeeded, "{op:?}");
+    }
+    assert!(!w.done.contains_key(&keep));
+    // a terminal webhook for the ended task is a duplicate: no wait takes it
+    assert_eq!(w.engine.deliver(w.now, terminal_body(&w, &id)), 0);
+    // a new wait on it polls again and ends, and the other task's wait still takes its webhook
+    let again = wait(&mut w, &id);
+    w.run_until(Some(again), 60_000);
+    assert_eq!(w.update(again).state, TaskState::Succeeded);
+    assert_eq!(w.engine.deliver(w.now, terminal_body(&w, &other)), 1);
+    w.drain();
+    assert_eq!(w.update(keep).state, TaskState::Succeeded);
+}
+
+#[test]
 fn expected_webhooks_slow_polling_to_the_safety_net() {
     let mut w = World::new(Dialect::Apixo);
     let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100_000}));

@@ -150,6 +150,7 @@ impl Engine {
         let id = OpId(self.fresh_id());
         let delay = self.poll_delay(&mut op, now);
         let at = now.saturating_add(delay).min(op.deadline);
+        *self.waits.get_or_insert_with(op.task.id.clone(), || 0) += 1;
         self.ops.insert(id, Box::new(op));
         self.timers.set(id, at);
         Ok(id)
@@ -215,16 +216,20 @@ impl Engine {
         if seen && !carries_result {
             return 0;
         }
-        let ids: Vec<OpId> = self
-            .ops
-            .iter()
-            .filter(|(_, o)| {
-                o.kind == Kind::Wait
-                    && o.task.id == update.id
-                    && (o.pending.is_none() || carries_result)
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        // No wait on this task: nothing to scan the ops for.
+        let ids: Vec<OpId> = if self.waits.contains_key(&update.id) {
+            self.ops
+                .iter()
+                .filter(|(_, o)| {
+                    o.kind == Kind::Wait
+                        && o.task.id == update.id
+                        && (o.pending.is_none() || carries_result)
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        } else {
+            Vec::new()
+        };
         if ids.is_empty() && update.state.is_terminal() && !seen {
             self.note_terminal(&update.id);
             self.out

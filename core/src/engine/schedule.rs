@@ -230,7 +230,15 @@ impl Engine {
     pub(super) fn finish(&mut self, now: u64, id: OpId, result: Result<OpResult, TaskFailure>) {
         self.drop_request(now, id);
         self.timers.cancel(id);
-        if self.ops.remove(&id).is_some() {
+        if let Some(op) = self.ops.remove(&id) {
+            if op.kind == Kind::Wait {
+                if let Some(n) = self.waits.get_mut(&op.task.id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.waits.remove(&op.task.id);
+                    }
+                }
+            }
             self.out.push_back(Output::Done { op: id, result });
         }
     }
