@@ -1,7 +1,7 @@
 //! The per-host budget for status requests: at most N in flight, optionally at most M
 //! started per second, and a pause for every task on the host after a 429 with
-//! `Retry-After`. Operations that cannot send wait in the host's queue: result reads
-//! first, then status polls, each in arrival order.
+//! `Retry-After`. Operations that cannot send wait in the host's [`Lanes`]: result reads
+//! first, then polls of tasks near their expected end, then the other polls.
 
 use super::OpId;
 use crate::config::Limits;
@@ -16,8 +16,8 @@ pub(crate) struct Host {
     pub(crate) paused_until: u64,
     /// Start times of the status requests of the last second (sliding window).
     recent: VecDeque<u64>,
-    /// Operations waiting for a slot: result reads, then status polls, oldest first.
-    pub(crate) queue: VecDeque<OpId>,
+    /// Operations waiting for a slot.
+    pub(crate) queue: Lanes,
     /// When a queue blocked by time (pause or rate cap) may move again.
     pub(crate) wake_at: Option<u64>,
     /// Most status requests ever in flight at once (for tests and benchmarks).
@@ -69,6 +69,92 @@ impl Host {
     }
 }
 
+/// Which lane a waiting operation goes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// A result read: it finishes a task already seen done.
+    Result,
+    /// A poll of a task that has run at least as long as its model's duration estimate
+    /// says tasks almost never end before: it is likely to find the end.
+    Likely,
+    /// Any other poll (no estimate yet, or the task is almost surely still running).
+    Other,
+}
+
+/// Operations waiting for a status slot, in three lanes, each oldest first. Result reads
+/// go first; then polls likely to find the end, except that every [`OTHER_SHARE`]-th slot
+/// goes to the other polls while both wait, so none of them starves.
+///
+/// Why: when a batch asks for more polls than the host's budget serves (10,000 waits with
+/// 16 in flight), one queue in arrival order made the polls of tasks about to end wait
+/// behind thousands that could not find anything yet; their detection latency was the
+/// length of that queue (seconds), not the schedule's.
+#[derive(Debug, Default)]
+pub(crate) struct Lanes {
+    results: VecDeque<OpId>,
+    likely: VecDeque<OpId>,
+    other: VecDeque<OpId>,
+    /// `Likely` slots given in a row while `other` waited.
+    likely_run: u32,
+}
+
+/// While both poll lanes wait, one slot in this many goes to [`Lane::Other`].
+pub(crate) const OTHER_SHARE: u32 = 4;
+
+impl Lanes {
+    /// Queues `id` at the back of its lane.
+    pub(crate) fn push(&mut self, id: OpId, lane: Lane) {
+        match lane {
+            Lane::Result => self.results.push_back(id),
+            Lane::Likely => self.likely.push_back(id),
+            Lane::Other => self.other.push_back(id),
+        }
+    }
+
+    /// Whether nothing waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.results.is_empty() && self.likely.is_empty() && self.other.is_empty()
+    }
+
+    /// The lane the next slot goes to, if anything waits.
+    fn next_lane(&self) -> Option<&VecDeque<OpId>> {
+        if !self.results.is_empty() {
+            return Some(&self.results);
+        }
+        let other_turn = self.likely_run + 1 >= OTHER_SHARE;
+        match (self.likely.is_empty(), self.other.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(&self.likely),
+            (true, false) => Some(&self.other),
+            (false, false) if other_turn => Some(&self.other),
+            (false, false) => Some(&self.likely),
+        }
+    }
+
+    /// The operation the next slot goes to.
+    pub(crate) fn front(&self) -> Option<OpId> {
+        self.next_lane().and_then(|l| l.front().copied())
+    }
+
+    /// Takes the operation [`Lanes::front`] named.
+    pub(crate) fn pop_front(&mut self) -> Option<OpId> {
+        if let Some(id) = self.results.pop_front() {
+            return Some(id);
+        }
+        let other_turn = self.likely_run + 1 >= OTHER_SHARE;
+        let take_likely = !self.likely.is_empty() && (self.other.is_empty() || !other_turn);
+        if take_likely {
+            if !self.other.is_empty() {
+                self.likely_run += 1;
+            }
+            self.likely.pop_front()
+        } else {
+            self.likely_run = 0;
+            self.other.pop_front()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +185,26 @@ mod tests {
         h.pause(3000);
         assert_eq!(h.ready_at(1200, &limits), Some(5000));
         assert_eq!(h.peak_in_flight, 2);
+    }
+
+    #[test]
+    fn lanes_results_first_then_likely_with_a_share_for_the_rest() {
+        let mut q = Lanes::default();
+        for i in 0..6 {
+            q.push(OpId(100 + i), Lane::Other);
+            q.push(OpId(200 + i), Lane::Likely);
+        }
+        q.push(OpId(1), Lane::Result);
+        let mut order = Vec::new();
+        while let Some(front) = q.front() {
+            assert_eq!(q.pop_front(), Some(front));
+            order.push(front.0);
+        }
+        // the result read, then 3 likely polls per other one while both wait, oldest first
+        assert_eq!(
+            order,
+            [1, 200, 201, 202, 100, 203, 204, 205, 101, 102, 103, 104, 105]
+        );
+        assert!(q.is_empty());
     }
 }

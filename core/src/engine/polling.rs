@@ -18,12 +18,29 @@ impl Engine {
         poll_delay(&self.estimates, &self.rq.profile.name, op, now)
     }
 
+    /// Whether `op`'s task has run as long as its model's tasks almost never end before
+    /// (the estimate's 1.5-sigma-early quantile): its next poll may well find the end.
+    /// False without an estimate.
+    pub(super) fn reached_expected_end(&self, op: &Op, now: u64) -> bool {
+        let (Some(e), Some(t0)) = (
+            self.estimates.get(&self.estimate_key(&op.task)),
+            op.task.submitted_at,
+        ) else {
+            return false;
+        };
+        now >= t0.saturating_add(e.quantile_ms(EARLY_Z))
+    }
+
     pub(super) fn eta(&self, task: &TaskRef, now: u64) -> Option<u64> {
         let e = self.estimates.get(&self.estimate_key(task))?;
         let t0 = task.submitted_at?;
         Some(t0.saturating_add(e.median_ms()).saturating_sub(now))
     }
 }
+
+/// Where "almost surely still running" ends: this many standard deviations (of the log
+/// duration) below the model's median.
+const EARLY_Z: f64 = -1.5;
 
 /// The key of a task's duration estimate: the dialect and the model (or endpoint,
 /// operation, task type).
@@ -63,7 +80,7 @@ pub(super) fn poll_delay(estimates: &Estimates, profile: &str, op: &mut Op, now:
         ) {
             // Sleep through the time the task almost surely still runs, then poll
             // densely (backoff restarted) around the expected end.
-            let early = t0.saturating_add(e.quantile_ms(-1.5));
+            let early = t0.saturating_add(e.quantile_ms(EARLY_Z));
             if now < early {
                 d = d.max((early - now).min(op.poll.max_delay_ms));
             } else if !op.near_end {

@@ -4,7 +4,7 @@
 //! per-host budget for status requests (queue, pause, rate). Ending an operation and
 //! remembering terminal ids live here too.
 
-use super::hosts::Host;
+use super::hosts::{Host, Lane};
 use super::{
     Engine, Kind, OpId, OpResult, Output, Phase, Purpose, ReqId, ReqMeta, COALESCE_MS, MEMORY,
 };
@@ -124,23 +124,22 @@ impl Engine {
         };
         let purpose = op.next;
         if matches!(purpose, Purpose::Status | Purpose::Result) {
+            // A result read finishes a task already seen done: it goes ahead of every
+            // status poll, or at 10,000 tasks it waits seconds behind polls of tasks still
+            // running; so do, mostly, polls likely to find their task's end.
+            let lane = if purpose == Purpose::Result {
+                Lane::Result
+            } else if self.reached_expected_end(op, now) {
+                Lane::Likely
+            } else {
+                Lane::Other
+            };
             let host = origin_of(&request.url).unwrap_or_default();
             let h = self.hosts.get_or_insert_with(host.clone(), Host::default);
             let ready = h.ready_at(now, &self.limits);
             h.wake_at = ready.filter(|t| *t > now);
             if (!dequeued && !h.queue.is_empty()) || ready != Some(now) {
-                // A result read finishes a task already seen done: it goes ahead of every
-                // status poll (after the result reads already waiting), or at 10,000 tasks
-                // it waits seconds behind polls of tasks still running.
-                let at = if purpose == Purpose::Result {
-                    h.queue
-                        .iter()
-                        .position(|q| self.ops.get(q).is_none_or(|o| o.next != Purpose::Result))
-                        .unwrap_or(h.queue.len())
-                } else {
-                    h.queue.len()
-                };
-                h.queue.insert(at, id);
+                h.queue.push(id, lane);
                 if let Some(o) = self.ops.get_mut(&id) {
                     o.phase = Phase::Blocked;
                     let d = o.deadline;
@@ -187,7 +186,7 @@ impl Engine {
             let Some(h) = self.hosts.get_mut(host) else {
                 return;
             };
-            let Some(&id) = h.queue.front() else { return };
+            let Some(id) = h.queue.front() else { return };
             let blocked = !matches!(self.ops.get(&id), Some(o) if o.phase == Phase::Blocked);
             if blocked {
                 h.queue.pop_front();
