@@ -179,6 +179,9 @@ pub struct Engine {
     /// looks for the other waits on its task only when there are some (a scan of every op
     /// per terminal update was a tenth of the client's CPU at 10,000 waits).
     waits: VecMap<String, u32>,
+    /// How many waits are running per duration-estimate key (model): a task with many
+    /// siblings and no estimate yet polls more sparsely (see `polling`).
+    waits_by_model: VecMap<String, u32>,
     reqs: VecMap<ReqId, ReqMeta>,
     timers: Timers,
     hosts: VecMap<String, Host>,
@@ -192,6 +195,18 @@ pub struct Engine {
     terminal_order: VecDeque<String>,
     next_id: u64,
     stats: Stats,
+}
+
+/// Counts one more (`up`) or one less of `key`, forgetting a count that reaches 0.
+fn tally(counts: &mut VecMap<String, u32>, key: &str, up: bool) {
+    if up {
+        *counts.get_or_insert_with(key.to_owned(), || 0) += 1;
+    } else if let Some(n) = counts.get_mut(key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(key);
+        }
+    }
 }
 
 impl Engine {
@@ -220,6 +235,7 @@ impl Engine {
             rng: SplitMix64::new(seed),
             ops: VecMap::default(),
             waits: VecMap::default(),
+            waits_by_model: VecMap::default(),
             reqs: VecMap::default(),
             timers: Timers::default(),
             hosts: VecMap::default(),

@@ -3,7 +3,7 @@
 //! webhook) to the waits on that task. Also the ids and the bounded memory of submitted
 //! tasks that a later `wait(id)` finds.
 
-use super::{Engine, Kind, Op, OpId, Output, Phase, Purpose, StoreOp, MEMORY};
+use super::{tally, Engine, Kind, Op, OpId, Output, Phase, Purpose, StoreOp, MEMORY};
 use crate::backoff::Backoff;
 use crate::config::{PollConfig, SubmitRequest, TaskRef, WaitOptions};
 use crate::error::{CoreError, ErrorCode};
@@ -148,9 +148,11 @@ impl Engine {
         let mut op = self.new_op(now, Kind::Wait, t, poll, Purpose::Status);
         op.expect_webhook = opts.expect_webhook;
         let id = OpId(self.fresh_id());
+        tally(&mut self.waits, &op.task.id, true);
+        let model = self.estimate_key(&op.task);
+        tally(&mut self.waits_by_model, &model, true);
         let delay = self.poll_delay(&mut op, now);
         let at = now.saturating_add(delay).min(op.deadline);
-        *self.waits.get_or_insert_with(op.task.id.clone(), || 0) += 1;
         self.ops.insert(id, Box::new(op));
         self.timers.set(id, at);
         Ok(id)

@@ -265,7 +265,13 @@ impl Engine {
                     return;
                 };
                 op.next = Purpose::Status;
-                let delay = polling::poll_delay(&self.estimates, &self.rq.profile.name, op, now);
+                let delay = polling::poll_delay(
+                    &self.estimates,
+                    &self.waits_by_model,
+                    &self.rq.profile.name,
+                    op,
+                    now,
+                );
                 self.sleep(now, id, delay);
             }
             _ => self.finish(now, id, Ok(OpResult::Update(u))),

@@ -6,7 +6,8 @@
 
 use super::hosts::{Host, Lane};
 use super::{
-    Engine, Kind, OpId, OpResult, Output, Phase, Purpose, ReqId, ReqMeta, COALESCE_MS, MEMORY,
+    tally, Engine, Kind, OpId, OpResult, Output, Phase, Purpose, ReqId, ReqMeta, COALESCE_MS,
+    MEMORY,
 };
 use crate::error::{CoreError, ErrorCode, TaskFailure};
 use crate::http::HttpRequest;
@@ -231,12 +232,9 @@ impl Engine {
         self.timers.cancel(id);
         if let Some(op) = self.ops.remove(&id) {
             if op.kind == Kind::Wait {
-                if let Some(n) = self.waits.get_mut(&op.task.id) {
-                    *n -= 1;
-                    if *n == 0 {
-                        self.waits.remove(&op.task.id);
-                    }
-                }
+                tally(&mut self.waits, &op.task.id, false);
+                let model = self.estimate_key(&op.task);
+                tally(&mut self.waits_by_model, &model, false);
             }
             self.out.push_back(Output::Done { op: id, result });
         }
