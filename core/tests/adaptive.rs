@@ -197,3 +197,48 @@ fn a_running_task_is_seen_within_a_tenth_of_its_run() {
         .contains(&true);
     assert!(late, "plain backoff kept within a tenth");
 }
+
+/// A batch: many waits on one model with no estimate poll at up to a third of their
+/// running time until the first of them ends (it is seen later than a lone task's end
+/// would be), then by the estimate it taught; a lone task keeps a tenth (above).
+#[test]
+fn siblings_without_an_estimate_poll_sparsely_until_the_first_ends() {
+    let mut w = world(true);
+    let ids: Vec<String> = (0..20)
+        .map(|i| submit(&mut w, json!({"queue_ms": 0, "run_ms": 30_000 + i * 100})).1)
+        .collect();
+    let start = w.status_requests().len();
+    let ops: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            w.engine
+                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
+                .expect("ok")
+        })
+        .collect();
+    // 25 s in, nothing has ended: a lone task would have polled ~10 + 10 ln(25/5) ≈ 26 times
+    w.advance(25_000);
+    let per_task = (w.status_requests().len() - start) as f64 / 20.0;
+    assert!(per_task <= 17.0, "{per_task} polls per task in 25 s");
+    for op in &ops {
+        w.run_until(Some(*op), 600_000);
+        assert_eq!(w.update(*op).state, TaskState::Succeeded);
+    }
+    // the first end taught the estimate: the later ones were seen within a tenth
+    let late: Vec<u64> = ops
+        .iter()
+        .zip(&ids)
+        .skip(4)
+        .map(|(op, id)| {
+            let t = &w.fake.tasks[id];
+            w.done[op].at - (t.created + t.queue_ms + t.run_ms)
+        })
+        .collect();
+    assert!(
+        late.iter().all(|l| *l <= 3_000 + 2 * 40 + 10),
+        "seen late: {late:?}"
+    );
+    // one task alone polls densely (the tenth rule): more than the siblings did
+    let (lone, _) = one(&mut world(true), 0, 25_000);
+    assert!(lone as f64 > per_task + 5.0, "lone {lone} vs {per_task}");
+}

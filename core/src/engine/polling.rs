@@ -2,7 +2,7 @@
 //! adaptive delay from a task's running time and the learned per-model estimates,
 //! clamped to the operation's deadline.
 
-use super::{Engine, Op, RUNNING_DELAY_DIVISOR};
+use super::{Engine, Kind, Op, OpId, Phase, RUNNING_DELAY_DIVISOR};
 use crate::config::TaskRef;
 use crate::estimate::Estimates;
 use crate::state::TaskState;
@@ -36,6 +36,33 @@ impl Engine {
             return false;
         };
         now >= t0.saturating_add(e.quantile_ms(EARLY_Z))
+    }
+
+    /// A model just got its first estimate: its waits asleep on a crowd's sparse schedule
+    /// (up to a third of their running time, seconds) plan their next poll again by it, so
+    /// the siblings of the first task to end are not seen that late.
+    pub(super) fn replan_model(&mut self, now: u64, key: &str) {
+        if self.waits_by_model.get(key).is_none_or(|n| *n <= SIBLINGS) {
+            return;
+        }
+        let profile = &self.rq.profile.name;
+        let asleep: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, o)| o.kind == Kind::Wait && o.phase == Phase::Idle)
+            .filter(|(_, o)| estimate_key(profile, &o.task) == key)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in asleep {
+            let Some(op) = self.ops.get_mut(&id) else {
+                continue;
+            };
+            let delay = poll_delay(&self.estimates, &self.waits_by_model, profile, op, now);
+            let at = now.saturating_add(delay).min(op.deadline);
+            if self.timers.at(id).is_none_or(|t| at < t) {
+                self.timers.set(id, at);
+            }
+        }
     }
 
     pub(super) fn eta(&self, task: &TaskRef, now: u64) -> Option<u64> {

@@ -297,10 +297,14 @@ impl Engine {
         };
         if u.state == TaskState::Succeeded {
             let key = self.estimate_key(&task);
+            let first = self.estimates.get(&key).is_none();
             match (task.submitted_at, u.cost_ms) {
                 (Some(t0), _) if ended > t0 => self.estimates.observe_at(&key, ended - t0, now),
                 (_, Some(c)) => self.estimates.observe_at(&key, c, now),
                 _ => {}
+            }
+            if first && self.estimates.get(&key).is_some() {
+                self.replan_model(now, &key);
             }
         }
         // `known` keeps the task's address (bounded by MEMORY) so a later status(id) or

@@ -26,6 +26,11 @@ impl Timers {
         }
     }
 
+    /// When `op` wakes, if it has a wake-up.
+    pub(crate) fn at(&self, op: OpId) -> Option<u64> {
+        self.by_op.get(&op).copied()
+    }
+
     /// The earliest wake-up.
     pub(crate) fn next(&self) -> Option<u64> {
         self.by_time.first().map(|((t, _), _)| *t)
