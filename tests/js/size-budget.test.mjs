@@ -12,6 +12,10 @@
 // `tasklane/client` (pkg/client/dist/, the polling client alone) and `tasklane/edge`
 // (pkg/edge/dist/, webhooks and proxy alone), each set at its size when the subpaths came
 // (2026-11-25, on 5f4179c: 127,970 / 91,642 / 77,054 B) rounded up to the next KiB.
+// Raised once on purpose: the client's ceiling 90 → 91 KiB for issue 6's scheduling
+// (host lanes, per-task and per-model wait counts, replanning on a model's first
+// estimate: 92,360 B on 49da305), which took the no-history p95 at 10,000 waits from
+// 29 % to 8 % of the task's duration.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -23,7 +27,7 @@ const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pk
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
   { name: "tasklane", dist: "dist", ceiling: 127 * 1024 },
-  { name: "tasklane/client", dist: "client/dist", ceiling: 90 * 1024 },
+  { name: "tasklane/client", dist: "client/dist", ceiling: 91 * 1024 },
   { name: "tasklane/edge", dist: "edge/dist", ceiling: 76 * 1024 },
 ];
 
