@@ -208,14 +208,7 @@ fn siblings_without_an_estimate_poll_sparsely_until_the_first_ends() {
         .map(|i| submit(&mut w, json!({"queue_ms": 0, "run_ms": 30_000 + i * 100})).1)
         .collect();
     let start = w.status_requests().len();
-    let ops: Vec<_> = ids
-        .iter()
-        .map(|id| {
-            w.engine
-                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
-                .expect("ok")
-        })
-        .collect();
+    let ops = wait_all(&mut w, &ids);
     // 25 s in, nothing has ended: a lone task would have polled ~10 + 10 ln(25/5) ≈ 26 times
     w.advance(25_000);
     let per_task = (w.status_requests().len() - start) as f64 / 20.0;

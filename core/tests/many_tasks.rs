@@ -34,14 +34,7 @@ fn a_thousand_waits_respect_the_host_cap() {
     let tasks: Vec<String> = w.fake.tasks.keys().cloned().collect();
     assert_eq!(tasks.len(), 1000);
     let sent_before = w.sent.len();
-    let waits: Vec<_> = tasks
-        .iter()
-        .map(|id| {
-            w.engine
-                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
-                .expect("ok")
-        })
-        .collect();
+    let waits = wait_all(&mut w, &tasks);
     // track the status requests in flight at every step
     let mut peak = 0usize;
     let end = w.now + 600_000;
@@ -155,14 +148,7 @@ fn result_reads_go_ahead_of_waiting_polls() {
     w.run_until(None, 600_000);
     let from = w.sent.len();
     let tasks: Vec<String> = w.fake.tasks.keys().cloned().collect();
-    let waits: Vec<_> = tasks
-        .iter()
-        .map(|id| {
-            w.engine
-                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
-                .expect("ok")
-        })
-        .collect();
+    let waits = wait_all(&mut w, &tasks);
     w.run_until(None, 3_600_000);
     for op in &waits {
         assert_eq!(w.update(*op).state, TaskState::Succeeded);

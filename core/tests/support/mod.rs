@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use tasklane_core::engine::{Output, StoreOp};
 use tasklane_core::{
-    ClientConfig, Engine, HttpRequest, HttpResponse, OpId, OpResult, ReqId, TaskFailure,
-    TaskUpdate, TransportError,
+    ClientConfig, Engine, HttpRequest, HttpResponse, OpId, OpResult, ReqId, TaskFailure, TaskRef,
+    TaskUpdate, TransportError, WaitOptions,
 };
 
 pub const BASE: &str = "http://127.0.0.1:9/";
@@ -731,4 +731,15 @@ pub fn submit(w: &mut World, sim: Value) -> (OpId, String) {
         other => panic!("unexpected {other:?}"),
     };
     (op, id)
+}
+
+/// Starts a `wait` (default options) on each task id, in order.
+pub fn wait_all(w: &mut World, ids: &[String]) -> Vec<OpId> {
+    ids.iter()
+        .map(|id| {
+            w.engine
+                .wait(w.now, &TaskRef::new(id), WaitOptions::default())
+                .expect("valid wait")
+        })
+        .collect()
 }

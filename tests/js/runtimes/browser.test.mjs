@@ -8,7 +8,7 @@ import { startSim } from "../support/sim.mjs";
 import { expected } from "./scenario.mjs";
 import { outDir } from "./paths.mjs";
 import { serveDir } from "./serve.mjs";
-import { launchChromium, bundleForBrowser } from "./chromium.mjs";
+import { launchChromium, bundleForBrowser, runPage } from "./chromium.mjs";
 
 let sim;
 before(async () => { sim = await startSim(); });
@@ -20,14 +20,7 @@ test("tasklane runs a task in headless Chromium (esbuild bundle)", async () => {
   const server = await serveDir(dir);
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const logs = [];
-    page.on("console", (m) => logs.push(m.text()));
-    page.on("pageerror", (e) => logs.push(String(e)));
-    await page.goto(`${server.url}/index.html?sim=${encodeURIComponent(sim.url)}`);
-    await page.waitForFunction(() => globalThis.__result || globalThis.__error, null, { timeout: 60_000 });
-    await page.screenshot({ path: path.join(dir, "screenshot.png") });
-    const { result, error } = await page.evaluate(() => ({ result: globalThis.__result, error: globalThis.__error }));
+    const { result, error, logs } = await runPage(browser, `${server.url}/index.html?sim=${encodeURIComponent(sim.url)}`, path.join(dir, "screenshot.png"));
     assert.equal(error, undefined, `${error}\n${logs.join("\n")}`);
     assert.deepEqual(result, expected);
   } finally {

@@ -37,3 +37,22 @@ export async function bundleForBrowser(entry, dir, html) {
   else await writeFile(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>tasklane</title><body>running</body><script type="module" src="./app.js"></script>\n`);
   return result;
 }
+
+/**
+ * Opens `url` in a new page of `browser`, waits until the app set `globalThis.__result` or
+ * `__error`, screenshots it to `shot`, and returns both with the page's console lines and
+ * the paths of the .wasm files it fetched.
+ */
+export async function runPage(browser, url, shot) {
+  const page = await browser.newPage();
+  const logs = [];
+  const wasm = [];
+  page.on("console", (m) => logs.push(m.text()));
+  page.on("pageerror", (e) => logs.push(String(e)));
+  page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(new URL(r.url()).pathname); });
+  await page.goto(url);
+  await page.waitForFunction(() => globalThis.__result || globalThis.__error, null, { timeout: 60_000 });
+  await page.screenshot({ path: shot });
+  const { result, error } = await page.evaluate(() => ({ result: globalThis.__result, error: globalThis.__error }));
+  return { result, error, logs, wasm };
+}

@@ -8,7 +8,7 @@ import { startSim } from "../support/sim.mjs";
 import { expected } from "./scenario.mjs";
 import { outDir } from "./paths.mjs";
 import { serveDir } from "./serve.mjs";
-import { launchChromium, bundleForBrowser } from "./chromium.mjs";
+import { launchChromium, bundleForBrowser, runPage } from "./chromium.mjs";
 
 let sim;
 before(async () => { sim = await startSim(); });
@@ -23,16 +23,7 @@ test("tasklane/client runs a task in headless Chromium and loads only its own wa
   const server = await serveDir(dir);
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const logs = [];
-    const wasm = [];
-    page.on("console", (m) => logs.push(m.text()));
-    page.on("pageerror", (e) => logs.push(String(e)));
-    page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(new URL(r.url()).pathname); });
-    await page.goto(`${server.url}/index.html?sim=${encodeURIComponent(sim.url)}`);
-    await page.waitForFunction(() => globalThis.__result || globalThis.__error, null, { timeout: 60_000 });
-    await page.screenshot({ path: path.join(dir, "screenshot.png") });
-    const { result, error } = await page.evaluate(() => ({ result: globalThis.__result, error: globalThis.__error }));
+    const { result, error, logs, wasm } = await runPage(browser, `${server.url}/index.html?sim=${encodeURIComponent(sim.url)}`, path.join(dir, "screenshot.png"));
     assert.equal(error, undefined, `${error}\n${logs.join("\n")}`);
     assert.deepEqual(result, expected);
     assert.deepEqual(wasm, ["/dist/tasklane_client_bg.wasm"]);
