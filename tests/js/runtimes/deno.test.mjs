@@ -1,5 +1,6 @@
 // The package in Deno: `deno run` on deno-app.mjs (bare `tasklane` from node_modules, the
-// `deno` condition) runs the scenario against the simulator.
+// `deno` condition) runs the scenario against the simulator; deno-subpaths-app.mjs does the
+// same with `tasklane/client` and checks a signed delivery with `tasklane/edge`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startSim } from "../support/sim.mjs";
@@ -13,4 +14,11 @@ after(async () => { await sim?.stop(); });
 test("tasklane runs a task in Deno", async () => {
   const out = await denoRun(new URL("./deno-app.mjs", import.meta.url).pathname, [sim.url]);
   assert.deepEqual(JSON.parse(out.trim().split("\n").pop()), expected);
+});
+
+test("tasklane/client and tasklane/edge work in Deno", async () => {
+  const out = await denoRun(new URL("./deno-subpaths-app.mjs", import.meta.url).pathname, [sim.url]);
+  const { client, edge } = JSON.parse(out.trim().split("\n").pop());
+  assert.deepEqual(client, expected);
+  assert.deepEqual(edge, { id: "d1", state: "succeeded", refused: [true, 401, "bad_signature"] });
 });
