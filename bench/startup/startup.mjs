@@ -4,6 +4,7 @@
 // Writes bench/results/startup.md. Run: node bench/startup/startup.mjs (after make build).
 import { execFileSync } from "node:child_process";
 import { workerdOptions } from "../../tests/js/runtimes/harness.mjs";
+import { packageWasmFiles } from "../../tests/js/runtimes/paths.mjs";
 import { build } from "esbuild";
 import { createServer } from "node:http";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -15,6 +16,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const RUNS = 9;
 const libs = {
   tasklane: `import("tasklane").then(async (m) => { await m.ready; return m.TaskClient; })`,
+  "tasklane/client": `import("tasklane/client").then(async (m) => { await m.ready; return m.TaskClient; })`,
+  "tasklane/edge": `import("tasklane/edge").then(async (m) => { await m.ready; return m.verifyWebhook; })`,
   "@fal-ai/client": `import("@fal-ai/client").then((m) => m.fal)`,
   replicate: `import("replicate").then((m) => m.default)`,
   standardwebhooks: `import("standardwebhooks").then((m) => m.Webhook)`,
@@ -52,9 +55,9 @@ async function chromiumStartup() {
   });
   writeFileSync(path.join(dir, "out", "index.html"), "<!doctype html><title>startup</title>");
   // esbuild leaves `new URL("./dist/tasklane_bg.wasm", import.meta.url)` as it is, so the app
-  // serves the package's .wasm at that path, as an esbuild user's app would.
+  // serves the package's .wasm files (one per build) at that path, as an esbuild user's app would.
   mkdirSync(path.join(dir, "out", "dist"), { recursive: true });
-  copyFileSync(path.join(root, "pkg/dist/tasklane_bg.wasm"), path.join(dir, "out", "dist", "tasklane_bg.wasm"));
+  for (const f of packageWasmFiles()) copyFileSync(f, path.join(dir, "out", "dist", path.basename(f)));
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"] });
@@ -117,7 +120,7 @@ let workerd = { results: {} };
 try { workerd = await workerdStartup(); } catch (e) { workerd = { results: {}, error: String(e.message).split("\n")[0] }; }
 
 const fmt = (v) => (typeof v === "number" ? v.toFixed(1) : v ?? "n/a");
-let md = `## Start-up: from import to a usable export\n\nCommand: \`node bench/startup/startup.mjs\` (after \`make build\`). Median of ${RUNS} fresh starts (workerd: 5), milliseconds. Node: a new process, \`await import()\` (tasklane: plus \`await ready\`, i.e. wasm compile and instantiate). Chromium: a new browser context per run, dynamic import of an esbuild bundle served from 127.0.0.1. workerd: Miniflare start to the first response (the import happens inside it); an empty Worker takes ${fmt(workerd.base)} ms the same way, so the difference to that is the library's share (within the run-to-run noise of a few ms).\n\n`;
+let md = `## Start-up: from import to a usable export\n\nCommand: \`node bench/startup/startup.mjs\` (after \`make build\`). Median of ${RUNS} fresh starts (workerd: 5), milliseconds. Node: a new process, \`await import()\` (tasklane: plus \`await ready\`, i.e. wasm compile and instantiate; \`tasklane/client\` and \`tasklane/edge\` load their own, smaller .wasm). Chromium: a new browser context per run, dynamic import of an esbuild bundle served from 127.0.0.1. workerd: Miniflare start to the first response (the import happens inside it); an empty Worker takes ${fmt(workerd.base)} ms the same way, so the difference to that is the library's share (within the run-to-run noise of a few ms).\n\n`;
 md += `| library | Node ms | Chromium ms | workerd ms |\n|---|---:|---:|---:|\n`;
 for (const n of Object.keys(libs)) md += `| ${n} | ${fmt(node[n])} | ${fmt(chromium[n])} | ${fmt(workerd.results[n])} |\n`;
 if (chromium.error) md += `\nChromium run failed: ${chromium.error}\n`;
