@@ -3,10 +3,7 @@
 //! `AbortController`, and turns the outcome back into the core's types.
 
 use crate::js;
-use gloo_timers::callback::Timeout;
 use js_sys::{Function, Object, Promise};
-use std::cell::Cell;
-use std::rc::Rc;
 use tasklane_core::http::{
     HttpRequest, HttpResponse, TransportError, TransportErrorKind, RESPONSE_HEADERS,
 };
@@ -38,55 +35,12 @@ impl Fetcher {
         }
     }
 
-    /// Sends `request`; `controller` aborts it (the engine's `Abort`, or our timeout).
+    /// Sends `request`; `controller` aborts it (the engine's `Abort`, or the timeout).
     pub(crate) async fn send(
         &self,
         request: &HttpRequest,
         controller: &AbortController,
     ) -> Result<HttpResponse, TransportError> {
-        let timed_out = Rc::new(Cell::new(false));
-        // Dropping the Timeout (when this function returns) clears it.
-        let _timer = {
-            let timed_out = timed_out.clone();
-            let controller = controller.clone();
-            let ms = u32::try_from(request.timeout_ms).unwrap_or(u32::MAX);
-            Timeout::new(ms, move || {
-                timed_out.set(true);
-                controller.abort();
-            })
-        };
-        let outcome = self.exchange(request, controller).await;
-        if outcome.is_ok() && self.user.is_none() {
-            // The body is read, so aborting now changes nothing for this request, but it
-            // lets Node's fetch (undici) drop at once what it hangs on our signal (a
-            // listener, and a FinalizationRegistry entry holding the signal until its own
-            // controller is collected): otherwise every request's signal outlives it by a
-            // GC cycle or two, thousands of live objects at a high request rate. A truthy
-            // reason, so undici does not build a `DOMException` (with a stack) for it.
-            // Only for the global fetch: a user's fetch may watch the signal, and must not
-            // see an abort for a request that completed.
-            controller.abort_with_reason(&JsValue::from_str("tasklane: response read"));
-        }
-        outcome.map_err(|sent| {
-            if timed_out.get() {
-                TransportError::timeout()
-            } else if controller.signal().aborted() {
-                TransportError {
-                    kind: TransportErrorKind::Aborted,
-                    sent,
-                }
-            } else {
-                TransportError::network(sent)
-            }
-        })
-    }
-
-    /// The fetch itself; `Err(sent)` when there was no complete answer.
-    async fn exchange(
-        &self,
-        request: &HttpRequest,
-        controller: &AbortController,
-    ) -> Result<HttpResponse, bool> {
         let headers = Object::new();
         for (k, v) in &request.headers {
             js::set(&headers, k, &v.into());
@@ -98,43 +52,101 @@ impl Fetcher {
             js::set(&init, "body", &body.as_str().into());
         }
         js::set(&init, "signal", &controller.signal());
-        // No fetch (removed from globalThis since), or a synchronous throw (bad URL, bad
-        // header): nothing left this process.
-        let (func, this) = self.target().ok_or(false)?;
-        let pending = func
-            .call2(&this, &request.url.as_str().into(), &init)
-            .map_err(|_| false)?;
-        // Whether the request reached the server is unknown once fetch has started.
-        let response = JsFuture::from(Promise::resolve(&pending))
-            .await
-            .map_err(|_| true)?;
-        let status = js::get(&response, "status").as_f64().unwrap_or(0.0);
-        if !(100.0..=999.0).contains(&status) {
-            return Err(true); // not a Response (a user's fetch gone wrong), or a network error object
-        }
-        // Only the headers the core reads, one `get` each: copying every header out of a
-        // `Headers` (an iterator, a pair array and two strings per header) was a fifth of a
-        // status answer's garbage at 10,000 waits.
-        let hdrs = js::get(&response, "headers");
-        let mut out = Vec::new();
-        for name in RESPONSE_HEADERS {
-            if let Ok(v) = js::call_method(&hdrs, "get", &[&JsValue::from_str(name)]) {
-                if let Some(v) = v.as_string() {
-                    out.push(((*name).to_owned(), v));
+        // No fetch (removed from globalThis since): nothing left this process.
+        let Some((func, this)) = self.target() else {
+            return Err(TransportError::network(false));
+        };
+        let ms = u32::try_from(request.timeout_ms).unwrap_or(u32::MAX);
+        let names = RESPONSE_NAMES.with(Clone::clone);
+        let pending = exchange(&func, &this, &request.url, &init, ms, controller, &names);
+        let outcome = JsFuture::from(pending).await.unwrap_or(JsValue::from(SENT));
+        let Some(answer) = outcome.dyn_ref::<js_sys::Array>() else {
+            let code = outcome.as_f64().unwrap_or(SENT);
+            let sent = code != NOT_SENT;
+            return Err(if code == TIMED_OUT {
+                TransportError::timeout()
+            } else if controller.signal().aborted() {
+                TransportError {
+                    kind: TransportErrorKind::Aborted,
+                    sent,
                 }
-            }
+            } else {
+                TransportError::network(sent)
+            });
+        };
+        if self.user.is_none() {
+            // The body is read, so aborting now changes nothing for this request, but it
+            // lets Node's fetch (undici) drop at once what it hangs on our signal (a
+            // listener, and a FinalizationRegistry entry holding the signal until its own
+            // controller is collected): otherwise every request's signal outlives it by a
+            // GC cycle or two, thousands of live objects at a high request rate. A truthy
+            // reason, so undici does not build a `DOMException` (with a stack) for it.
+            // Only for the global fetch: a user's fetch may watch the signal, and must not
+            // see an abort for a request that completed.
+            controller.abort_with_reason(&JsValue::from_str("tasklane: response read"));
         }
-        let text = js::call_method(&response, "text", &[]).map_err(|_| true)?;
-        let body = JsFuture::from(Promise::resolve(&text))
-            .await
-            .map_err(|_| true)?;
+        let values = js_sys::Array::from(&answer.get(1));
+        let headers = RESPONSE_HEADERS
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(name, v)| Some(((*name).to_owned(), v.as_string()?)))
+            .collect();
         Ok(HttpResponse {
-            // Checked to be in 100..=999 above.
-            status: status as u16,
-            headers: out,
-            body: body.as_string().unwrap_or_default(),
+            // Checked to be in 100..=999 by `exchange`.
+            status: answer.get(0).as_f64().unwrap_or(0.0) as u16,
+            headers,
+            body: answer.get(2).as_string().unwrap_or_default(),
         })
     }
+}
+
+/// `exchange`'s outcomes other than an answer: nothing left this process (fetch threw at
+/// once: no fetch, a bad URL or header) ...
+const NOT_SENT: f64 = 0.0;
+/// ... the request may have reached the server but no complete answer came back (a
+/// network error, an abort, not a `Response`) ...
+const SENT: f64 = 1.0;
+/// ... or the request's `timeout_ms` ran out first (its controller was aborted).
+const TIMED_OUT: f64 = 2.0;
+
+thread_local! {
+    /// [`RESPONSE_HEADERS`] as a JavaScript array, made once.
+    static RESPONSE_NAMES: js_sys::Array =
+        RESPONSE_HEADERS.iter().map(|n| JsValue::from_str(n)).collect();
+}
+
+/// One request in one JavaScript call, awaited once from Rust (a timer, the fetch, the
+/// status check, the headers the core reads and the body text): the Rust side used to hold
+/// a timer closure and await twice, three closures per request at 10,000 waits.
+#[wasm_bindgen(inline_js = r#"
+export function exchange(fetch, self, url, init, ms, controller, names) {
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
+  const done = (r) => { clearTimeout(timer); return r; };
+  let pending;
+  try { pending = fetch.call(self, url, init); } catch { return Promise.resolve(done(0)); }
+  return Promise.resolve(pending).then(async (res) => {
+    const status = res?.status;
+    if (typeof status !== "number" || !(status >= 100 && status <= 999)) return done(timedOut ? 2 : 1);
+    const h = res.headers;
+    const values = names.map((n) => { try { return h.get(n); } catch { return null; } });
+    const body = await res.text();
+    return done([status, values, typeof body === "string" ? body : ""]);
+  }).catch(() => done(timedOut ? 2 : 1));
+}
+"#)]
+extern "C" {
+    /// See the snippet: resolves to `[status, [header values], body]`, or to `NOT_SENT`,
+    /// `SENT` or `TIMED_OUT`; never rejects.
+    fn exchange(
+        fetch: &Function,
+        this: &JsValue,
+        url: &str,
+        init: &Object,
+        ms: u32,
+        controller: &AbortController,
+        names: &js_sys::Array,
+    ) -> Promise;
 }
 
 /// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).
