@@ -36,8 +36,6 @@ const COALESCE_MS: u64 = 10;
 const STRIKES: u32 = 3;
 /// Task ids remembered (terminal ids seen, tasks submitted).
 const MEMORY: usize = 4096;
-/// With `poll.adaptive`, a running task's poll delay is at most its running time over this.
-const RUNNING_DELAY_DIVISOR: u64 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -2,7 +2,7 @@
 //! adaptive delay from a task's running time and the learned per-model estimates,
 //! clamped to the operation's deadline.
 
-use super::{Engine, Kind, Op, OpId, Phase, RUNNING_DELAY_DIVISOR};
+use super::{Engine, Kind, Op, OpId, Phase};
 use crate::config::TaskRef;
 use crate::estimate::Estimates;
 use crate::state::TaskState;
@@ -72,6 +72,8 @@ impl Engine {
     }
 }
 
+/// With `poll.adaptive`, a running task's poll delay is at most its running time over this.
+const RUNNING_DELAY_DIVISOR: u64 = 10;
 /// The running-time divisor of the delay cap for a task whose model has an estimate (so
 /// it is polled only from near its expected end).
 const NEAR_END_DELAY_DIVISOR: u64 = 12;
