@@ -117,40 +117,44 @@ impl Lanes {
     }
 
     /// The lane the next slot goes to, if anything waits.
-    fn next_lane(&self) -> Option<&VecDeque<OpId>> {
+    fn next(&self) -> Option<Lane> {
         if !self.results.is_empty() {
-            return Some(&self.results);
+            return Some(Lane::Result);
         }
-        let other_turn = self.likely_run + 1 >= OTHER_SHARE;
         match (self.likely.is_empty(), self.other.is_empty()) {
             (true, true) => None,
-            (false, true) => Some(&self.likely),
-            (true, false) => Some(&self.other),
-            (false, false) if other_turn => Some(&self.other),
-            (false, false) => Some(&self.likely),
+            (false, true) => Some(Lane::Likely),
+            (true, false) => Some(Lane::Other),
+            (false, false) if self.likely_run + 1 >= OTHER_SHARE => Some(Lane::Other),
+            (false, false) => Some(Lane::Likely),
+        }
+    }
+
+    fn lane(&self, lane: Lane) -> &VecDeque<OpId> {
+        match lane {
+            Lane::Result => &self.results,
+            Lane::Likely => &self.likely,
+            Lane::Other => &self.other,
         }
     }
 
     /// The operation the next slot goes to.
     pub(crate) fn front(&self) -> Option<OpId> {
-        self.next_lane().and_then(|l| l.front().copied())
+        self.lane(self.next()?).front().copied()
     }
 
     /// Takes the operation [`Lanes::front`] named.
     pub(crate) fn pop_front(&mut self) -> Option<OpId> {
-        if let Some(id) = self.results.pop_front() {
-            return Some(id);
+        let lane = self.next()?;
+        match lane {
+            Lane::Likely if !self.other.is_empty() => self.likely_run += 1,
+            Lane::Other => self.likely_run = 0,
+            _ => {}
         }
-        let other_turn = self.likely_run + 1 >= OTHER_SHARE;
-        let take_likely = !self.likely.is_empty() && (self.other.is_empty() || !other_turn);
-        if take_likely {
-            if !self.other.is_empty() {
-                self.likely_run += 1;
-            }
-            self.likely.pop_front()
-        } else {
-            self.likely_run = 0;
-            self.other.pop_front()
+        match lane {
+            Lane::Result => self.results.pop_front(),
+            Lane::Likely => self.likely.pop_front(),
+            Lane::Other => self.other.pop_front(),
         }
     }
 }
