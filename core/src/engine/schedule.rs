@@ -125,22 +125,23 @@ impl Engine {
         };
         let purpose = op.next;
         if matches!(purpose, Purpose::Status | Purpose::Result) {
-            // A result read finishes a task already seen done: it goes ahead of every
-            // status poll, or at 10,000 tasks it waits seconds behind polls of tasks still
-            // running; so do, mostly, polls likely to find their task's end.
-            let lane = if purpose == Purpose::Result {
-                Lane::Result
-            } else if self.reached_expected_end(op, now) {
-                Lane::Likely
-            } else {
-                Lane::Other
-            };
             let host = origin_of(&request.url).unwrap_or_default();
             let h = self.hosts.get_or_insert_with(host.clone(), Host::default);
             let ready = h.ready_at(now, &self.limits);
             h.wake_at = ready.filter(|t| *t > now);
             if (!dequeued && !h.queue.is_empty()) || ready != Some(now) {
-                h.queue.push(id, lane);
+                // Only a request that must wait needs its lane. A result read finishes a
+                // task already seen done: it goes ahead of every status poll, or at 10,000
+                // tasks it waits seconds behind polls of tasks still running; so do,
+                // mostly, polls likely to find their task's end.
+                let lane = match self.ops.get(&id) {
+                    _ if purpose == Purpose::Result => Lane::Result,
+                    Some(o) if self.reached_expected_end(o, now) => Lane::Likely,
+                    _ => Lane::Other,
+                };
+                if let Some(h) = self.hosts.get_mut(&host) {
+                    h.queue.push(id, lane);
+                }
                 if let Some(o) = self.ops.get_mut(&id) {
                     o.phase = Phase::Blocked;
                     let d = o.deadline;
