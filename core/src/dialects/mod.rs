@@ -11,7 +11,7 @@ pub mod mirako;
 pub mod queue;
 
 /// Each built-in dialect's name and profile as JSON text.
-pub const PROFILES: [(&str, &str); 4] = [
+pub static PROFILES: [(&str, &str); 4] = [
     ("mirako", include_str!("mirako.json")),
     ("apixo", include_str!("apixo.json")),
     ("mindproxy", include_str!("mindproxy.json")),
