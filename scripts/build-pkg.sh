@@ -75,6 +75,9 @@ build_variant() {
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$out/${name}_bg.wasm" -o "$out/${name}_bg.opt.wasm"
     mv "$out/${name}_bg.opt.wasm" "$out/${name}_bg.wasm"
+    # Short import/export names in the .wasm and its glue (-2.6 KB gzip per build).
+    node scripts/short-names.mjs "$out" "$name"
+    rm -f "$out/${name}_bg.wasm.d.ts"   # lists the long export names; not shipped
     echo "$key" >"$stamp"
   fi
 
