@@ -50,7 +50,8 @@ else
   cargo_release() { cargo build --release --target wasm32-unknown-unknown -p tasklane "$@"; }
 fi
 raw="target/wasm32-unknown-unknown/release/tasklane.wasm"
-script_hash="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+# A build is redone when this script or the name shortener changes, too.
+script_hash="$(cat "${BASH_SOURCE[0]}" scripts/short-names.mjs | sha256sum | cut -d' ' -f1)"
 
 size() { printf '%8d B raw %8d B gzip -9' "$(wc -c <"$1")" "$(gzip -9c <"$1" | wc -c)"; }
 

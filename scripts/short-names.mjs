@@ -9,7 +9,7 @@
 //
 // Renamed: every import module and every import of the glue's own module (the snippets'
 // imports keep their names: they are the snippet files' export names), and every export
-// the glue reads as `wasm.<name>`. Any other reference to an old name fails the build.
+// the glue reads as `wasm.<name>` but `memory`. Any other reference to an old name fails the build.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -141,7 +141,9 @@ for (const s of sections(bytes)) {
       const kind = bytes[p];
       const [, end] = uleb(bytes, p + 1);
       let newName = name;
-      if (usedExports.has(name)) {
+      // `memory` keeps its name: `initSync()` hands the exports to callers (bench/many reads
+      // `.memory`), and it is short already.
+      if (usedExports.has(name) && name !== "memory") {
         exports.set(name, short());
         newName = exports.get(name);
       }
@@ -170,6 +172,7 @@ for (const [old, now] of modules) {
   glue = glue.replace(key, `${JSON.stringify(now)}: import`);
 }
 glue = glue.replace(/\bwasm\.([A-Za-z0-9_$]+)/g, (m, name) => {
+  if (name === "memory") return m;
   if (!exports.has(name)) fail(`the glue reads wasm.${name}, which the wasm does not export`);
   return `wasm.${exports.get(name)}`;
 });
