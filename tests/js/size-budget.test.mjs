@@ -17,7 +17,8 @@
 // estimate: 92,360 B on 49da305), which took the no-history p95 at 10,000 waits from
 // 29 % to 8 % of the task's duration.
 // Lowered 2026-11-26 by short import/export names (scripts/short-names.mjs) and one copy of
-// the built-in profiles: 124,790 / 89,585 / 73,514 B.
+// the built-in profiles: 124,790 / 89,585 / 73,514 B; then by the driver's tables in
+// sorted Vecs, not HashMaps: 122,246 / 85,744 / 73,521 B.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -28,8 +29,8 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 122 * 1024 },
-  { name: "tasklane/client", dist: "client/dist", ceiling: 88 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 120 * 1024 },
+  { name: "tasklane/client", dist: "client/dist", ceiling: 84 * 1024 },
   { name: "tasklane/edge", dist: "edge/dist", ceiling: 72 * 1024 },
 ];
 
