@@ -76,7 +76,8 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
 /// itself runs in JavaScript (`readBody`): one await instead of two per chunk.
 ///
 /// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
-/// which a native HMAC can read without another copy.
+/// which a native HMAC can read without another copy. When that value is a string, the
+/// bytes are its `TextEncoder` encoding, so they are valid UTF-8 (`verify` relies on it).
 pub(crate) async fn read_body(
     req: &JsValue,
     headers: &JsValue,

@@ -13,7 +13,7 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
-use tasklane_core::webhook::body::parse_json;
+use tasklane_core::webhook::body::{parse_json, parse_json_text};
 use tasklane_core::webhook::signature::{
     mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
@@ -113,7 +113,15 @@ async fn check_mac(cfg: &Config, front: &Front, body: &[u8]) -> Result<(), Refus
 fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<Verified, Refusal> {
     // `raw` is left null: it goes to JavaScript through the runtime's own JSON.parse of the
     // body text (native speed) rather than copied and written back out by the core.
-    let update = update_from_value(&cfg.profile, &parse_json(body)?)?;
+    let value = if body_js.is_string() {
+        // SAFETY: a string body's bytes are the runtime's `TextEncoder` encoding of that
+        // string (`read_body`), which is always valid UTF-8 (a lone surrogate becomes
+        // U+FFFD): no second pass to check it (~5 % of a 64 KiB delivery).
+        parse_json_text(unsafe { std::str::from_utf8_unchecked(body) })?
+    } else {
+        parse_json(body)?
+    };
+    let update = update_from_value(&cfg.profile, &value)?;
     let text = if body_js.is_string() {
         body_js.clone()
     } else {
