@@ -26,7 +26,8 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
-	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features edge -- -D warnings
+	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features webhook -- -D warnings
+	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features proxy -- -D warnings
 
 test-native:
 	cargo test --workspace
@@ -55,4 +56,4 @@ fuzz: setup
 
 clean:
 	cargo clean
-	rm -rf pkg/dist pkg/client/dist pkg/edge/dist test-output
+	rm -rf pkg/dist pkg/client/dist pkg/webhook/dist pkg/proxy/dist test-output

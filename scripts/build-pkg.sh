@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the npm package's generated parts, three builds of the same crate one after another:
-#   full   (default features)  -> pkg/dist/         the `tasklane` entry
-#   client (--features client) -> pkg/client/dist/  `tasklane/client`
-#   edge   (--features edge)   -> pkg/edge/dist/    `tasklane/edge`
+# Builds the npm package's generated parts, four builds of the same crate one after another:
+#   full    (default features)   -> pkg/dist/          the `tasklane` entry
+#   client  (--features client)  -> pkg/client/dist/   `tasklane/client`
+#   webhook (--features webhook) -> pkg/webhook/dist/  `tasklane/webhook`
+#   proxy   (--features proxy)   -> pkg/proxy/dist/    `tasklane/proxy`
 # each: release wasm (cargo) -> wasm-bindgen --target web -> wasm-opt -Oz (npm binaryen) -> sizes.
 # cargo writes target/wasm32-unknown-unknown/release/tasklane.wasm for whichever feature set
 # it built last (and relinks it on every switch), so each variant is bindgen'd right after
@@ -96,7 +97,8 @@ build_variant() {
 
 sizes=()
 build_variant "tasklane/client" pkg/client/dist tasklane_client --no-default-features --features client
-build_variant "tasklane/edge" pkg/edge/dist tasklane_edge --no-default-features --features edge
+build_variant "tasklane/webhook" pkg/webhook/dist tasklane_webhook --no-default-features --features webhook
+build_variant "tasklane/proxy" pkg/proxy/dist tasklane_proxy --no-default-features --features proxy
 build_variant "tasklane (full)" pkg/dist tasklane
 
 echo "build-pkg: sizes"

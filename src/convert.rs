@@ -68,6 +68,7 @@ pub(crate) fn string_field(
 }
 
 /// Checks that `value` (called `path`) is `undefined`, `null` or a plain object.
+#[cfg(any(feature = "client", feature = "proxy"))]
 pub(crate) fn optional_object(value: &JsValue, path: &str) -> Result<(), JsValue> {
     if value.is_undefined()
         || value.is_null()

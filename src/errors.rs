@@ -1,10 +1,11 @@
 //! The JavaScript error classes `TaskError` and `WebhookError`, constructed from Rust. They
 //! are real `Error` subclasses (stack, `instanceof`) with a stable `code`, as workers-rs does
 //! for its errors. The classes are defined once, in the package's `pkg/errors.js`, and handed
-//! to the wasm when an entry binds it (`__setErrorClasses`): the package has three builds of
-//! this crate (`tasklane`, `tasklane/client`, `tasklane/edge`), and a class defined in a
-//! wasm-bindgen snippet would be a different class in each, so `err instanceof TaskError`
-//! would fail for a `TaskError` imported from one entry and thrown by another.
+//! to the wasm when an entry binds it (`__setErrorClasses`): the package has four builds of
+//! this crate (`tasklane`, `tasklane/client`, `tasklane/webhook`, `tasklane/proxy`), and a
+//! class defined in a wasm-bindgen snippet would be a different class in each, so
+//! `err instanceof TaskError` would fail for a `TaskError` imported from one entry and
+//! thrown by another.
 
 use std::cell::RefCell;
 use std::thread::LocalKey;
@@ -17,7 +18,7 @@ thread_local! {
     /// `TaskError`, set by [`set_error_classes`].
     static TASK_ERROR: RefCell<Option<Function>> = const { RefCell::new(None) };
     /// `WebhookError`, set by [`set_error_classes`].
-    #[cfg(feature = "edge")]
+    #[cfg(feature = "webhook")]
     static WEBHOOK_ERROR: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
@@ -28,7 +29,7 @@ thread_local! {
 pub fn set_error_classes(classes: &JsValue) {
     let class = |name: &str| crate::js::get(classes, name).dyn_into::<Function>().ok();
     TASK_ERROR.with(|c| *c.borrow_mut() = class("TaskError"));
-    #[cfg(feature = "edge")]
+    #[cfg(feature = "webhook")]
     WEBHOOK_ERROR.with(|c| *c.borrow_mut() = class("WebhookError"));
 }
 
@@ -73,8 +74,9 @@ pub(crate) fn invalid_argument(message: &str) -> JsValue {
 }
 
 /// Builds a `WebhookError` (`name: "WebhookError"`, `status` 400/401/405/413, `code`).
-/// Used by the webhook and proxy modules.
-#[cfg(feature = "edge")]
+/// Only the webhook receiver throws one (the proxy answers its refusals as responses), so
+/// only the builds with it register and construct the class.
+#[cfg(feature = "webhook")]
 pub(crate) fn webhook_error(status: u16, code: &str, message: &str) -> JsValue {
     construct(
         &WEBHOOK_ERROR,

@@ -15,6 +15,7 @@ extern "C" {
 }
 
 /// Milliseconds since the Unix epoch (`Date.now()`), the core's clock.
+#[cfg(any(feature = "client", feature = "webhook"))]
 pub(crate) fn now() -> u64 {
     // Date.now() is a non-negative integer well inside f64's exact range.
     js_sys::Date::now() as u64
@@ -22,6 +23,7 @@ pub(crate) fn now() -> u64 {
 
 /// A 64-bit seed for the core's jitter and idempotency keys: `crypto.getRandomValues`
 /// where the runtime has it, else `Math.random()`.
+#[cfg(any(feature = "client", feature = "webhook"))]
 pub(crate) fn seed() -> u64 {
     let buf = js_sys::Uint32Array::new_with_length(2);
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
@@ -40,6 +42,7 @@ pub(crate) fn seed() -> u64 {
 
 /// `globalThis.fetch`, with `globalThis` as the `this` to call it with (calling a bare
 /// `fetch` reference throws "Illegal invocation" in browsers and workerd).
+#[cfg(any(feature = "client", feature = "proxy"))]
 pub(crate) fn global_fetch() -> Option<(Function, JsValue)> {
     let global: JsValue = js_sys::global().into();
     let f = Reflect::get(&global, &"fetch".into()).ok()?;

@@ -6,12 +6,13 @@
 //!
 //! Modules: [`client`] (the `TaskClient` class), `driver` (runs the engine on the event
 //! loop), `fetch`, `store`, `convert` (JS ⇄ core types), `errors` (`TaskError`,
-//! `WebhookError`), `js` (what comes from `globalThis`), `webhook` and `proxy`.
+//! `WebhookError`), `js` (what comes from `globalThis`), `request` (reading an incoming
+//! `Request`), `webhook` and `proxy`.
 //!
-//! Features: `client` (`TaskClient` with its driver, fetch and stores) and `edge` (the
-//! webhook verifier and handler, `signWebhook`, the proxy), both on by default. The npm
-//! package is built three times: both (the `tasklane` entry), `client` alone
-//! (`tasklane/client`) and `edge` alone (`tasklane/edge`).
+//! Features: `client` (`TaskClient` with its driver, fetch and stores), `webhook` (the
+//! webhook verifier and handler, `signWebhook`) and `proxy` (`createProxyHandler`), all on
+//! by default. The npm package is built four times: all three (the `tasklane` entry), and
+//! each alone: `tasklane/client`, `tasklane/webhook`, `tasklane/proxy`.
 #![cfg_attr(target_arch = "wasm32", deny(missing_docs))]
 
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
@@ -29,10 +30,13 @@ mod js;
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 mod store;
 // Other shell modules go here, one `#[cfg(...)] mod` line each: `feature = "client"` for
-// what only `TaskClient` uses, `feature = "edge"` for the webhook and proxy side.
-#[cfg(all(target_arch = "wasm32", feature = "edge"))]
+// what only `TaskClient` uses, `feature = "webhook"` or `feature = "proxy"` for one of the
+// two request handlers, `any(...)` for what several features share.
+#[cfg(all(target_arch = "wasm32", feature = "proxy"))]
 mod proxy;
-#[cfg(all(target_arch = "wasm32", feature = "edge"))]
+#[cfg(all(target_arch = "wasm32", any(feature = "webhook", feature = "proxy")))]
+mod request;
+#[cfg(all(target_arch = "wasm32", feature = "webhook"))]
 mod webhook;
 
 #[cfg(all(target_arch = "wasm32", feature = "client"))]

@@ -29,7 +29,7 @@ use web_sys::AbortController;
 
 use crate::errors::invalid_argument;
 use crate::js;
-use crate::webhook::{header, read_body, Refusal};
+use crate::request::{header, read_body, Refusal};
 
 #[wasm_bindgen]
 extern "C" {

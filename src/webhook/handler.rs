@@ -16,12 +16,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::body::Refusal;
 use super::options::Config;
 use super::verify::{verify_request, Verified};
 use super::{get, number_field, set, JsResponse};
 use crate::errors::invalid_argument;
 use crate::js;
+use crate::request::Refusal;
 
 /// How long a handled delivery's key is remembered (in memory and in the `store`).
 const DEFAULT_DEDUPE_TTL_SECS: u64 = 24 * 3600;

@@ -1,26 +1,22 @@
 //! The webhook receiver for JavaScript: `verifyWebhook`, `createWebhookHandler` and
 //! `signWebhook`. The checks themselves are the core's (`tasklane_core::webhook`); this
-//! module reads the web `Request` (headers, then the body under a size limit), computes the
-//! HMAC (in wasm or with Web Crypto, whichever is faster for the size), answers with a
-//! `Response`, and keeps the duplicate window. It works on any web `Request`: Node 18+,
-//! Deno, browsers and workerd.
+//! module reads the web `Request` (headers, then the body under a size limit, with
+//! `crate::request`, which the proxy shares), computes the HMAC (in wasm or with Web
+//! Crypto, whichever is faster for the size), answers with a `Response`, and keeps the
+//! duplicate window. It works on any web `Request`: Node 18+, Deno, browsers and workerd.
 
-mod body;
 mod handler;
 mod hmac;
 mod options;
 mod sign;
 mod verify;
 
-pub(crate) use body::{header, read_body, Refusal};
-
-use std::cell::RefCell;
-use tasklane_core::vecmap::VecMap;
-
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::errors::invalid_argument;
+use crate::errors::{invalid_argument, webhook_error};
+use crate::request::{get, MEMORY};
+use crate::request::{name, Refusal};
 
 #[wasm_bindgen]
 extern "C" {
@@ -54,55 +50,18 @@ extern "C" {
     fn new(body: &str, init: &JsValue) -> Result<JsResponse, JsValue>;
 }
 
-/// The JavaScript side of the hot path, one snippet (one file in `pkg/dist/snippets/`):
-/// each function does in one call what would otherwise be several crossings of the wasm
-/// boundary (property reads, string copies, promise plumbing).
+/// The JavaScript side of the hot path, one snippet (one file in `dist/snippets/`; reading
+/// the request is `crate::request`'s): each function does in one call what would otherwise
+/// be several crossings of the wasm boundary (property reads, string copies, promise
+/// plumbing).
 #[wasm_bindgen(inline_js = r#"
 const read = (o, k) => { try { return o[k]; } catch {} };
-const lower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
-export function headerOf(headers, name) {
-  const get = read(headers, "get");
-  if (typeof get === "function") {
-    try { return get.call(headers, name); } catch { return; }
-  }
-  const v = read(headers, name);
-  if (typeof v === "string") return v;
-  const key = Object.keys(headers).find((k) => k.length === name.length && lower(k) === name);
-  return key === undefined ? undefined : read(headers, key);
-}
-const encoder = new TextEncoder();
-export function encodeInto(text, memory, ptr, cap) {
-  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
-  return r.read === text.length ? r.written : -1;
-}
 export function nodeHmac(crypto, key, memory, prefix, prefixLen, body, bodyLen, out) {
   const m = new Uint8Array(memory.buffer);
   const h = crypto.createHmac("sha256", key);
   h.update(m.subarray(prefix, prefix + prefixLen));
   h.update(m.subarray(body, body + bodyLen));
   m.set(h.digest(), out);
-}
-export async function readBody(req, body, whole, limit) {
-  if (whole) return new Uint8Array(await req.arrayBuffer());
-  const reader = body.getReader();
-  const chunks = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!(value instanceof Uint8Array)) throw new TypeError("a body chunk is not a Uint8Array");
-    n += value.length;
-    if (n > limit) {
-      try { await reader.cancel(); } catch {}
-      return n;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const c of chunks) { out.set(c, n); n += c.length; }
-  return out;
 }
 const settle = (o, value) =>
   Object.defineProperty(o, "raw", { value, writable: true, enumerable: true, configurable: true });
@@ -132,14 +91,6 @@ export function sameOptions(o, seen) {
 }
 "#)]
 extern "C" {
-    /// One header of a `Headers` object or a plain `{name: value}` object (any
-    /// capitalization), in one call instead of a property read per step.
-    #[wasm_bindgen(js_name = headerOf)]
-    fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
-    /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
-    /// the bytes written, or -1 when the text did not fit.
-    #[wasm_bindgen(js_name = encodeInto)]
-    fn encode_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
     /// `createHmac("sha256", key).update(prefix).update(body).digest()` over bytes in wasm
     /// memory, the tag written back to `out`: one call, and `node:crypto` hashes the very
     /// bytes the core parses.
@@ -155,13 +106,6 @@ extern "C" {
         body_len: u32,
         out: u32,
     ) -> Result<(), JsValue>;
-    /// A web `Request`'s body, read in JavaScript (one promise for the whole read rather
-    /// than one per chunk): with `whole`, `arrayBuffer()` (the runtime bounds it by its
-    /// `Content-Length`); otherwise `body`'s stream chunk by chunk, cancelled as soon as
-    /// more than `limit` bytes came. Resolves to the bytes, or to the count read (more than
-    /// `limit`) when it stopped there.
-    #[wasm_bindgen(js_name = readBody)]
-    fn read_body_js(req: &JsValue, body: &JsValue, whole: bool, limit: f64) -> Promise;
     /// The `TaskUpdate` object: the core's JSON text of it, with `raw` parsed from the body
     /// text on first read (the same text the core's parser accepted, so JSON.parse accepts
     /// it too).
@@ -175,38 +119,20 @@ extern "C" {
     fn same_options(options: &JsValue, seen: &JsValue) -> bool;
 }
 
-thread_local! {
-    /// This module's `WebAssembly.Memory`, for the snippet functions that read or write it.
-    static MEMORY: JsValue = wasm_bindgen::memory();
-}
-
-thread_local! {
-    /// JS strings for the property, option and header names this module reads on every
-    /// call, made once: turning a Rust `&str` into a JS string goes through `TextDecoder`,
-    /// a fixed cost of about a microsecond per string in Node 20.
-    static NAMES: RefCell<VecMap<&'static str, JsValue>> = const { RefCell::new(VecMap::new()) };
-}
-
-/// The JS string for `s`, made once.
-fn name(s: &'static str) -> JsValue {
-    NAMES.with(|m| {
-        m.borrow_mut()
-            .get_or_insert_with(s, || JsValue::from_str(s))
-            .clone()
-    })
-}
-
-/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object.
-fn get(obj: &JsValue, key: &'static str) -> JsValue {
-    if !obj.is_object() && !obj.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    js_sys::Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `obj[key] = value` on an object this module created (cannot fail).
+/// `obj[key] = value` with a cached key string, on an object this module created (cannot fail).
 fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &name(key), value);
+}
+
+impl Refusal {
+    /// The refusal as the promise's rejection: a `WebhookError` with its status and code,
+    /// or what the request object threw.
+    fn into_js(self) -> JsValue {
+        match self {
+            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.to_string()),
+            Refusal::Js(v) => v,
+        }
+    }
 }
 
 fn number_field(opts: &JsValue, key: &'static str) -> Result<Option<f64>, JsValue> {

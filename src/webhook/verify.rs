@@ -21,12 +21,12 @@ use tasklane_core::webhook::{update_from_value, verify_bearer, WebhookError, Web
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::body::{header, read_body, Refusal};
 use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac};
 use super::options::{cached_config, Config};
 use super::{get, update_object};
 use crate::errors::invalid_argument;
 use crate::js;
+use crate::request::{header, read_body, Refusal};
 
 /// What the checks before the body found.
 pub(super) struct Front {

@@ -1,19 +1,114 @@
-//! Reading a delivery: headers from a `Headers` or plain object, and the body as bytes
-//! under the size limit (`Content-Length` first, then the stream chunk by chunk, cancelled
-//! at the limit). A [`Refusal`] says why a delivery was not accepted. The proxy shell
-//! reads its request bodies with the same code.
+//! Reading an incoming web `Request` (or a plain `{headers, body}` object), for the webhook
+//! receiver and the proxy alike: one header from a `Headers` or plain object, and the body
+//! as bytes under a size limit (`Content-Length` first, then the stream chunk by chunk,
+//! cancelled at the limit). A [`Refusal`] says why a request was not accepted. Also the
+//! cached property names both modules read on every call.
 
-use js_sys::{JsString, Uint8Array};
+use std::cell::RefCell;
+
+use js_sys::{JsString, Promise, Uint8Array};
+use tasklane_core::vecmap::VecMap;
 use tasklane_core::webhook::{check_content_length, BodyLimit, WebhookError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{encode_into, get, header_of, name, read_body_js, MEMORY};
-use crate::errors::{invalid_argument, webhook_error};
+use crate::errors::invalid_argument;
 
-/// Why a delivery was not accepted: a refusal with a status, or an exception thrown by
-/// the request object itself (passed through unchanged).
+/// The JavaScript side of reading a request, one snippet (one file in `dist/snippets/`):
+/// each function does in one call what would otherwise be several crossings of the wasm
+/// boundary (property reads, string copies, promise plumbing).
+#[wasm_bindgen(inline_js = r#"
+const read = (o, k) => { try { return o[k]; } catch {} };
+const lower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+export function headerOf(headers, name) {
+  const get = read(headers, "get");
+  if (typeof get === "function") {
+    try { return get.call(headers, name); } catch { return; }
+  }
+  const v = read(headers, name);
+  if (typeof v === "string") return v;
+  const key = Object.keys(headers).find((k) => k.length === name.length && lower(k) === name);
+  return key === undefined ? undefined : read(headers, key);
+}
+const encoder = new TextEncoder();
+export function encodeInto(text, memory, ptr, cap) {
+  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
+  return r.read === text.length ? r.written : -1;
+}
+export async function readBody(req, body, whole, limit) {
+  if (whole) return new Uint8Array(await req.arrayBuffer());
+  const reader = body.getReader();
+  const chunks = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) throw new TypeError("a body chunk is not a Uint8Array");
+    n += value.length;
+    if (n > limit) {
+      try { await reader.cancel(); } catch {}
+      return n;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const c of chunks) { out.set(c, n); n += c.length; }
+  return out;
+}
+"#)]
+extern "C" {
+    /// One header of a `Headers` object or a plain `{name: value}` object (any
+    /// capitalization), in one call instead of a property read per step.
+    #[wasm_bindgen(js_name = headerOf)]
+    fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
+    /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
+    /// the bytes written, or -1 when the text did not fit.
+    #[wasm_bindgen(js_name = encodeInto)]
+    fn encode_into(text: &JsValue, memory: &JsValue, ptr: u32, cap: u32) -> i32;
+    /// A web `Request`'s body, read in JavaScript (one promise for the whole read rather
+    /// than one per chunk): with `whole`, `arrayBuffer()` (the runtime bounds it by its
+    /// `Content-Length`); otherwise `body`'s stream chunk by chunk, cancelled as soon as
+    /// more than `limit` bytes came. Resolves to the bytes, or to the count read (more than
+    /// `limit`) when it stopped there.
+    #[wasm_bindgen(js_name = readBody)]
+    fn read_body_js(req: &JsValue, body: &JsValue, whole: bool, limit: f64) -> Promise;
+}
+
+thread_local! {
+    /// This module's `WebAssembly.Memory`, for the snippet functions that read or write it.
+    pub(crate) static MEMORY: JsValue = wasm_bindgen::memory();
+}
+
+thread_local! {
+    /// JS strings for the property, option and header names read on every call, made
+    /// once: turning a Rust `&str` into a JS string goes through `TextDecoder`, a fixed
+    /// cost of about a microsecond per string in Node 20.
+    static NAMES: RefCell<VecMap<&'static str, JsValue>> = const { RefCell::new(VecMap::new()) };
+}
+
+/// The JS string for `s`, made once.
+pub(crate) fn name(s: &'static str) -> JsValue {
+    NAMES.with(|m| {
+        m.borrow_mut()
+            .get_or_insert_with(s, || JsValue::from_str(s))
+            .clone()
+    })
+}
+
+/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object.
+pub(crate) fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Why a request was not accepted: a refusal with a status (the webhook receiver answers
+/// it as a `WebhookError`, the proxy as its own error), or an exception thrown by the
+/// request object itself (passed through unchanged).
 pub(crate) enum Refusal {
     Webhook(WebhookError),
     Js(JsValue),
@@ -22,15 +117,6 @@ pub(crate) enum Refusal {
 impl From<WebhookError> for Refusal {
     fn from(e: WebhookError) -> Self {
         Refusal::Webhook(e)
-    }
-}
-
-impl Refusal {
-    pub(super) fn into_js(self) -> JsValue {
-        match self {
-            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.to_string()),
-            Refusal::Js(v) => v,
-        }
     }
 }
 
