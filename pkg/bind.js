@@ -1,7 +1,7 @@
 // What every build's wasm gets once its runtime entry has instantiated it, and what comes
-// out of it. Shared by the three builds (`tasklane`, `tasklane/client`, `tasklane/edge`),
-// so an app that imports several of them still has one `TaskError` class and one
-// `profiles` object.
+// out of it. Shared by the four builds (`tasklane`, `tasklane/client`, `tasklane/webhook`,
+// `tasklane/proxy`), so an app that imports several of them still has one `TaskError`
+// class and one `profiles` object.
 import * as errors from "./errors.js";
 
 /** The four built-in dialects as plain profile objects (read from the first build bound). */

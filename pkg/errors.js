@@ -1,7 +1,7 @@
 // The package's two error classes, defined once for all of its builds: the wasm of each
-// entry (`tasklane`, `tasklane/client`, `tasklane/edge`) is handed these very classes when
-// it is bound (bind.js), so `err instanceof TaskError` holds whichever entry the class was
-// imported from and whichever threw. Declared in index.d.ts.
+// entry (`tasklane`, `tasklane/client`, `tasklane/webhook`, `tasklane/proxy`) is handed
+// these very classes when it is bound (bind.js), so `err instanceof TaskError` holds
+// whichever entry the class was imported from and whichever threw. Declared in index.d.ts.
 
 /** The error class of every failed task operation (see index.d.ts). */
 export class TaskError extends Error {

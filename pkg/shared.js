@@ -1,7 +1,7 @@
 // The public surface of the full build (`tasklane`), shared by its four runtime entries.
 // The entries instantiate the wasm first (load/*.js), then call `bind()` so what comes out
 // of the wasm (`profiles`) is set before any user code runs. The other builds have the same
-// file for their part: client/shared.js, edge/shared.js.
+// file for their part: client/shared.js, webhook/shared.js, proxy/shared.js.
 import * as glue from "./dist/tasklane.js";
 import { bindBuild } from "./bind.js";
 import { indexedDBStore } from "./idb-store.js";

@@ -1,7 +1,7 @@
 // The public surface of `tasklane/client`: the polling client alone (a build without the
 // webhook verifier and the proxy), shared by its four runtime entries (see ../shared.js).
-// `TaskClient.deliver(update)` takes an update from `verifyWebhook` of `tasklane/edge` (or
-// of another process): both builds share errors.js and read the same `TaskUpdate` shape.
+// `TaskClient.deliver(update)` takes an update from `verifyWebhook` of `tasklane/webhook`
+// (or of another process): both builds share errors.js and read the same `TaskUpdate` shape.
 import * as glue from "./dist/tasklane_client.js";
 import { bindBuild } from "../bind.js";
 import { indexedDBStore } from "../idb-store.js";

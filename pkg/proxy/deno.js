@@ -1,0 +1,10 @@
+// Deno entry of `tasklane/proxy`: instantiates the wasm (from disk or fetched) before
+// importers run.
+import * as glue from "./dist/tasklane_proxy.js";
+import { load } from "../load/deno.js";
+import { bind } from "./shared.js";
+
+await load(glue, new URL("./dist/tasklane_proxy_bg.wasm", import.meta.url));
+bind();
+
+export * from "./shared.js";

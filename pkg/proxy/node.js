@@ -1,0 +1,10 @@
+// Node entry of `tasklane/proxy`: reads the .wasm next to this file and instantiates it
+// synchronously.
+import * as glue from "./dist/tasklane_proxy.js";
+import { load } from "../load/node.js";
+import { bind } from "./shared.js";
+
+load(glue, new URL("./dist/tasklane_proxy_bg.wasm", import.meta.url));
+bind();
+
+export * from "./shared.js";

@@ -1,0 +1,10 @@
+// Deno entry of `tasklane/webhook`: instantiates the wasm (from disk or fetched) before
+// importers run.
+import * as glue from "./dist/tasklane_webhook.js";
+import { load } from "../load/deno.js";
+import { bind } from "./shared.js";
+
+await load(glue, new URL("./dist/tasklane_webhook_bg.wasm", import.meta.url));
+bind();
+
+export * from "./shared.js";
