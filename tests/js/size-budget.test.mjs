@@ -1,24 +1,28 @@
 // The size budget of issue 7: each build's wasm module plus its JS glue (every .wasm and
 // .js its dist/ ships, snippets included), each file gzip -9 on its own, summed.
 //
-// Issue 7 asks for ≤ 64 KB now and ≤ 21 KB (fal's client) later. The package is not there
-// yet (≈ 128 KB on 2026-11-25 after serde and BTreeMap left the wasm, down from ≈ 249 KB;
-// where the bytes go and what comes next: bench/size/BREAKDOWN.md). Until it is, this test
-// is a ratchet at the size reached, so a change that makes the package larger fails here;
-// lower a CEILING with every cut, down to TARGET. It also fails when the build falls back
-// from the pinned nightly to stable (≈ 50 KB larger), which must not pass silently.
+// Issue 7 asks for ≤ 64 KB now and ≤ 21 KB (fal's client) later, for what an app ships for
+// (a) the polling client and (b) the webhook handler. Where the bytes go and what comes
+// next: bench/size/BREAKDOWN.md. A build that does not meet the budget has a ratchet at the
+// size reached, so a change that makes it larger fails here; lower a CEILING with every
+// cut, down to TARGET. It also fails when the build falls back from the pinned nightly to
+// stable (≈ 50 KB larger), which must not pass silently.
 //
-// Three builds, three ratchets: the full package (`tasklane`, pkg/dist/), and the subpaths
-// `tasklane/client` (pkg/client/dist/, the polling client alone) and `tasklane/edge`
-// (pkg/edge/dist/, webhooks and proxy alone), each set at its size when the subpaths came
-// (2026-11-25, on 5f4179c: 127,970 / 91,642 / 77,054 B) rounded up to the next KiB.
-// Raised once on purpose: the client's ceiling 90 → 91 KiB for issue 6's scheduling
-// (host lanes, per-task and per-model wait counts, replanning on a model's first
-// estimate: 92,360 B on 49da305), which took the no-history p95 at 10,000 waits from
-// 29 % to 8 % of the task's duration.
-// Lowered 2026-11-26 by short import/export names (scripts/short-names.mjs) and one copy of
-// the built-in profiles: 124,790 / 89,585 / 73,514 B; then by the driver's tables in
-// sorted Vecs, not HashMaps: 122,246 / 85,744 / 73,521 B.
+// Four builds, four ceilings. `tasklane/webhook` (pkg/webhook/dist/, the webhook receiver
+// alone) meets the budget since tasklane/edge was split into it and `tasklane/proxy`
+// (2026-11-26: 62,167 B), so its ceiling is the budget itself, 64 KiB: (b) meets it. The
+// others are ratchets, each set at its size rounded up to the next KiB:
+// - `tasklane/proxy` (pkg/proxy/dist/, createProxyHandler alone): 46,408 B → 46 KiB.
+// - `tasklane/client` (pkg/client/dist/, the polling client alone) and `tasklane` (pkg/dist/,
+//   the full build): set when the subpaths came (2026-11-25, on 5f4179c: 91,642 /
+//   127,970 B). The client's raised once on purpose, 90 → 91 KiB, for issue 6's
+//   scheduling (host lanes, per-task and per-model wait counts, replanning on a model's
+//   first estimate: 92,360 B on 49da305), which took the no-history p95 at 10,000 waits
+//   from 29 % to 8 % of the task's duration. Lowered 2026-11-26 by short import/export
+//   names (scripts/short-names.mjs) and one copy of the built-in profiles: 89,585 /
+//   124,790 B; then by the driver's tables in sorted Vecs, not HashMaps: 85,744 /
+//   122,246 B (122,395 B with the split's second snippet file).
+// They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -31,11 +35,15 @@ const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
   { name: "tasklane", dist: "dist", ceiling: 120 * 1024 },
   { name: "tasklane/client", dist: "client/dist", ceiling: 84 * 1024 },
-  { name: "tasklane/edge", dist: "edge/dist", ceiling: 72 * 1024 },
+  { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
+  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 46 * 1024 },
 ];
 
 for (const { name, dist, ceiling } of BUILDS) {
-  test(`${name}: wasm + JS glue stay under the ${ceiling / 1024} KB gzip ceiling (issue 7 target: ${TARGET_GZIP_BYTES / 1024} KB)`, () => {
+  const title = ceiling === TARGET_GZIP_BYTES
+    ? `${name}: wasm + JS glue meet issue 7's budget, ${ceiling / 1024} KB gzip`
+    : `${name}: wasm + JS glue stay under the ${ceiling / 1024} KB gzip ceiling (issue 7 target: ${TARGET_GZIP_BYTES / 1024} KB)`;
+  test(title, () => {
     const dir = path.join(pkg, dist);
     const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(wasm|js)$/.test(f));
     assert.ok(files.some((f) => f.endsWith(".wasm")), `pkg/${dist} has no .wasm: run scripts/build-pkg.sh`);

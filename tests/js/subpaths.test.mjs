@@ -1,8 +1,10 @@
 // The package's subpath builds in Node: `tasklane/client` (the polling client alone) runs
-// the runtime scenario against the simulator, `tasklane/edge` (webhooks and proxy alone)
-// verifies deliveries signed by the `standardwebhooks` package; each build's wasm holds
-// only its side; and the three entries share one `TaskError`, one `WebhookError` and one
-// `profiles`, so `instanceof` holds whichever entry a class came from and whichever threw.
+// the runtime scenario against the simulator, `tasklane/webhook` (the webhook receiver
+// alone) verifies deliveries signed by the `standardwebhooks` package, `tasklane/proxy`
+// (`createProxyHandler` alone) carries a client's task to the simulator and back; each
+// build's wasm holds only its part; and the four entries share one `TaskError`, one
+// `WebhookError` and one `profiles`, so `instanceof` holds whichever entry a class came
+// from and whichever threw.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -12,7 +14,8 @@ import { pathToFileURL } from "node:url";
 import { Webhook } from "standardwebhooks";
 import * as full from "tasklane";
 import * as client from "tasklane/client";
-import * as edge from "tasklane/edge";
+import * as webhook from "tasklane/webhook";
+import * as proxy from "tasklane/proxy";
 import { startSim } from "./support/sim.mjs";
 import { expected, scenario } from "./runtimes/scenario.mjs";
 import { pkgDir } from "./runtimes/paths.mjs";
@@ -52,59 +55,93 @@ test("tasklane/client runs the scenario against the simulator in Node", async ()
   assert.deepEqual(await scenario(client, sim.url), expected);
 });
 
-test("tasklane/edge verifies a delivery signed by standardwebhooks, refuses a forged one", async () => {
+test("tasklane/webhook verifies a delivery signed by standardwebhooks, refuses a forged one", async () => {
   const body = JSON.stringify({ data: { task_id: "m1", status: "COMPLETED", image: "https://cdn.example/a.png" } });
-  const update = await edge.verifyWebhook(signedDelivery(body), { provider: "mirako", secret: SECRET });
+  const update = await webhook.verifyWebhook(signedDelivery(body), { provider: "mirako", secret: SECRET });
   assert.equal(update.id, "m1");
   assert.equal(update.state, "succeeded");
   const forged = signedDelivery(body, "whsec_bm90LXRoZS1yaWdodC1zZWNyZXQtYXQtYWxs");
-  await assert.rejects(edge.verifyWebhook(forged, { provider: "mirako", secret: SECRET }), (e) => {
-    assert.ok(e instanceof edge.WebhookError, `not a WebhookError: ${e}`);
+  await assert.rejects(webhook.verifyWebhook(forged, { provider: "mirako", secret: SECRET }), (e) => {
+    assert.ok(e instanceof webhook.WebhookError, `not a WebhookError: ${e}`);
     assert.equal(e.status, 401);
     assert.equal(e.code, "bad_signature");
     return true;
   });
 });
 
-test("each build's wasm holds only its side", async () => {
+test("tasklane/proxy carries a tasklane/client task to the simulator and back, adding the key", async () => {
+  const handler = proxy.createProxyHandler({ provider: "apixo", baseUrl: sim.baseUrl("apixo"), apiKey: sim.apiKey });
+  const seen = [];
+  // No apiKey on the client: the simulator refuses requests without one, so a task that
+  // succeeds went through the proxy, which added it.
+  const c = new client.TaskClient({
+    provider: "apixo",
+    baseUrl: "http://proxy.test/api/tasklane/apixo",
+    fetch: async (url, init) => {
+      const response = await handler(new Request(url, init));
+      seen.push(response.status);
+      return response;
+    },
+    poll: { initialDelayMs: 50, maxDelayMs: 200, timeoutMs: 20_000 },
+  });
+  const done = await c.run({ model: "sim-fast", input: { prompt: "a cat", _sim: { queue_ms: 50, run_ms: 150 } } });
+  assert.equal(done.state, "succeeded");
+  assert.equal(done.outputs.length, 1);
+  assert.ok(seen.length >= 2 && seen.every((s) => s === 200), `answers through the proxy: ${seen}`);
+  // A route the dialect does not have never reaches the simulator.
+  const refused = await handler(new Request("http://proxy.test/api/tasklane/apixo/nowhere"));
+  assert.equal(refused.status, 404);
+});
+
+test("each build's wasm holds only its part", async () => {
   const has = (names, re) => names.some((n) => re.test(n));
-  const clientWasm = await wasmExports("client/dist/tasklane_client.js");
-  const edgeWasm = await wasmExports("edge/dist/tasklane_edge.js");
-  const fullWasm = await wasmExports("dist/tasklane.js");
-  for (const [name, names] of [["full", fullWasm], ["client", clientWasm], ["edge", edgeWasm]]) {
-    assert.equal(has(names, /^TaskClient$/), name !== "edge", `${name}: TaskClient`);
-    assert.equal(has(names, /^verifyWebhook$/), name !== "client", `${name}: verifyWebhook`);
-    assert.equal(has(names, /^createProxyHandler$/), name !== "client", `${name}: createProxyHandler`);
+  const builds = {
+    full: await wasmExports("dist/tasklane.js"),
+    client: await wasmExports("client/dist/tasklane_client.js"),
+    webhook: await wasmExports("webhook/dist/tasklane_webhook.js"),
+    proxy: await wasmExports("proxy/dist/tasklane_proxy.js"),
+  };
+  for (const [name, names] of Object.entries(builds)) {
+    assert.equal(has(names, /^TaskClient$/), name === "full" || name === "client", `${name}: TaskClient`);
+    assert.equal(has(names, /^verifyWebhook$/), name === "full" || name === "webhook", `${name}: verifyWebhook`);
+    assert.equal(has(names, /^createProxyHandler$/), name === "full" || name === "proxy", `${name}: createProxyHandler`);
   }
   // What the subpaths are for: each ships markedly less than the full build.
   const size = (rel) => readFileSync(path.join(pkgDir, rel)).length;
-  assert.ok(size("client/dist/tasklane_client_bg.wasm") < 0.85 * size("dist/tasklane_bg.wasm"));
-  assert.ok(size("edge/dist/tasklane_edge_bg.wasm") < 0.85 * size("dist/tasklane_bg.wasm"));
+  for (const rel of ["client/dist/tasklane_client_bg.wasm", "webhook/dist/tasklane_webhook_bg.wasm", "proxy/dist/tasklane_proxy_bg.wasm"]) {
+    assert.ok(size(rel) < 0.85 * size("dist/tasklane_bg.wasm"), rel);
+  }
 });
 
 test("TaskError, WebhookError and profiles are one across the entries", async () => {
   assert.equal(client.TaskError, full.TaskError);
-  assert.equal(edge.TaskError, full.TaskError);
-  assert.equal(edge.WebhookError, full.WebhookError);
+  assert.equal(webhook.TaskError, full.TaskError);
+  assert.equal(proxy.TaskError, full.TaskError);
+  assert.equal(webhook.WebhookError, full.WebhookError);
   assert.equal(client.profiles, full.profiles);
-  assert.equal(edge.profiles, full.profiles);
-  // Thrown by the client build, checked against the class imported from the root entry.
+  assert.equal(webhook.profiles, full.profiles);
+  assert.equal(proxy.profiles, full.profiles);
+  // Thrown by the client build, checked against the classes imported from the other entries.
   assert.throws(() => new client.TaskClient({ provider: "apixo", baseUrl: "not a url" }), (e) => {
-    assert.ok(e instanceof full.TaskError && e instanceof edge.TaskError && e instanceof Error);
+    assert.ok(e instanceof full.TaskError && e instanceof webhook.TaskError && e instanceof proxy.TaskError && e instanceof Error);
     assert.equal(e.code, "invalid_argument");
     return true;
   });
-  // Thrown by the edge build (bad options are a TaskError, a refused delivery a WebhookError).
-  assert.throws(() => edge.createWebhookHandler({ provider: "mirako" }), (e) => e instanceof full.TaskError && e.code === "invalid_argument");
-  await assert.rejects(edge.verifyWebhook(new Request("http://x/", { method: "GET" }), { provider: "mirako", secret: SECRET }),
+  // Thrown by the webhook build (bad options are a TaskError, a refused delivery a WebhookError).
+  assert.throws(() => webhook.createWebhookHandler({ provider: "mirako" }), (e) => e instanceof full.TaskError && e.code === "invalid_argument");
+  await assert.rejects(webhook.verifyWebhook(new Request("http://x/", { method: "GET" }), { provider: "mirako", secret: SECRET }),
     (e) => e instanceof full.WebhookError && e.status === 405);
+  // Thrown by the proxy build: bad options are a TaskError.
+  assert.throws(() => proxy.createProxyHandler({ provider: "apixo", apiKey: "k" }),
+    (e) => e instanceof full.TaskError && e instanceof client.TaskError && e.code === "invalid_argument");
   // And the other way round: thrown by the full build, checked against a subpath's class.
-  assert.throws(() => new full.TaskClient(null), (e) => e instanceof client.TaskError);
+  assert.throws(() => new full.TaskClient(null), (e) => e instanceof client.TaskError && e instanceof proxy.TaskError);
   // A subpath's profile object is accepted by another build.
-  assert.ok(new client.TaskClient({ provider: edge.profiles.apixo, baseUrl: "http://127.0.0.1:1" }));
+  assert.ok(new client.TaskClient({ provider: webhook.profiles.apixo, baseUrl: "http://127.0.0.1:1" }));
+  assert.ok(proxy.createProxyHandler({ provider: client.profiles.queue, baseUrl: "http://127.0.0.1:1", apiKey: "k" }));
 });
 
-test("hybrid completion across builds: an edge webhook handler feeds a client's wait", async () => {
+test("hybrid completion across builds: a tasklane/webhook handler feeds a tasklane/client wait", async () => {
   const c = new client.TaskClient({
     provider: "apixo",
     baseUrl: sim.baseUrl("apixo"),
@@ -112,7 +149,7 @@ test("hybrid completion across builds: an edge webhook handler feeds a client's 
     poll: { initialDelayMs: 100, maxDelayMs: 200, safetyNetMs: 60_000, timeoutMs: 20_000 },
   });
   const delivered = [];
-  const handler = edge.createWebhookHandler({
+  const handler = webhook.createWebhookHandler({
     provider: "apixo",
     secret: SECRET,
     onUpdate: (update) => { delivered.push(c.deliver(update)); },
@@ -131,7 +168,7 @@ test("hybrid completion across builds: an edge webhook handler feeds a client's 
       webhook: { url: `http://127.0.0.1:${server.address().port}/hook` },
     });
     assert.equal(done.state, "succeeded");
-    assert.deepEqual(delivered, [1], "the edge build's update ended the client build's wait");
+    assert.deepEqual(delivered, [1], "the webhook build's update ended the client build's wait");
   } finally {
     await new Promise((r) => server.close(r));
   }

@@ -1,8 +1,8 @@
 // The package's TypeScript declarations: `tsc --noEmit` on a usage file of every public
 // name (with @ts-expect-error lines that must stay errors), no `any` in the public
 // declarations, and every runtime export of the package declared (and vice versa), for the
-// root entry and for the subpaths `tasklane/client` and `tasklane/edge`, whose .d.ts
-// re-export the root's declarations.
+// root entry and for the subpaths `tasklane/client`, `tasklane/webhook` and
+// `tasklane/proxy`, whose .d.ts re-export the root's declarations.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -12,7 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pkg from "tasklane";
 import * as clientPkg from "tasklane/client";
-import * as edgePkg from "tasklane/edge";
+import * as webhookPkg from "tasklane/webhook";
+import * as proxyPkg from "tasklane/proxy";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
@@ -40,7 +41,7 @@ test("every runtime export is declared, and every declaration exists", async () 
   for (const name of declared) assert.ok(name in pkg, `${name} is declared but not exported`);
 });
 
-for (const [sub, mod] of [["client", clientPkg], ["edge", edgePkg]]) {
+for (const [sub, mod] of [["client", clientPkg], ["webhook", webhookPkg], ["proxy", proxyPkg]]) {
   test(`tasklane/${sub}: every runtime export is declared in ${sub}/index.d.ts, and every declaration exists`, async () => {
     const dts = await readFile(path.join(root, `pkg/${sub}/index.d.ts`), "utf8");
     // The value re-exports (`export { ... } from "../index.js"`), not the `export type` ones.

@@ -19,7 +19,7 @@ test("tasklane/client runs a task in headless Chromium and loads only its own wa
   const { metafile } = await bundleForBrowser(new URL("./client-browser-app.mjs", import.meta.url).pathname, dir);
   const bundled = Object.keys(metafile.inputs);
   assert.ok(bundled.some((f) => f.endsWith("client/dist/tasklane_client.js")), "the client glue is bundled");
-  assert.ok(!bundled.some((f) => /pkg\/dist\/|edge\/dist\//.test(f)), `other builds' glue bundled: ${bundled.join(", ")}`);
+  assert.ok(!bundled.some((f) => /pkg\/dist\/|webhook\/dist\/|proxy\/dist\//.test(f)), `other builds' glue bundled: ${bundled.join(", ")}`);
   const server = await serveDir(dir);
   const browser = await launchChromium();
   try {

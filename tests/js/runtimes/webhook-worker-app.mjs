@@ -1,7 +1,7 @@
-// The test Worker for `tasklane/edge`: imports the edge build as a Worker would (the
+// The test Worker for `tasklane/webhook`: imports the webhook build as a Worker would (the
 // `workerd` condition) and answers a POST with what `verifyWebhook` made of it: the update,
 // or the refusal (status, code, and whether it is the package's WebhookError).
-import { verifyWebhook, WebhookError, TaskError } from "tasklane/edge";
+import { verifyWebhook, WebhookError, TaskError } from "tasklane/webhook";
 
 export default {
   async fetch(request, env) {

@@ -1,6 +1,6 @@
-// `tasklane/edge` in workerd (Miniflare): edge-worker-app.mjs, bundled with the `workerd`
-// condition (the edge build's .wasm stays a CompiledWasm import, the only one), verifies a
-// delivery signed by the `standardwebhooks` package and refuses a forged one.
+// `tasklane/webhook` in workerd (Miniflare): webhook-worker-app.mjs, bundled with the
+// `workerd` condition (the webhook build's .wasm stays a CompiledWasm import, the only one),
+// verifies a delivery signed by the `standardwebhooks` package and refuses a forged one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -9,7 +9,7 @@ import { Webhook } from "standardwebhooks";
 import { outDir } from "./paths.mjs";
 import { bundleForWorkerd, workerdOptions } from "./harness.mjs";
 
-const SECRET = "whsec_ZWRnZS13b3JrZXJkLXRlc3Qtc2VjcmV0LTEyMzQ1Ng==";
+const SECRET = "whsec_d2ViaG9vay13b3JrZXJkLXRlc3Qtc2VjcmV0LTEy";
 
 /** Body and headers of a mirako delivery signed by standardwebhooks with `secret`. */
 function signed(body, secret) {
@@ -27,11 +27,11 @@ function signed(body, secret) {
   };
 }
 
-test("tasklane/edge verifies a signed webhook in workerd (Miniflare)", async () => {
-  const dir = outDir("edge-workerd");
-  const scriptPath = await bundleForWorkerd(new URL("./edge-worker-app.mjs", import.meta.url).pathname, dir);
+test("tasklane/webhook verifies a signed webhook in workerd (Miniflare)", async () => {
+  const dir = outDir("webhook-workerd");
+  const scriptPath = await bundleForWorkerd(new URL("./webhook-worker-app.mjs", import.meta.url).pathname, dir);
   const imports = [...(await readFile(scriptPath, "utf8")).matchAll(/from\s*"([^"]+\.wasm)"/g)].map((m) => m[1]);
-  assert.deepEqual(imports, ["./dist/tasklane_edge_bg.wasm"], "the Worker imports the edge build's wasm only");
+  assert.deepEqual(imports, ["./dist/tasklane_webhook_bg.wasm"], "the Worker imports the webhook build's wasm only");
   const mf = new Miniflare(workerdOptions(scriptPath, dir, { bindings: { WEBHOOK_SECRET: SECRET } }));
   try {
     const body = JSON.stringify({ data: { task_id: "w1", status: "COMPLETED", image: "https://cdn.example/w.png" } });
