@@ -34,6 +34,7 @@ export const AREAS = [
   ["tasklane-core proxy", /tasklane_core::proxy/],
   ["tasklane-core profiles + reader", /tasklane_core::(profile|profile_reader|dialects)/],
   ["tasklane-core other (normalize, request, ...)", /tasklane_core/],
+  ["shell request reading (webhook, proxy)", /tasklane::request/],
   ["shell webhook", /tasklane::webhook/],
   ["shell proxy", /tasklane::proxy/],
   ["shell client, driver, convert, store", /tasklane::/],

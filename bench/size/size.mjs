@@ -1,7 +1,8 @@
-// Size benchmark (issue 7): what a browser app ships for tasklane's client and webhook
-// handler (from the subpath builds tasklane/client and tasklane/edge, and from the root
-// entry's full build), next to @fal-ai/client, replicate and standardwebhooks, each bundled by esbuild
-// (minified ESM, browser platform) from this repo's lockfile. Raw / gzip -9 / brotli.
+// Size benchmark (issue 7): what a browser app ships for tasklane's client, webhook handler
+// and proxy (from the subpath builds tasklane/client, tasklane/webhook and tasklane/proxy,
+// and the first two from the root entry's full build), next to @fal-ai/client, replicate
+// and standardwebhooks, each bundled by esbuild (minified ESM, browser platform) from this
+// repo's lockfile. Raw / gzip -9 / brotli.
 // Writes bench/results/size.md. Run: node bench/size/size.mjs
 import { build } from "esbuild";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -20,7 +21,8 @@ const out = mkdtempSync(path.join(tmpdir(), "tasklane-size-"));
  */
 const entries = {
   "tasklane client": [`import { TaskClient } from "tasklane/client"; globalThis.x = TaskClient;`, "client/dist/tasklane_client_bg.wasm"],
-  "tasklane webhook handler": [`import { createWebhookHandler } from "tasklane/edge"; globalThis.x = createWebhookHandler;`, "edge/dist/tasklane_edge_bg.wasm"],
+  "tasklane webhook handler": [`import { createWebhookHandler } from "tasklane/webhook"; globalThis.x = createWebhookHandler;`, "webhook/dist/tasklane_webhook_bg.wasm"],
+  "tasklane proxy": [`import { createProxyHandler } from "tasklane/proxy"; globalThis.x = createProxyHandler;`, "proxy/dist/tasklane_proxy_bg.wasm"],
   "tasklane client, root import": [`import { TaskClient } from "tasklane"; globalThis.x = TaskClient;`, "dist/tasklane_bg.wasm"],
   "tasklane webhook handler, root import": [`import { createWebhookHandler } from "tasklane"; globalThis.x = createWebhookHandler;`, "dist/tasklane_bg.wasm"],
   "@fal-ai/client": [`import { fal } from "@fal-ai/client"; globalThis.x = fal;`],
@@ -70,7 +72,7 @@ for (const [name, entry] of Object.entries(entries)) {
 }
 
 // What each build's wasm module itself weighs, and its JS glue, as the package ships them.
-const distRows = ["pkg/dist", "pkg/client/dist", "pkg/edge/dist"].flatMap((d) => {
+const distRows = ["pkg/dist", "pkg/client/dist", "pkg/webhook/dist", "pkg/proxy/dist"].flatMap((d) => {
   const dist = path.join(root, d);
   const files = (statSync(dist, { throwIfNoEntry: false }) ? readdirSync(dist) : []).filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
   return files.map((f) => ({ name: `${d}/${f}`, ...measure([readFileSync(path.join(dist, f))]) }));
@@ -81,7 +83,7 @@ const ratio = (r, ref) => (ref && r.gzip ? (r.gzip / ref.gzip).toFixed(2) + "×"
 let md = `## Size: what a browser app ships\n\n`;
 md += `Command: \`node bench/size/size.mjs\` (after \`make build\`). Each row is an app entry that imports one thing, bundled by esbuild ${
   JSON.parse(readFileSync(path.join(root, "node_modules/esbuild/package.json"))).version
-} (\`--bundle --minify --format=esm --platform=browser\`); tasklane rows add the .wasm of the build they load (\`tasklane/client\`: \`pkg/client/dist/tasklane_client_bg.wasm\`, \`tasklane/edge\`: \`pkg/edge/dist/tasklane_edge_bg.wasm\`, the root entry: \`pkg/dist/tasklane_bg.wasm\`), which esbuild does not copy and the app must serve next to its bundle; sizes add the JS bundle and the .wasm, each compressed on its own as a server sends them. gzip is level 9, brotli quality 11.\n\n`;
+} (\`--bundle --minify --format=esm --platform=browser\`); tasklane rows add the .wasm of the build they load (\`tasklane/client\`: \`pkg/client/dist/tasklane_client_bg.wasm\`, \`tasklane/webhook\`: \`pkg/webhook/dist/tasklane_webhook_bg.wasm\`, \`tasklane/proxy\`: \`pkg/proxy/dist/tasklane_proxy_bg.wasm\`, the root entry: \`pkg/dist/tasklane_bg.wasm\`), which esbuild does not copy and the app must serve next to its bundle; sizes add the JS bundle and the .wasm, each compressed on its own as a server sends them. gzip is level 9, brotli quality 11.\n\n`;
 md += `| bundle | raw KB | gzip -9 KB | brotli KB | gzip vs @fal-ai/client |\n|---|---:|---:|---:|---:|\n`;
 for (const r of rows) {
   md += r.error ? `| ${r.name} | failed: ${r.error} | | | |\n` : `| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${ratio(r, fal)} |\n`;

@@ -17,7 +17,8 @@ const RUNS = 9;
 const libs = {
   tasklane: `import("tasklane").then(async (m) => { await m.ready; return m.TaskClient; })`,
   "tasklane/client": `import("tasklane/client").then(async (m) => { await m.ready; return m.TaskClient; })`,
-  "tasklane/edge": `import("tasklane/edge").then(async (m) => { await m.ready; return m.verifyWebhook; })`,
+  "tasklane/webhook": `import("tasklane/webhook").then(async (m) => { await m.ready; return m.verifyWebhook; })`,
+  "tasklane/proxy": `import("tasklane/proxy").then(async (m) => { await m.ready; return m.createProxyHandler; })`,
   "@fal-ai/client": `import("@fal-ai/client").then((m) => m.fal)`,
   replicate: `import("replicate").then((m) => m.default)`,
   standardwebhooks: `import("standardwebhooks").then((m) => m.Webhook)`,
@@ -120,7 +121,7 @@ let workerd = { results: {} };
 try { workerd = await workerdStartup(); } catch (e) { workerd = { results: {}, error: String(e.message).split("\n")[0] }; }
 
 const fmt = (v) => (typeof v === "number" ? v.toFixed(1) : v ?? "n/a");
-let md = `## Start-up: from import to a usable export\n\nCommand: \`node bench/startup/startup.mjs\` (after \`make build\`). Median of ${RUNS} fresh starts (workerd: 5), milliseconds. Node: a new process, \`await import()\` (tasklane: plus \`await ready\`, i.e. wasm compile and instantiate; \`tasklane/client\` and \`tasklane/edge\` load their own, smaller .wasm). Chromium: a new browser context per run, dynamic import of an esbuild bundle served from 127.0.0.1. workerd: Miniflare start to the first response (the import happens inside it); an empty Worker takes ${fmt(workerd.base)} ms the same way, so the difference to that is the library's share (within the run-to-run noise of a few ms).\n\n`;
+let md = `## Start-up: from import to a usable export\n\nCommand: \`node bench/startup/startup.mjs\` (after \`make build\`). Median of ${RUNS} fresh starts (workerd: 5), milliseconds. Node: a new process, \`await import()\` (tasklane: plus \`await ready\`, i.e. wasm compile and instantiate; \`tasklane/client\`, \`tasklane/webhook\` and \`tasklane/proxy\` load their own, smaller .wasm). Chromium: a new browser context per run, dynamic import of an esbuild bundle served from 127.0.0.1. workerd: Miniflare start to the first response (the import happens inside it); an empty Worker takes ${fmt(workerd.base)} ms the same way, so the difference to that is the library's share (within the run-to-run noise of a few ms).\n\n`;
 md += `| library | Node ms | Chromium ms | workerd ms |\n|---|---:|---:|---:|\n`;
 for (const n of Object.keys(libs)) md += `| ${n} | ${fmt(node[n])} | ${fmt(chromium[n])} | ${fmt(workerd.results[n])} |\n`;
 if (chromium.error) md += `\nChromium run failed: ${chromium.error}\n`;
