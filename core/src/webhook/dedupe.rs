@@ -8,7 +8,11 @@
 //! succeeded ([`DedupeWindow::commit`]), so a delivery that failed is processed again when
 //! the sender retries it.
 
-use std::collections::{HashMap, VecDeque};
+mod table;
+
+use std::collections::VecDeque;
+
+use table::KeyTable;
 
 /// The dedupe key of a delivery, or `None` when it cannot be deduplicated.
 ///
@@ -47,9 +51,12 @@ pub enum Seen {
 pub struct DedupeWindow {
     ttl_ms: u64,
     max_keys: usize,
-    done: HashMap<String, u64>,
+    /// Handled keys and when each expires.
+    done: KeyTable,
+    /// The same keys (a re-committed one more than once), oldest first.
     order: VecDeque<(String, u64)>,
-    in_flight: HashMap<String, u64>,
+    /// Keys whose handler is running, and since when.
+    in_flight: KeyTable,
 }
 
 impl DedupeWindow {
@@ -58,9 +65,9 @@ impl DedupeWindow {
         Self {
             ttl_ms,
             max_keys: max_keys.max(1),
-            done: HashMap::new(),
+            done: KeyTable::default(),
             order: VecDeque::new(),
-            in_flight: HashMap::new(),
+            in_flight: KeyTable::default(),
         }
     }
 
@@ -70,7 +77,7 @@ impl DedupeWindow {
                 break;
             }
             // Only drop the map entry if it still belongs to this queue slot.
-            if self.done.get(key) == Some(expires) {
+            if self.done.get(key) == Some(*expires) {
                 self.done.remove(key);
             }
             self.order.pop_front();
@@ -80,13 +87,13 @@ impl DedupeWindow {
     /// Looks a key up and, when new, marks it in flight.
     pub fn begin(&mut self, now: u64, key: &str) -> Seen {
         self.expire(now);
-        if self.done.contains_key(key) {
+        if self.done.contains(key) {
             return Seen::Duplicate;
         }
-        if self.in_flight.contains_key(key) {
+        if self.in_flight.contains(key) {
             return Seen::InFlight;
         }
-        self.in_flight.insert(key.to_owned(), now);
+        self.in_flight.insert(key, now);
         Seen::New
     }
 
@@ -94,7 +101,7 @@ impl DedupeWindow {
     pub fn commit(&mut self, now: u64, key: &str) {
         self.in_flight.remove(key);
         let expires = now.saturating_add(self.ttl_ms);
-        self.done.insert(key.to_owned(), expires);
+        self.done.insert(key, expires);
         self.order.push_back((key.to_owned(), expires));
         self.expire(now);
     }
@@ -111,7 +118,7 @@ impl DedupeWindow {
 
     /// Whether the window holds no handled key.
     pub fn is_empty(&self) -> bool {
-        self.done.is_empty()
+        self.done.len() == 0
     }
 }
 
@@ -156,6 +163,31 @@ mod tests {
         assert_eq!(w.len(), 3);
         assert_eq!(w.begin(10, "a"), Seen::New, "oldest dropped");
         assert_eq!(w.begin(10, "d"), Seen::Duplicate);
+    }
+
+    /// The handler's window size: 10,000 keys, far more deliveries through it.
+    #[test]
+    fn ten_thousand_keys() {
+        let mut w = DedupeWindow::new(u64::MAX, 10_000);
+        for i in 0..50_000u64 {
+            let key = format!("tasklane:wh:queue:id:msg_{i}");
+            assert_eq!(w.begin(i, &key), Seen::New);
+            w.commit(i, &key);
+        }
+        assert_eq!(w.len(), 10_000);
+        assert_eq!(
+            w.begin(50_000, "tasklane:wh:queue:id:msg_39999"),
+            Seen::New,
+            "dropped"
+        );
+        assert_eq!(
+            w.begin(50_000, "tasklane:wh:queue:id:msg_40000"),
+            Seen::Duplicate
+        );
+        assert_eq!(
+            w.begin(50_000, "tasklane:wh:queue:id:msg_49999"),
+            Seen::Duplicate
+        );
     }
 
     #[test]
