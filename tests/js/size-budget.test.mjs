@@ -10,8 +10,9 @@
 //
 // Four builds, four ceilings. `tasklane/webhook` (pkg/webhook/dist/, the webhook receiver
 // alone) meets the budget since tasklane/edge was split into it and `tasklane/proxy`
-// (2026-11-26: 62,167 B), so its ceiling is the budget itself, 64 KiB: (b) meets it. The
-// others are ratchets, each set at its size rounded up to the next KiB:
+// (2026-11-26: 62,167 B; 60,072 B once the dedupe window left std's HashMap), so its
+// ceiling is the budget itself, 64 KiB: (b) meets it. The others are ratchets, each set at
+// its size rounded up to the next KiB:
 // - `tasklane/proxy` (pkg/proxy/dist/, createProxyHandler alone): 46,408 B → 46 KiB.
 // - `tasklane/client` (pkg/client/dist/, the polling client alone) and `tasklane` (pkg/dist/,
 //   the full build): set when the subpaths came (2026-11-25, on 5f4179c: 91,642 /
@@ -21,7 +22,8 @@
 //   from 29 % to 8 % of the task's duration. Lowered 2026-11-26 by short import/export
 //   names (scripts/short-names.mjs) and one copy of the built-in profiles: 89,585 /
 //   124,790 B; then by the driver's tables in sorted Vecs, not HashMaps: 85,744 /
-//   122,246 B (122,395 B with the split's second snippet file).
+//   122,246 B (122,395 B with the split's second snippet file); then the full build's by
+//   the dedupe window's own key table (no hashbrown left in it): 120,286 B → 118 KiB.
 // They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +35,7 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 120 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 118 * 1024 },
   { name: "tasklane/client", dist: "client/dist", ceiling: 84 * 1024 },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
   { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 46 * 1024 },
