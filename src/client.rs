@@ -17,7 +17,29 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
+// The client build's JavaScript, in one snippet file (each `inline_js` block is a file the
+// page loads: with a fourth one in the full build, wasm-bindgen-test's headless Chromium run
+// under chromedriver never finished loading the page on this machine). `exchange` is one
+// request in one JavaScript call, awaited once from Rust (src/fetch.rs: a timer, the fetch,
+// the status check, the headers the core reads and the body text); `makeWatch` is
+// `watch()`'s async iterator.
 #[wasm_bindgen(inline_js = r#"
+export function exchange(fetch, self, url, init, ms, controller, names) {
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
+  const done = (r) => { clearTimeout(timer); return r; };
+  let pending;
+  try { pending = fetch.call(self, url, init); } catch { return Promise.resolve(done(0)); }
+  return Promise.resolve(pending).then(async (res) => {
+    const status = res?.status;
+    if (typeof status !== "number" || !(status >= 100 && status <= 999)) return done(timedOut ? 2 : 1);
+    const h = res.headers;
+    const values = names.map((n) => { try { return h.get(n); } catch { return null; } });
+    const body = await res.text();
+    return done([status, values, typeof body === "string" ? body : ""]);
+  }).catch(() => done(timedOut ? 2 : 1));
+}
+
 const same = (a, b) => a !== undefined && a.state === b.state && a.rawStatus === b.rawStatus && a.queuePosition === b.queuePosition;
 const TERMINAL = ["failed", "canceled", "timed_out"];
 export function makeWatch(start, opts) {
@@ -56,6 +78,17 @@ function iterate(start, opts) {
 }
 "#)]
 extern "C" {
+    /// See the snippet: resolves to `[status, [header values], body]`, or to `NOT_SENT`,
+    /// `SENT` or `TIMED_OUT`; never rejects.
+    pub(crate) fn exchange(
+        fetch: &Function,
+        this: &JsValue,
+        url: &str,
+        init: &js_sys::Object,
+        ms: u32,
+        controller: &web_sys::AbortController,
+        names: &js_sys::Array,
+    ) -> Promise;
     #[wasm_bindgen(js_name = makeWatch)]
     fn make_watch(start: JsValue, opts: &JsValue) -> JsValue;
 }

@@ -3,7 +3,7 @@
 //! `AbortController`, and turns the outcome back into the core's types.
 
 use crate::js;
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Object};
 use tasklane_core::http::{
     HttpRequest, HttpResponse, TransportError, TransportErrorKind, RESPONSE_HEADERS,
 };
@@ -58,7 +58,8 @@ impl Fetcher {
         };
         let ms = u32::try_from(request.timeout_ms).unwrap_or(u32::MAX);
         let names = RESPONSE_NAMES.with(Clone::clone);
-        let pending = exchange(&func, &this, &request.url, &init, ms, controller, &names);
+        let pending =
+            crate::client::exchange(&func, &this, &request.url, &init, ms, controller, &names);
         let outcome = JsFuture::from(pending).await.unwrap_or(JsValue::from(SENT));
         let Some(answer) = outcome.dyn_ref::<js_sys::Array>() else {
             let code = outcome.as_f64().unwrap_or(SENT);
@@ -113,40 +114,6 @@ thread_local! {
     /// [`RESPONSE_HEADERS`] as a JavaScript array, made once.
     static RESPONSE_NAMES: js_sys::Array =
         RESPONSE_HEADERS.iter().map(|n| JsValue::from_str(n)).collect();
-}
-
-/// One request in one JavaScript call, awaited once from Rust (a timer, the fetch, the
-/// status check, the headers the core reads and the body text): the Rust side used to hold
-/// a timer closure and await twice, three closures per request at 10,000 waits.
-#[wasm_bindgen(inline_js = r#"
-export function exchange(fetch, self, url, init, ms, controller, names) {
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
-  const done = (r) => { clearTimeout(timer); return r; };
-  let pending;
-  try { pending = fetch.call(self, url, init); } catch { return Promise.resolve(done(0)); }
-  return Promise.resolve(pending).then(async (res) => {
-    const status = res?.status;
-    if (typeof status !== "number" || !(status >= 100 && status <= 999)) return done(timedOut ? 2 : 1);
-    const h = res.headers;
-    const values = names.map((n) => { try { return h.get(n); } catch { return null; } });
-    const body = await res.text();
-    return done([status, values, typeof body === "string" ? body : ""]);
-  }).catch(() => done(timedOut ? 2 : 1));
-}
-"#)]
-extern "C" {
-    /// See the snippet: resolves to `[status, [header values], body]`, or to `NOT_SENT`,
-    /// `SENT` or `TIMED_OUT`; never rejects.
-    fn exchange(
-        fetch: &Function,
-        this: &JsValue,
-        url: &str,
-        init: &Object,
-        ms: u32,
-        controller: &AbortController,
-        names: &js_sys::Array,
-    ) -> Promise;
 }
 
 /// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).
