@@ -308,7 +308,13 @@ export class TaskClient {
   events(id: string, opts?: EventsOptions): Promise<TaskEvent[]>;
   /** Ids in the store that have not reached a terminal state. */
   pending(): Promise<string[]>;
-  /** Waits on every pending task in the store (each settles on its own; see `Promise.allSettled`). */
+  /**
+   * Waits on every pending task in the store; resolves with each task's last update: the
+   * terminal one of a task that ended (failed, canceled and timed out ones included), the
+   * last live one (`queued`/`running`) of a task whose wait stopped first (`timeoutMs`, a
+   * network give-up): that task stays in `pending()`. Rejects when a wait stopped before any
+   * update of its task was seen.
+   */
   resume(opts?: WaitOptions): Promise<TaskUpdate[]>;
   /**
    * Hands the client an update that came by webhook (e.g. from {@link verifyWebhook}): every

@@ -284,8 +284,10 @@ impl TaskClient {
         })
     }
 
-    /// Waits on every pending task in the store; resolves with each task's last update
-    /// (failed ones included), rejects when a wait could not finish (abort, network...).
+    /// Waits on every pending task in the store; resolves with each task's last update: the
+    /// terminal one of a task that ended (failed ones included), the last live one of a
+    /// task whose wait stopped first (`timeoutMs`, a network give-up; it stays pending).
+    /// Rejects when a wait stopped before any update of its task was seen.
     pub fn resume(&self, opts: JsValue) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
