@@ -13,7 +13,7 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
-use tasklane_core::webhook::body::{parse_json, parse_json_text};
+use tasklane_core::webhook::body::{body_text, parse_json_text};
 use tasklane_core::webhook::signature::{
     mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
@@ -113,22 +113,21 @@ async fn check_mac(cfg: &Config, front: &Front, body: &[u8]) -> Result<(), Refus
 fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<Verified, Refusal> {
     // `raw` is left null: it goes to JavaScript through the runtime's own JSON.parse of the
     // body text (native speed) rather than copied and written back out by the core.
-    let value = if body_js.is_string() {
+    // The body as text, once: a string body as given, bytes checked as UTF-8.
+    let (text, text_js) = if body_js.is_string() {
         // SAFETY: a string body's bytes are the runtime's `TextEncoder` encoding of that
         // string (`read_body`), which is always valid UTF-8 (a lone surrogate becomes
         // U+FFFD): no second pass to check it (~5 % of a 64 KiB delivery).
-        parse_json_text(unsafe { std::str::from_utf8_unchecked(body) })?
+        (
+            unsafe { std::str::from_utf8_unchecked(body) },
+            body_js.clone(),
+        )
     } else {
-        parse_json(body)?
+        let text = body_text(body)?;
+        (text, JsValue::from_str(text))
     };
-    let update = update_from_value(&cfg.profile, &value)?;
-    let text = if body_js.is_string() {
-        body_js.clone()
-    } else {
-        // parse_json accepted the bytes as JSON, so they are UTF-8.
-        JsValue::from_str(std::str::from_utf8(body).unwrap_or_default())
-    };
-    let js = update_object(&update.to_json_text(), &text);
+    let update = update_from_value(&cfg.profile, &parse_json_text(text)?)?;
+    let js = update_object(&update.to_json_text(), &text_js);
     Ok(Verified {
         update,
         js,

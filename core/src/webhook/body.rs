@@ -6,10 +6,14 @@ use super::WebhookError;
 /// Parses the raw body bytes as a JSON value. Empty (or whitespace-only) bodies are
 /// `empty_body`; bytes that are not UTF-8 JSON are `malformed_json` with the parser's reason.
 pub fn parse_json(body: &[u8]) -> Result<crate::json::Value, WebhookError> {
-    // The core's JSON parser reads text: the bytes are checked as UTF-8 first.
-    let text = std::str::from_utf8(body)
-        .map_err(|_| WebhookError::MalformedJson("the body is not UTF-8".to_owned()))?;
-    parse_json_text(text)
+    parse_json_text(body_text(body)?)
+}
+
+/// The body's bytes as text (the core's JSON parser reads text); `malformed_json` when they
+/// are not UTF-8.
+pub fn body_text(body: &[u8]) -> Result<&str, WebhookError> {
+    std::str::from_utf8(body)
+        .map_err(|_| WebhookError::MalformedJson("the body is not UTF-8".to_owned()))
 }
 
 /// [`parse_json`] of a body that is text already (a caller that knows its bytes are UTF-8
