@@ -89,6 +89,10 @@ export class TaskError extends Error {
   readonly httpStatus?: number;
   /** The last update seen, for the task's own ends and `wait_timeout`. */
   readonly update?: TaskUpdate;
+  /** `resume()` only: the updates of the tasks whose waits did see one. */
+  readonly updates?: TaskUpdate[];
+  /** `resume()` only: the error of each wait that stopped before any update of its task. */
+  readonly errors?: TaskError[];
   private constructor();
 }
 
@@ -309,11 +313,13 @@ export class TaskClient {
   /** Ids in the store that have not reached a terminal state. */
   pending(): Promise<string[]>;
   /**
-   * Waits on every pending task in the store; resolves with each task's last update: the
-   * terminal one of a task that ended (failed, canceled and timed out ones included), the
-   * last live one (`queued`/`running`) of a task whose wait stopped first (`timeoutMs`, a
-   * network give-up): that task stays in `pending()`. Rejects when a wait stopped before any
-   * update of its task was seen.
+   * Waits on every pending task in the store and settles once every wait has. Resolves
+   * with each task's last update: the terminal one of a task that ended (failed, canceled
+   * and timed out ones included), the last live one (`queued`/`running`) of a task whose
+   * wait stopped first (`timeoutMs`, a network give-up): that task stays in `pending()`.
+   * When a wait stopped before any update of its task was seen, rejects with a `TaskError`
+   * (that wait's `code` and `taskId`) whose `updates` holds the other tasks' updates and
+   * `errors` each such wait's error: one task's failure loses no other task's result.
    */
   resume(opts?: WaitOptions): Promise<TaskUpdate[]>;
   /**

@@ -284,27 +284,40 @@ impl TaskClient {
         })
     }
 
-    /// Waits on every pending task in the store; resolves with each task's last update: the
-    /// terminal one of a task that ended (failed ones included), the last live one of a
-    /// task whose wait stopped first (`timeoutMs`, a network give-up; it stays pending).
-    /// Rejects when a wait stopped before any update of its task was seen.
+    /// Waits on every pending task in the store and settles once every wait has: resolves
+    /// with each task's last update (the terminal one of a task that ended, failed ones
+    /// included; the last live one of a task whose wait stopped first, e.g. `timeoutMs`,
+    /// which stays pending). When a wait stopped before any update of its task was seen,
+    /// rejects with a `TaskError` (the first such wait's code and `taskId`) that carries
+    /// the other tasks' updates in `updates` and every such wait's error in `errors`.
     pub fn resume(&self, opts: JsValue) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
             let waits = Array::new();
             for r in records(&shared).await? {
-                let t = TaskRef::from(&r);
-                let p = wait_ref(&shared, t, &opts);
-                // A task that ended badly still has an update: resume reports it.
-                waits.push(&future_to_promise(async move {
-                    match JsFuture::from(p).await {
-                        Ok(u) => Ok(u),
-                        Err(e) if js::get(&e, "update").is_object() => Ok(js::get(&e, "update")),
-                        Err(e) => Err(e),
-                    }
-                }));
+                waits.push(&wait_ref(&shared, TaskRef::from(&r), &opts));
             }
-            JsFuture::from(Promise::all(&waits)).await
+            let settled = JsFuture::from(Promise::all_settled(&waits)).await?;
+            let (updates, errors) = (Array::new(), Array::new());
+            for s in Array::from(&settled).iter() {
+                let value = js::get(&s, "value");
+                let reason = js::get(&s, "reason");
+                // A task that ended badly still has an update: resume reports it.
+                let update = if value.is_object() {
+                    value
+                } else {
+                    js::get(&reason, "update")
+                };
+                if update.is_object() {
+                    updates.push(&update);
+                } else {
+                    errors.push(&reason);
+                }
+            }
+            if errors.length() == 0 {
+                return Ok(updates.into());
+            }
+            Err(resume_error(&updates, &errors, waits.length()))
         })
     }
 
@@ -370,6 +383,27 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
 /// What a wait needs from its options: `onUpdate`, `signal`, the core's `WaitOptions`, and
 /// whether to cancel the task when the wait times out.
 type ParsedWait = (Option<Function>, Option<AbortSignal>, WaitOptions, bool);
+
+/// The rejection of a `resume()` in which some waits stopped before any update: the first
+/// such wait's code, task and message, with every update in `updates` and every stopped
+/// wait's error in `errors`, so nothing the other waits saw is lost.
+fn resume_error(updates: &Array, errors: &Array, waits: u32) -> JsValue {
+    let first = errors.get(0);
+    let code = js::get(&first, "code")
+        .as_string()
+        .unwrap_or_else(|| "network".into());
+    let task_id = js::get(&first, "taskId").as_string();
+    let message = format!(
+        "{} of {waits} resumed waits stopped before any update of their task (first: {}); \
+         those tasks stay pending, the others' updates are in `updates`",
+        errors.length(),
+        js::get(&first, "message").as_string().unwrap_or_default(),
+    );
+    let e = task_error(&code, &message, task_id, None, &JsValue::UNDEFINED);
+    js::set(&e, "updates", &updates.into());
+    js::set(&e, "errors", &errors.into());
+    e
+}
 
 /// Reads and checks the options of `wait` / `run` / `watch` / `resume`.
 fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {

@@ -367,22 +367,46 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
         const t = byId.get(u.id);
         if (t && ["succeeded", "failed", "canceled", "timed_out"].includes(u.state)) observe(t, u.state, "resume");
       };
+      // resume() settles once every wait has: each task's last update, and when some wait
+      // stopped before any update, a rejection carrying the others' updates and each stopped
+      // wait's error. Only a terminal update is a task's end; a live one (its wait stopped
+      // after an update) leaves it pending for the next round.
+      let ups, stopped = [];
       try {
-        const ups = await client.resume({ onUpdate, timeoutMs: 60_000 });
-        for (const u of ups) { const t = byId.get(u.id); if (t) observe(t, u.state, "resume"); }
-        for (const id of pending) { const w = byId.get(id)?.waits.at(-1); if (w && !w.t1) { w.t1 = Date.now(); w.ok = "resumed"; } }
+        ups = await client.resume({ onUpdate, timeoutMs: 60_000 });
       } catch (e) {
         trapped(e);
-        sess.resumeErrors.push({ code: e?.code, message: e?.message });
-        const t1 = Date.now();
-        for (const id of pending) {
-          const t = byId.get(id);
-          const w = t?.waits.at(-1);
-          if (w && !w.t1) { w.t1 = t1; w.code = e?.code; w.message = e?.message; }
-          // The other waits of that resume still run; let them finish before the next round.
+        if (Array.isArray(e?.updates) && Array.isArray(e?.errors)) {
+          // Some waits stopped before any update: each is audited like any other stop.
+          sess.resumePartial.push({ code: e.code, stopped: e.errors.length });
+          ups = e.updates;
+          stopped = e.errors;
+        } else {
+          // A rejection without its per-task parts loses the other waits' results.
+          sess.resumeErrors.push({ code: e?.code, message: e?.message });
+          ups = [];
+          stopped = [...pending].map((id) => ({ taskId: id, code: e?.code, message: e?.message }));
         }
-        await sleep(3000);
       }
+      const t1 = Date.now();
+      for (const u of ups) {
+        const t = byId.get(u.id);
+        if (t && !["queued", "running"].includes(u.state)) observe(t, u.state, "resume");
+      }
+      for (const e of stopped) {
+        const t = byId.get(e.taskId);
+        const w = t?.waits.at(-1);
+        if (w && !w.t1) { w.t1 = t1; w.code = e.code; w.message = e.message; t.stops.push({ t: t1, client: name, why: "resume", wait: w }); }
+      }
+      for (const u of ups) {
+        const t = byId.get(u.id);
+        const w = t?.waits.at(-1);
+        if (!w || w.t1) continue;
+        w.t1 = t1;
+        if (["queued", "running"].includes(u.state)) { w.code = "stopped"; t.stops.push({ t: t1, client: name, why: "resume", wait: w }); }
+        else w.ok = u.state;
+      }
+      if (stopped.length) await sleep(3000);
     }
   }
 
@@ -391,6 +415,7 @@ export async function runChaos({ tasks: total = 1000, seed = 8, concurrency, fau
     sess.store = recordingStore(storeLog);
     sess.pendingChecks = [];
     sess.resumeErrors = [];
+    sess.resumePartial = [];
     const client = newClient(sess, sess.name, sess.store);
     const sessionCtrl = new AbortController();
     setMaxListeners(0, sessionCtrl.signal); // one listener per task of the session
@@ -492,7 +517,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
     byState: {},
     aborted: 0, deadline: 0, deadlineAsNetwork: 0, dropped: 0, faultExplainedStops: 0, unexplainedStops: 0,
     canceledTasks: 0, canceledOnTimeout: 0, doubleTerminalUpdates: 0, cancelUnsupported: 0, cancelRejectedExplained: 0, cancelUnexplained: 0,
-    missingFromStore: 0, pendingMismatch: 0, resumeRounds: 0, resumeErrors: 0, storeLeftovers: 0,
+    missingFromStore: 0, pendingMismatch: 0, resumeRounds: 0, resumeErrors: 0, resumePartial: 0, storeLeftovers: 0,
     doubleSubmits: 0, refsMismatch: 0,
     requestsAfterStop: 0, requestsAfterTerminal: 0, clientRequestsAfterStop: 0,
     webhookTasks: 0, webhookTerminalOnce: 0, webhookWrong: 0, webhookStaleLive: 0, webhookFailedDeliveries: 0,
@@ -565,6 +590,10 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
       else if (w.code === "network" && w.kind === "deadline" && /deadline/.test(w.message ?? "")) c.deadlineAsNetwork += 1;
       else if (w.code === "bad_response" && trailing.filter((f) => BAD_BODY.has(f)).length >= 3) c.faultExplainedStops += 1;
       else if (w.code === "network" && trailing.length >= 11) c.faultExplainedStops += 1;
+      // resume() reported a live update: that wait stopped after one (the reason is not in
+      // a TaskUpdate), so one of the rules above must hold, or its 60 s timeoutMs ran out.
+      else if (w.code === "stopped" && w.kind === "resume" && (trailing.filter((f) => BAD_BODY.has(f)).length >= 3 || trailing.length >= 11)) c.faultExplainedStops += 1;
+      else if (w.code === "stopped" && w.kind === "resume" && w.t1 - w.t0 >= 60_000) c.deadline += 1;
       else { c.unexplainedStops += 1; ex(`${t.dialect} ${t.id} ${w.kind} wait rejected ${w.code}: ${w.message} (trailing faults: ${trailing.join(",")})`); }
     }
 
@@ -645,6 +674,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
   for (const s of sessions) {
     c.resumeRounds += s.pendingChecks.length;
     c.resumeErrors += s.resumeErrors.length;
+    c.resumePartial += s.resumePartial.length;
     for (const p of s.pendingChecks) {
       if (p.missing.length || p.extra.length) { c.pendingMismatch += p.missing.length + p.extra.length; ex(`${s.name} ${p.why}${p.round}: pending() missing ${p.missing} extra ${p.extra}`); }
     }
@@ -676,6 +706,7 @@ export function table(rep) {
     ["`cancel()` → `unsupported` (mirako, apixo)", rep.cancelUnsupported],
     ["`cancel()` rejected because the task had already ended (or network)", rep.cancelRejectedExplained],
     ["pending()/resume() rounds on a fresh client over the same TaskStore", rep.resumeRounds],
+    ["… resume() rejections naming the waits that stopped before any update (each audited above), the others' updates attached", rep.resumePartial],
     ["webhook tasks whose onUpdate saw the terminal exactly once, right state", `${rep.webhookTerminalOnce} / ${rep.webhookTasks}`],
     ["stale live webhook deliveries after the terminal (passed to onUpdate)", rep.webhookStaleLive],
     ["webhook updates handed to `client.deliver()` (hybrid completion, waits with `expectWebhook`)", rep.hybridDeliveries],
@@ -700,7 +731,7 @@ export function table(rep) {
     ["**unhandled promise rejections**", z(rep.unhandledRejections)],
     ["**panics (a wasm trap: RuntimeError, thrown or in the console)**", z(rep.panics)],
     ["**console errors/warnings**", z(rep.consoleErrors)],
-    ["**resume() rejections**", z(rep.resumeErrors)],
+    ["**resume() rejections without the other waits' updates**", z(rep.resumeErrors)],
     ["**timers still armed when the work ended** (and the process must exit by itself)", z(rep.timersLeft)],
   ];
   return ["| check | result |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join("\n");

@@ -205,6 +205,39 @@ test("a custom TaskStore: put on submit, pending(), resume() from a new client, 
   assert.ok(log.some(([op]) => op === "delete"), JSON.stringify(log));
 });
 
+test("resume() settles every wait: one task's wait stopping without an update loses no other update", async () => {
+  const records = new Map();
+  const store = {
+    put: (id, r) => { records.set(id, structuredClone(r)); },
+    delete: (id) => { records.delete(id); },
+    list: () => [...records.values()],
+  };
+  const first = clientFor(sim, "queue", { store });
+  const sub = await first.submit(requestFor("queue", { prompt: "p", _sim: { queue_ms: 100, run_ms: 300 } }));
+  // A record for a task the vendor does not know: its status answers 404, before any update.
+  const ghost = { ...records.get(sub.id), id: "no-such-task" };
+  delete ghost.statusUrl; delete ghost.responseUrl; delete ghost.cancelUrl;
+  records.set("no-such-task", ghost);
+  first.free();
+  const second = clientFor(sim, "queue", { store });
+  assert.deepEqual((await second.pending()).sort(), ["no-such-task", sub.id].sort());
+  const err = await rejection(second.resume());
+  assert.ok(err instanceof TaskError);
+  assert.equal(err.code, "http");
+  assert.equal(err.httpStatus, undefined, "the aggregate has no single answer");
+  assert.equal(err.taskId, "no-such-task");
+  assert.match(err.message, /1 of 2 resumed waits stopped before any update/);
+  // The other task was followed to its end, not dropped when the ghost's wait stopped.
+  assert.equal(err.updates.length, 1);
+  assert.equal(err.updates[0].id, sub.id);
+  assert.equal(err.updates[0].state, "succeeded");
+  assert.equal(err.errors.length, 1);
+  assert.ok(err.errors[0] instanceof TaskError);
+  assert.equal(err.errors[0].taskId, "no-such-task");
+  assert.equal(err.errors[0].httpStatus, 404);
+  assert.deepEqual(await second.pending(), ["no-such-task"], "the stopped task stays pending");
+});
+
 test("the memory store forgets finished tasks", async () => {
   const client = clientFor(sim, "apixo");
   const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));
