@@ -12,10 +12,10 @@ use crate::store::Store;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
+use tasklane_core::vecmap::VecMap;
 use tasklane_core::{
     Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TransportError,
     TransportErrorKind,
@@ -42,8 +42,8 @@ pub(crate) struct Driver {
     pub(crate) engine: Engine,
     pub(crate) store: Store,
     fetcher: Fetcher,
-    ops: HashMap<OpId, Op>,
-    in_flight: HashMap<ReqId, AbortController>,
+    ops: VecMap<OpId, Op>,
+    in_flight: VecMap<ReqId, AbortController>,
     /// The armed timer and the time it fires at.
     timer: Option<(u64, Timeout)>,
     /// Holds the driver alive while operations run, even when JavaScript dropped the
@@ -52,7 +52,7 @@ pub(crate) struct Driver {
     weak_self: Weak<RefCell<Driver>>,
     /// The store's answer to a submitted task's `put` that its submit's `Done` waits on:
     /// a pending promise, or the error it threw at once.
-    puts: HashMap<String, Result<Promise, JsValue>>,
+    puts: VecMap<String, Result<Promise, JsValue>>,
 }
 
 impl Driver {
@@ -63,12 +63,12 @@ impl Driver {
                 engine,
                 store,
                 fetcher,
-                ops: HashMap::new(),
-                in_flight: HashMap::new(),
+                ops: VecMap::new(),
+                in_flight: VecMap::new(),
                 timer: None,
                 keep_alive: None,
                 weak_self: weak_self.clone(),
-                puts: HashMap::new(),
+                puts: VecMap::new(),
             })
         })
     }
