@@ -520,12 +520,28 @@ fn record_from_js(r: &JsValue) -> Option<TaskRecord> {
     crate::convert::record(r)
 }
 
-/// Every record in the client's store.
+/// The records of this client's provider in its store. A store can be shared (every client
+/// of a page with `store: "localStorage"` uses the same one), so another provider's records
+/// are left to that provider's client; an entry that is no task record is reported on the
+/// console (each time the store is listed) and skipped, not followed.
 async fn records(shared: &Shared) -> Result<Vec<TaskRecord>, JsValue> {
     // Cloned out first: the user's `list()` may await, and the driver must not stay borrowed.
-    let store = shared.borrow().store.clone();
-    let list = store.list().await?;
-    Ok(list.iter().filter_map(record_from_js).collect())
+    let (store, provider) = {
+        let d = shared.borrow();
+        (d.store.clone(), d.engine.profile().name.clone())
+    };
+    let mut out = Vec::new();
+    for entry in store.list().await? {
+        match record_from_js(&entry) {
+            Some(r) if r.provider == provider => out.push(r),
+            Some(_) => {}
+            None => web_sys::console::warn_2(
+                &"tasklane: the task store holds an entry that is not a task record; pending() and resume() skip it:".into(),
+                &entry,
+            ),
+        }
+    }
+    Ok(out)
 }
 
 /// For `TaskClient.run(req, opts)`: when `req.webhook` is given and `opts.expectWebhook`

@@ -175,7 +175,13 @@ impl Store {
 
     /// Every record (plain objects with an `id`).
     pub(crate) async fn list(&self) -> Result<Vec<JsValue>, JsValue> {
-        let parse = |t: &str| js_sys::JSON::parse(t).ok().filter(JsValue::is_object);
+        // An entry that is not a JSON object stays as its text, for `records` to report.
+        let parse = |t: &str| {
+            js_sys::JSON::parse(t)
+                .ok()
+                .filter(JsValue::is_object)
+                .or_else(|| Some(t.into()))
+        };
         let list = match self {
             Store::Memory(m) => m.borrow().values().filter_map(|t| parse(t)).collect(),
             Store::Local(ls) => {
@@ -208,11 +214,7 @@ impl Store {
         // Task records only: the estimates record is not a task.
         Ok(list
             .into_iter()
-            .filter(|r| {
-                js::get(r, "id")
-                    .as_string()
-                    .is_some_and(|id| id != ESTIMATES_KEY)
-            })
+            .filter(|r| js::get(r, "id").as_string().as_deref() != Some(ESTIMATES_KEY))
             .collect())
     }
 }

@@ -238,6 +238,36 @@ test("resume() settles every wait: one task's wait stopping without an update lo
   assert.deepEqual(await second.pending(), ["no-such-task"], "the stopped task stays pending");
 });
 
+test("a store shared by clients of two providers: each pending() and resume() keeps to its own tasks", async () => {
+  const records = new Map();
+  const store = {
+    put: (id, r) => { records.set(id, structuredClone(r)); },
+    delete: (id) => { records.delete(id); },
+    list: () => [...records.values()],
+  };
+  const queue = clientFor(sim, "queue", { store });
+  const apixo = clientFor(sim, "apixo", { store });
+  const q = await queue.submit(requestFor("queue", { prompt: "q", _sim: { queue_ms: 50, run_ms: 150 } }));
+  const a = await apixo.submit(requestFor("apixo", { prompt: "a", _sim: { queue_ms: 50, run_ms: 150 } }));
+  // An entry the store holds that is no task record (another library's, or damaged).
+  records.set("junk", { id: "junk", note: "not a task record" });
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (...args) => warnings.push(args);
+  try {
+    assert.deepEqual(await queue.pending(), [q.id]);
+    assert.deepEqual(await apixo.pending(), [a.id]);
+    const ends = await queue.resume();
+    assert.deepEqual(ends.map((u) => [u.id, u.state]), [[q.id, "succeeded"]]);
+    assert.deepEqual(await apixo.pending(), [a.id], "the other provider's task is left alone");
+    assert.deepEqual((await apixo.resume()).map((u) => [u.id, u.state]), [[a.id, "succeeded"]]);
+  } finally {
+    console.warn = warn;
+  }
+  assert.ok(warnings.length >= 1 && warnings.every(([m, e]) => /not a task record/.test(m) && e.id === "junk"), JSON.stringify(warnings));
+  assert.deepEqual([...records.keys()].filter((k) => k !== "tasklane:estimates"), ["junk"]);
+});
+
 test("the memory store forgets finished tasks", async () => {
   const client = clientFor(sim, "apixo");
   const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));
