@@ -181,13 +181,14 @@ export interface TaskStore {
 }
 
 /**
- * The learned per-model durations (`etaMs`, adaptive polling), kept in the store under the
- * reserved id `"tasklane:estimates"` (never listed by `pending()`), so a client built later
- * over the same store starts with them.
+ * The learned per-model durations (`etaMs`, adaptive polling) of one provider, kept in the
+ * store under the reserved id `"tasklane:estimates:<provider name>"` (never listed by
+ * `pending()`), so a client built later over the same store starts with them. One record
+ * per provider: clients of several providers can share a store.
  */
 export interface EstimatesRecord {
-  /** Always `"tasklane:estimates"`. */
-  id: "tasklane:estimates";
+  /** `"tasklane:estimates:"` and the provider's name, e.g. `"tasklane:estimates:queue"`. */
+  id: `tasklane:estimates:${string}`;
   /** One entry per model: finished tasks seen, mean and variance of ln(duration in ms). */
   estimates: { key: string; count: number; logMean: number; logVar: number }[];
 }

@@ -217,9 +217,10 @@ pub(crate) fn pump(shared: &Shared) {
 /// Saves the engine's learned estimates in the store (once per drain, however many tasks
 /// ended in it), so a client built later over the same store starts with them.
 fn save_estimates(shared: &Shared) {
-    let (entries, store) = {
+    let (entries, store, provider) = {
         let d = shared.borrow();
-        (d.engine.export_estimates(), d.store.clone())
+        let provider = d.engine.profile().name.clone();
+        (d.engine.export_estimates(), d.store.clone(), provider)
     };
     if !entries.is_empty() {
         let list = js_sys::Array::new();
@@ -231,7 +232,7 @@ fn save_estimates(shared: &Shared) {
             js::set(&o, "logVar", &en.estimate.log_var.into());
             list.push(&o);
         }
-        store.put_estimates(&list);
+        store.put_estimates(&provider, &list);
     }
 }
 
@@ -354,10 +355,13 @@ pub(crate) fn failure(f: &TaskFailure) -> JsValue {
 /// store, else as soon as the user store answers (a task updated before that has no
 /// `etaMs` yet). Unreadable entries are skipped.
 pub(crate) fn load_estimates(shared: &Shared) {
-    let store = shared.borrow().store.clone();
+    let (store, provider) = {
+        let d = shared.borrow();
+        (d.store.clone(), d.engine.profile().name.clone())
+    };
     let weak = Rc::downgrade(shared);
     wasm_bindgen_futures::spawn_local(async move {
-        let Some(list) = store.estimates().await else {
+        let Some(list) = store.estimates(&provider).await else {
             return;
         };
         let num = |v: &JsValue, k: &str| js::get(v, k).as_f64().filter(|x| x.is_finite());

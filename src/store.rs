@@ -2,7 +2,7 @@
 //! pick them up after a reload: in memory (the default), in `localStorage`, or in a
 //! user's `TaskStore` object (`{put, delete, list}`, each may return a promise), of which
 //! `"indexedDB"` is one (the package's `indexedDBStore()`). The learned duration
-//! estimates are kept there too, under [`ESTIMATES_KEY`].
+//! estimates are kept there too, one record per provider (see [`estimates_id`]).
 
 use crate::errors::invalid_argument;
 use crate::js;
@@ -15,9 +15,15 @@ use wasm_bindgen_futures::JsFuture;
 /// The `localStorage` key prefix of task records.
 const LS_PREFIX: &str = "tasklane:task:";
 
-/// The reserved id of the record holding the learned duration estimates (never a task:
-/// `pending()` leaves it out).
-pub(crate) const ESTIMATES_KEY: &str = "tasklane:estimates";
+/// The reserved id prefix of the records holding learned duration estimates (never tasks:
+/// `pending()` leaves them out).
+const ESTIMATES_PREFIX: &str = "tasklane:estimates:";
+
+/// The id of `provider`'s estimates record. One per provider, so clients of two providers
+/// sharing a store (one `localStorage` per page) do not overwrite each other's.
+fn estimates_id(provider: &str) -> String {
+    format!("{ESTIMATES_PREFIX}{provider}")
+}
 
 thread_local! {
     /// The package's `indexedDBStore` factory, handed over by `pkg/shared.js` at start.
@@ -107,25 +113,27 @@ impl Store {
         }
     }
 
-    /// Saves the learned estimates under [`ESTIMATES_KEY`]; a failure is only reported.
-    pub(crate) fn put_estimates(&self, entries: &JsValue) {
+    /// Saves `provider`'s learned estimates in its record; a failure is only reported.
+    pub(crate) fn put_estimates(&self, provider: &str, entries: &JsValue) {
+        let id = estimates_id(provider);
         let record = js_sys::Object::new();
-        js::set(&record, "id", &ESTIMATES_KEY.into());
+        js::set(&record, "id", &id.as_str().into());
         js::set(&record, "estimates", entries);
-        match self.put(ESTIMATES_KEY, &record) {
+        match self.put(&id, &record) {
             Ok(Some(p)) => report(Ok(p.into())),
             Ok(None) => {}
             Err(e) => report(Err(e)),
         }
     }
 
-    /// The saved estimates record's `estimates` array: at once from a synchronous store,
-    /// else from the user store's `get` (when it has one) or `list`.
-    pub(crate) async fn estimates(&self) -> Option<JsValue> {
+    /// The `estimates` array of `provider`'s saved record: at once from a synchronous
+    /// store, else from the user store's `get` (when it has one) or `list`.
+    pub(crate) async fn estimates(&self, provider: &str) -> Option<JsValue> {
+        let id = estimates_id(provider);
         let record = match self {
             Store::Custom(s) => {
                 let v = if js::get(s, "get").is_function() {
-                    js::call_method(s, "get", &[&ESTIMATES_KEY.into()])
+                    js::call_method(s, "get", &[&id.as_str().into()])
                 } else {
                     js::call_method(s, "list", &[])
                 };
@@ -135,12 +143,12 @@ impl Store {
                 if js_sys::Array::is_array(&v) {
                     js_sys::Array::from(&v)
                         .iter()
-                        .find(|r| js::get(r, "id").as_string().as_deref() == Some(ESTIMATES_KEY))?
+                        .find(|r| js::get(r, "id").as_string().as_deref() == Some(&id))?
                 } else {
                     v
                 }
             }
-            _ => self.get_sync(ESTIMATES_KEY)?,
+            _ => self.get_sync(&id)?,
         };
         let e = js::get(&record, "estimates");
         js_sys::Array::is_array(&e).then_some(e)
@@ -211,10 +219,14 @@ impl Store {
                 js_sys::Array::from(&v).iter().collect()
             }
         };
-        // Task records only: the estimates record is not a task.
+        // Task records only: the estimates records are not tasks.
         Ok(list
             .into_iter()
-            .filter(|r| js::get(r, "id").as_string().as_deref() != Some(ESTIMATES_KEY))
+            .filter(|r| {
+                !js::get(r, "id")
+                    .as_string()
+                    .is_some_and(|id| id.starts_with(ESTIMATES_PREFIX))
+            })
             .collect())
     }
 }

@@ -679,7 +679,7 @@ function check({ sessions, stats, fetches, storeLog, hooks, serverLog }) {
       if (p.missing.length || p.extra.length) { c.pendingMismatch += p.missing.length + p.extra.length; ex(`${s.name} ${p.why}${p.round}: pending() missing ${p.missing} extra ${p.extra}`); }
     }
     // The learned-durations record stays by design (issue 6.3); task records must not.
-    c.storeLeftovers += [...s.store.map.keys()].filter((k) => k !== "tasklane:estimates").length;
+    c.storeLeftovers += [...s.store.map.keys()].filter((k) => !k.startsWith("tasklane:estimates:")).length;
   }
   hookLatency.sort((a, b) => a - b);
   const q = (p) => hookLatency[Math.min(hookLatency.length - 1, Math.floor(p * hookLatency.length))] ?? "-";

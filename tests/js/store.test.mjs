@@ -114,7 +114,7 @@ test("learned durations persist in the store: a new client has etaMs on its firs
   const a = clientFor(sim, "queue", { store });
   for (let i = 0; i < 3; i++) await a.run(req());
   a.free();
-  const saved = store.records.get("tasklane:estimates");
+  const saved = store.records.get("tasklane:estimates:queue");
   assert.ok(saved?.estimates?.length >= 1, `estimates saved: ${JSON.stringify([...store.records.keys()])}`);
 
   const firstUpdate = async (client) => {
@@ -130,4 +130,27 @@ test("learned durations persist in the store: a new client has etaMs on its firs
   // Without that history, a client has no etaMs at first.
   const fresh = await firstUpdate(clientFor(sim, "queue", { store: mapStore() }));
   assert.equal(fresh.etaMs, undefined, JSON.stringify(fresh));
+});
+
+test("clients of two providers sharing a store keep their learned durations apart", async () => {
+  const store = mapStore();
+  const q = clientFor(sim, "queue", { store });
+  const a = clientFor(sim, "apixo", { store });
+  const quickRun = { queue_ms: 30, run_ms: 200 };
+  for (let i = 0; i < 2; i++) {
+    await q.run(requestFor("queue", { prompt: "p", _sim: quickRun }, "sim-eta-q"));
+    await a.run(requestFor("apixo", { prompt: "p", _sim: quickRun }, "sim-eta-a"));
+  }
+  const keys = (id) => store.records.get(id)?.estimates?.map((e) => e.key) ?? [];
+  // Each provider's record survives the other's saves (one shared record was overwritten).
+  assert.ok(keys("tasklane:estimates:queue").some((k) => k.includes("sim-eta-q")), JSON.stringify([...store.records]));
+  assert.ok(keys("tasklane:estimates:apixo").some((k) => k.includes("sim-eta-a")), JSON.stringify([...store.records]));
+  assert.ok(!keys("tasklane:estimates:queue").some((k) => k.includes("sim-eta-a")));
+  assert.deepEqual(await q.pending(), [], "estimates records are not pending tasks");
+  // A later queue client starts with the queue estimates, though apixo saved last.
+  const updates = [];
+  const q2 = clientFor(sim, "queue", { store });
+  const sub = await q2.submit(requestFor("queue", { prompt: "p", _sim: quickRun }, "sim-eta-q"));
+  await q2.wait(sub.id, { onUpdate: (u) => updates.push(u) });
+  assert.equal(typeof updates[0].etaMs, "number", JSON.stringify(updates[0]));
 });
