@@ -42,6 +42,28 @@ for (const dialect of ["queue", "mindproxy"]) {
   });
 }
 
+for (const dialect of ["queue", "mindproxy"]) {
+  // The task ended between the wait's last poll and its deadline: the vendor refuses the
+  // cancel as "already ended" (queue 400 ALREADY_COMPLETED, mindproxy 409 task_terminal) on
+  // its first try. That end is read and settled, not hidden behind `wait_timeout`.
+  test(`${dialect}: cancelOnTimeout whose cancel is refused because the task already ended settles as that end`, async () => {
+    const client = clientFor(sim, dialect);
+    const u = await client.submit(requestFor(dialect, { prompt: "quick", _sim: { queue_ms: 0, run_ms: 50 } }));
+    // No poll falls before the deadline, so only the cancel can learn of the end.
+    const poll = { initialDelayMs: 5_000, maxDelayMs: 5_000, adaptive: false };
+    const done = await client.wait(u.id, { timeoutMs: 400, cancelOnTimeout: true, poll });
+    assert.equal(done.state, "succeeded");
+    assert.equal(done.id, u.id);
+    assert.ok(done.outputs?.length > 0, "with its outputs");
+    const t = (await sim.stats()).tasks[u.id];
+    const cancels = t.requests.filter((r) => r.route === "cancel");
+    assert.equal(cancels.length, 1, JSON.stringify(t.requests));
+    assert.ok(cancels[0].status === 400 || cancels[0].status === 409, `cancel answered ${cancels[0].status}`);
+    assert.equal(t.state, "succeeded");
+    assert.deepEqual(await client.pending(), [], "the end was seen: the store forgot the task");
+  });
+}
+
 test("resume({timeoutMs, cancelOnTimeout}) cancels every pending task it gives up on", async () => {
   const client = clientFor(sim, "queue");
   const a = await client.submit(requestFor("queue", { prompt: "a", _sim: long }));
