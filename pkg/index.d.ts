@@ -384,7 +384,12 @@ export declare function createWebhookHandler<Env = unknown, Ctx = unknown>(
   options: WebhookHandlerOptions<Env, Ctx>,
 ): (request: Request, env?: Env, ctx?: Ctx) => Promise<Response>;
 
-/** Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) for `body`. */
+/**
+ * Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) for `body`.
+ * `timestamp` is in seconds (default now; a value past the year 9999, such as `Date.now()`'s
+ * milliseconds, is refused) or a `Date`; `id` (default a random `msg_…`) is printable ASCII
+ * without spaces, as it is sent as a header.
+ */
 export declare function signWebhook(
   body: string | Uint8Array,
   options: { secret: string; id?: string; timestamp?: number | Date },

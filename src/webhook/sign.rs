@@ -12,6 +12,9 @@ use super::{get, set};
 use crate::errors::invalid_argument;
 use crate::js;
 
+/// The last second of the year 9999 (UTC): later `timestamp`s are refused.
+const LAST_SECOND: f64 = 253_402_300_799.0;
+
 /// Signs `body` (a string or bytes) for delivery as a Standard Webhooks message and
 /// returns the headers `{"webhook-id", "webhook-timestamp", "webhook-signature"}`.
 /// `options`: `{secret: "whsec_…", id?, timestamp?}` with `timestamp` in seconds (or a
@@ -36,8 +39,18 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
         ));
     };
     let id = match crate::convert::string_field(&options, "id", "options.id")? {
-        Some(id) if !id.is_empty() => id,
-        Some(_) => return Err(invalid_argument("invalid argument `options.id`: empty")),
+        Some(id) if id.is_empty() => {
+            return Err(invalid_argument("invalid argument `options.id`: empty"))
+        }
+        // It travels as the `webhook-id` header: a line break or other control character
+        // makes `new Headers(...)` / fetch throw later, and surrounding spaces are trimmed
+        // in transit, so the receiver would check another id than the one signed.
+        Some(id) if !id.bytes().all(|b| b.is_ascii_graphic()) => {
+            return Err(invalid_argument(
+                "invalid argument `options.id`: must be printable ASCII without spaces (it is sent as the `webhook-id` header)",
+            ))
+        }
+        Some(id) => id,
         None => format!("msg_{:016x}{:016x}", js::seed(), js::seed()),
     };
     let ts_value = get(&options, "timestamp");
@@ -50,7 +63,14 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
         };
         match secs {
             // NaN (an invalid Date) and infinities fail `contains`.
-            Some(n) if (0.0..1e17).contains(&n) => n.floor() as i64,
+            Some(n) if (0.0..=LAST_SECOND).contains(&n) => n.floor() as i64,
+            // `Date.now()` is milliseconds: signed as seconds it lies ~56,000 years ahead
+            // and every verifier refuses the delivery, so name the mistake here.
+            Some(n) if n > LAST_SECOND && n.is_finite() => {
+                return Err(invalid_argument(
+                    "invalid argument `options.timestamp`: past the year 9999, so probably milliseconds (Date.now()); give seconds (Math.floor(Date.now() / 1000)) or a Date",
+                ))
+            }
             _ => {
                 return Err(invalid_argument(
                     "invalid argument `options.timestamp`: seconds since the epoch, or a Date",

@@ -157,6 +157,15 @@ describe("verifyWebhook", () => {
     assert.throws(() => signWebhook(42, { secret: SECRET }), { code: "invalid_argument", message: /body/ });
     assert.throws(() => signWebhook("{}", { secret: SECRET, timestamp: -5 }), { code: "invalid_argument", message: /timestamp/ });
     assert.throws(() => signWebhook("{}", { secret: SECRET, timestamp: new Date(NaN) }), { code: "invalid_argument" });
+    // Milliseconds (Date.now()) signed as seconds would be ~56,000 years ahead: every
+    // verifier refuses such a delivery, so the mistake is named here instead.
+    assert.throws(() => signWebhook("{}", { secret: SECRET, timestamp: Date.now() }), { code: "invalid_argument", message: /options\.timestamp.*milliseconds/ });
+    // An id no HTTP header can carry would only fail later, in `new Headers(...)` or fetch.
+    for (const id of ["a\nb", "a\rb", "tab\there", " padded ", "日本"]) {
+      assert.throws(() => signWebhook("{}", { secret: SECRET, id }), { code: "invalid_argument", message: /options\.id/ }, JSON.stringify(id));
+    }
+    const latest = signWebhook("{}", { secret: SECRET, timestamp: 253402300799 }); // 9999-12-31T23:59:59Z
+    assert.equal(latest["webhook-timestamp"], "253402300799");
     const bytes = signWebhook(new TextEncoder().encode("{}"), { secret: SECRET, id: "x", timestamp: 5 });
     assert.equal(bytes["webhook-signature"], signWebhook("{}", { secret: SECRET, id: "x", timestamp: 5 })["webhook-signature"]);
   });
