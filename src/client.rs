@@ -50,9 +50,12 @@ function iterate(start, opts) {
   const items = []; const waiters = []; let finished = false; let last;
   const ctrl = new AbortController();
   const user = opts && opts.signal;
-  if (user) { if (user.aborted) ctrl.abort(user.reason); else user.addEventListener("abort", () => ctrl.abort(user.reason), { once: true }); }
+  // Not an AbortSignal: left to `start`, which refuses it as `wait` does.
+  if (user && typeof user.addEventListener === "function") { if (user.aborted) ctrl.abort(user.reason); else user.addEventListener("abort", () => ctrl.abort(user.reason), { once: true }); }
   const push = (item) => { if (waiters.length) waiters.shift()(item); else items.push(item); };
-  const onUpdate = (u) => { last = u; if (opts && opts.onUpdate) opts.onUpdate(u); push({ value: u }); };
+  // Queued before the user's callback runs: a callback that throws (logged by the driver)
+  // costs the iterator nothing.
+  const onUpdate = (u) => { last = u; push({ value: u }); if (opts && opts.onUpdate) opts.onUpdate(u); };
   const end = (u) => { if (!same(last, u)) push({ value: u }); push({ done: true }); };
   start({ ...opts, signal: ctrl.signal, onUpdate }).then(end,
     (e) => { if (e && e.update && TERMINAL.includes(e.code)) end(e.update); else push({ error: e }); });
@@ -233,8 +236,15 @@ impl TaskClient {
     /// terminal update (a failed task's last update is yielded, not thrown).
     pub fn watch(&self, id: JsValue, opts: JsValue) -> JsValue {
         let shared = self.shared.clone();
+        // The iterator waits with its own `signal` and `onUpdate` wrapped around the user's,
+        // so the user's options are checked here, as `wait` checks them: a bad one is the
+        // first `next()`'s rejection, not an iterator that ends without a word.
+        let refused = parse_wait(&opts).err();
         let start = Closure::once_into_js(move |wait_opts: JsValue| -> JsValue {
-            wait_on(&shared, &id, &wait_opts).into()
+            match refused {
+                Some(e) => rejected(e).into(),
+                None => wait_on(&shared, &id, &wait_opts).into(),
+            }
         });
         make_watch(start, &opts)
     }

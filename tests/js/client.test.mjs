@@ -155,6 +155,40 @@ test("breaking out of watch stops polling", async () => {
   assert.equal((await requestsOf(sim, sub.id)).length, before, "requests after the iterator was closed");
 });
 
+test("watch: a throwing onUpdate is logged and loses the iterator no update", async () => {
+  const client = clientFor(sim, "queue");
+  const sub = await client.submit(requestFor("queue", { prompt: "p", _sim: quick() }));
+  const origError = console.error;
+  const logged = [];
+  console.error = (...a) => { logged.push(a); };
+  const seen = [];
+  let calls = 0;
+  try {
+    for await (const u of client.watch(sub.id, { onUpdate: () => { calls += 1; throw new Error("user bug"); } })) seen.push(u.state);
+  } finally {
+    console.error = origError;
+  }
+  assert.equal(seen.at(-1), "succeeded", `seen: ${seen}`);
+  assert.equal(calls, seen.length, "onUpdate was still called with each update");
+  assert.ok(logged.length >= 1, "the throw was reported");
+});
+
+test("watch: bad options are invalid_argument at the first next(), as for wait, and send nothing", async () => {
+  const client = clientFor(sim, "queue");
+  const sub = await client.submit(requestFor("queue", { prompt: "p", _sim: quick() }));
+  for (const [opts, name] of [[{ onUpdate: "nope" }, /onUpdate/], [{ signal: "nope" }, /signal/], ["nope", /opts/], [{ timeoutMs: -1 }, /timeoutMs/]]) {
+    const before = (await requestsOf(sim, sub.id)).length;
+    const it = client.watch(sub.id, opts)[Symbol.asyncIterator]();
+    const e = await rejection(it.next());
+    assert.equal(e.name, "TaskError", `${JSON.stringify(opts)}: ${e}`);
+    assert.equal(e.code, "invalid_argument");
+    assert.match(e.message, name);
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+    assert.equal((await requestsOf(sim, sub.id)).length, before, "no request for a refused watch");
+  }
+  await client.wait(sub.id);
+});
+
 test("a fifth provider defined in JavaScript as a profile object", async () => {
   const acme = { ...structuredClone(profiles.apixo), name: "acme" };
   const client = new TaskClient({ provider: acme, baseUrl: sim.baseUrl("apixo"), apiKey: sim.apiKey, poll: { initialDelayMs: 20, maxDelayMs: 100 } });
