@@ -362,7 +362,12 @@ export interface WebhookDedupeStore {
 
 /** The options of {@link createWebhookHandler}. */
 export interface WebhookHandlerOptions<Env = unknown, Ctx = unknown> extends WebhookOptions {
-  /** Called once per new delivery; the answer is 2xx only after it resolved. */
+  /**
+   * Called once per new delivery; the answer is 2xx only after it resolved. A duplicate is
+   * acknowledged (`{ok: true, duplicate: true}`) and not passed on: a terminal update whose
+   * task id and state were handled before, under any `webhook-id` (a task ends once), or a
+   * live update whose `webhook-id` was.
+   */
   onUpdate(update: TaskUpdate, request: Request, env?: Env, ctx?: Ctx): void | Promise<void>;
   /** Duplicate detection across instances; without it, an in-memory window. */
   store?: WebhookDedupeStore;

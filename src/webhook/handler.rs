@@ -230,8 +230,8 @@ fn failure_response(code: &str, what: &str, err: &JsValue) -> JsValue {
 /// verifies each delivery, passes its `TaskUpdate` to `onUpdate(update, request, env, ctx)`
 /// and answers 200 once that resolved (500 when it threw, so the sender retries).
 /// Refusals answer 405/401/400/413 with a JSON error and never reach `onUpdate`.
-/// Duplicates (same `webhook-id`, or same task id and terminal state) are acknowledged
-/// with 200 and not passed on again; `store: {get, put}` (e.g. a Workers KV namespace)
+/// Duplicates (the same task id and terminal state under any `webhook-id`, or a live
+/// update's same `webhook-id`) are acknowledged with 200 and not passed on again; `store: {get, put}` (e.g. a Workers KV namespace)
 /// shares that across instances, `dedupeTtlSec` (default one day) bounds how long.
 #[wasm_bindgen(js_name = createWebhookHandler, skip_typescript)]
 pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {

@@ -94,11 +94,11 @@ test("the example Worker stores each dialect's webhook result exactly once", asy
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), stored);
   }
-  // The dedupe store holds the handled deliveries' ids, with a TTL.
+  // The dedupe store holds each handled end (task and state), with a TTL.
   const dedupe = await mf.getKVNamespace("WEBHOOK_DEDUPE");
   const keys = (await dedupe.list()).keys;
   for (const [dialect, id] of Object.entries(ids)) {
-    const key = keys.find((k) => k.name === `tasklane:wh:${dialect}:id:msg_${id}_terminal`);
+    const key = keys.find((k) => k.name === `tasklane:wh:${dialect}:task:${id}:${expected[dialect]}`);
     assert.ok(key, `${dialect}: dedupe key in KV (${keys.map((k) => k.name).join(", ")})`);
     assert.ok(key.expiration > Date.now() / 1000, "with an expiration");
   }

@@ -463,9 +463,15 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
     for (let i = 0; i < 3; i++) answers.push(await (await handler(post(body, h))).json());
     assert.deepEqual(answers, [{ ok: true }, { ok: true, duplicate: true }, { ok: true, duplicate: true }]);
     assert.equal(calls.length, 1);
-    // Another message id is another delivery.
-    await handler(signed(body));
-    assert.equal(calls.length, 2);
+    // The same end under another message id (a sender that re-sends a completion as a new
+    // message) is the same completion: acknowledged as a duplicate, not passed on again.
+    assert.deepEqual(await (await handler(signed(body))).json(), { ok: true, duplicate: true });
+    assert.equal(calls.length, 1);
+    // A live update under another message id is another delivery.
+    const live = JSON.stringify({ data: { task_id: "m1", status: "IN_PROGRESS" } });
+    await handler(signed(live));
+    await handler(signed(live));
+    assert.equal(calls.length, 3);
   });
 
   test("concurrent duplicates reach onUpdate once", async () => {
@@ -513,7 +519,7 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
     assert.deepEqual(await (await b(post(body, h))).json(), { ok: true, duplicate: true });
     assert.equal(gets, getsBefore);
     assert.equal(puts.length, 1);
-    assert.equal(puts[0][0], `tasklane:wh:queue:id:${h["webhook-id"]}`);
+    assert.equal(puts[0][0], "tasklane:wh:queue:task:q1:succeeded");
     assert.deepEqual(JSON.parse(puts[0][1]), { id: "q1", state: "succeeded" });
     assert.deepEqual(puts[0][2], { expirationTtl: 3600 });
   });

@@ -16,7 +16,10 @@ use table::KeyTable;
 
 /// The dedupe key of a delivery, or `None` when it cannot be deduplicated.
 ///
-/// `webhook_id` wins; otherwise a terminal update is keyed by task id and state. `scope`
+/// A terminal update is keyed by task id and state: a task ends once, so that end is passed
+/// on once whichever message carries it (a sender that re-sends a completion under a new
+/// `webhook-id` would otherwise have it handled twice). A live update is keyed by its
+/// `webhook-id` (a retry of the same message), and not deduplicated without one. `scope`
 /// (e.g. the dialect name) keeps keys of different handlers sharing one store apart.
 pub fn dedupe_key(
     scope: &str,
@@ -25,13 +28,12 @@ pub fn dedupe_key(
     state: &str,
     terminal: bool,
 ) -> Option<String> {
-    match webhook_id.filter(|id| !id.is_empty()) {
-        Some(id) => Some(format!("tasklane:wh:{scope}:id:{id}")),
-        None if terminal && !task_id.is_empty() => {
-            Some(format!("tasklane:wh:{scope}:task:{task_id}:{state}"))
-        }
-        None => None,
+    if terminal && !task_id.is_empty() {
+        return Some(format!("tasklane:wh:{scope}:task:{task_id}:{state}"));
     }
+    webhook_id
+        .filter(|id| !id.is_empty())
+        .map(|id| format!("tasklane:wh:{scope}:id:{id}"))
 }
 
 /// What [`DedupeWindow::begin`] found for a key.
@@ -128,15 +130,25 @@ mod tests {
 
     #[test]
     fn keys() {
+        // A terminal update: by task and state, with or without a message id.
+        for id in [Some("msg_1"), Some("msg_2"), None] {
+            assert_eq!(
+                dedupe_key("apixo", id, "t", "succeeded", true).as_deref(),
+                Some("tasklane:wh:apixo:task:t:succeeded")
+            );
+        }
+        // A live one: by message id only.
         assert_eq!(
-            dedupe_key("apixo", Some("msg_1"), "t", "succeeded", true).as_deref(),
+            dedupe_key("apixo", Some("msg_1"), "t", "running", false).as_deref(),
             Some("tasklane:wh:apixo:id:msg_1")
         );
-        assert_eq!(
-            dedupe_key("apixo", None, "t", "succeeded", true).as_deref(),
-            Some("tasklane:wh:apixo:task:t:succeeded")
-        );
         assert_eq!(dedupe_key("apixo", Some(""), "t", "running", false), None);
+        assert_eq!(dedupe_key("apixo", None, "t", "running", false), None);
+        // No task id (never from a normalized update): the message id, else nothing.
+        assert_eq!(
+            dedupe_key("apixo", Some("msg_1"), "", "failed", true).as_deref(),
+            Some("tasklane:wh:apixo:id:msg_1")
+        );
         assert_eq!(dedupe_key("apixo", None, "", "failed", true), None);
     }
 
