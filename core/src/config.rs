@@ -145,11 +145,11 @@ impl PollOptions {
         };
         let max_retries = match self.max_retries {
             None => base.max_retries,
-            Some(r) if r.is_finite() && (0.0..=1000.0).contains(&r) => r as u32,
+            Some(r) if (0.0..=1000.0).contains(&r) && r.fract() == 0.0 => r as u32,
             Some(_) => {
                 return Err(CoreError::invalid(
                     f("maxRetries"),
-                    "must be between 0 and 1000",
+                    "must be a whole number between 0 and 1000",
                 ))
             }
         };

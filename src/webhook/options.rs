@@ -100,7 +100,7 @@ impl Config {
         };
         let max_body =
             number_field(opts, "maxBodyBytes")?.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as u64);
-        let hmac = match get(opts, "hmac").as_string().as_deref() {
+        let hmac = match crate::convert::string_field(opts, "hmac", "options.hmac")?.as_deref() {
             None | Some("auto") => HmacMode::Auto,
             Some("wasm") => HmacMode::Wasm,
             Some("webcrypto") => HmacMode::WebCrypto,

@@ -145,6 +145,7 @@ describe("invalid arguments are TaskError invalid_argument naming the field", ()
     ["headers an array", { ...base(), headers: ["x"] }, /headers/],
     ["a header not a string", { ...base(), headers: { "x-a": 1 } }, /headers/],
     ["poll.jitter 2", { ...base(), poll: { jitter: 2 } }, /jitter/],
+    ["poll.maxRetries 1.5", { ...base(), poll: { maxRetries: 1.5 } }, /maxRetries.*whole number/],
     ["poll.timeoutMs NaN", { ...base(), poll: { timeoutMs: NaN } }, /timeoutMs/],
     ["poll.initialDelayMs a string", { ...base(), poll: { initialDelayMs: "1s" } }, /poll/],
     ["fetch not a function", { ...base(), fetch: 1 }, /fetch/],

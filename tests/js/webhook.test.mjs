@@ -142,6 +142,8 @@ describe("verifyWebhook", () => {
       [{ provider: "mirako", secret: "whsec_" }, /options\.secret/],
       [{ provider: "mirako", secret: SECRET, toleranceSec: -1 }, /options\.toleranceSec/],
       [{ provider: "mirako", secret: SECRET, maxBodyBytes: "big" }, /options\.maxBodyBytes/],
+      [{ provider: "mirako", secret: SECRET, hmac: "fast" }, /options\.hmac/],
+      [{ provider: "mirako", secret: SECRET, hmac: 5 }, /options\.hmac.*string/],
     ];
     for (const [opts, message] of cases) {
       const err = await verifyWebhook(req(), opts).then(() => null, (e) => e);
