@@ -29,6 +29,9 @@ pub enum NormalizeError {
     /// The body is not shaped as the profile says (e.g. no event list).
     #[error("body does not match the dialect: {0}")]
     Shape(String),
+    /// A field the dialect carries as JSON text (apixo `resultJson`) holds other text.
+    #[error("`{0}` is not JSON text")]
+    FieldNotJson(String),
 }
 
 impl NormalizeError {
@@ -66,25 +69,33 @@ pub fn parse_json(body: &str) -> Result<Value, NormalizeError> {
     crate::json::parse(body).map_err(|_| NormalizeError::NotJson)
 }
 
-/// `raw` with the listed JSON-text fields parsed in place (fields that do not parse stay
-/// strings). Borrowed when no listed field holds text: then there is nothing to parse, and
-/// a status or webhook body (a mirako image is its base64 inline) is not copied for nothing.
-pub fn expand<'a>(raw: &'a Value, json_string_fields: &[String]) -> Cow<'a, Value> {
-    let has_text = |p: &String| matches!(json_path::get(raw, p), Some(Value::String(_)));
+/// `raw` with the listed JSON-text fields parsed in place. An empty (or blank) text stays
+/// as it is (nothing was sent); other text that is not JSON is
+/// [`NormalizeError::FieldNotJson`]: its results cannot be read, and reporting the task
+/// without them would hide that. Borrowed when no listed field holds text: then there is
+/// nothing to parse, and a status or webhook body (a mirako image is its base64 inline) is
+/// not copied for nothing.
+pub fn expand<'a>(
+    raw: &'a Value,
+    json_string_fields: &[String],
+) -> Result<Cow<'a, Value>, NormalizeError> {
+    let has_text = |p: &String| matches!(json_path::get(raw, p), Some(Value::String(s)) if !s.trim().is_empty());
     if !json_string_fields.iter().any(has_text) {
-        return Cow::Borrowed(raw);
+        return Ok(Cow::Borrowed(raw));
     }
     let mut v = raw.clone();
     for path in json_string_fields {
         if let Some(slot) = json_path::get_mut(&mut v, path) {
             if let Value::String(s) = slot {
-                if let Ok(parsed) = crate::json::parse(s) {
-                    *slot = parsed;
+                if s.trim().is_empty() {
+                    continue;
                 }
+                *slot = crate::json::parse(s)
+                    .map_err(|_| NormalizeError::FieldNotJson(path.clone()))?;
             }
         }
     }
-    Cow::Owned(v)
+    Ok(Cow::Owned(v))
 }
 
 /// Normalizes a status body (or a webhook body, which has the same shape) of the dialect
@@ -116,7 +127,7 @@ pub fn status_fields(
     known_id: Option<&str>,
 ) -> Result<TaskUpdate, NormalizeError> {
     let spec: &StatusSpec = &profile.status;
-    let v = expand(raw, &spec.json_string_fields);
+    let v = expand(raw, &spec.json_string_fields)?;
     let id = json_path::get(&v, &spec.id_path)
         .filter(|_| !spec.id_path.is_empty())
         .and_then(scalar_text)
@@ -301,10 +312,13 @@ pub fn sniff_mime(head: &[u8]) -> &'static str {
 }
 
 /// The outputs in a result body (queue's `response_url` answer).
-pub fn result_outputs(profile: &ProviderProfile, raw: &Value) -> Vec<Output> {
+pub fn result_outputs(
+    profile: &ProviderProfile,
+    raw: &Value,
+) -> Result<Vec<Output>, NormalizeError> {
     match &profile.result {
-        Some(r) => outputs(&expand(raw, &r.json_string_fields), &r.outputs),
-        None => Vec::new(),
+        Some(r) => Ok(outputs(&*expand(raw, &r.json_string_fields)?, &r.outputs)),
+        None => Ok(Vec::new()),
     }
 }
 

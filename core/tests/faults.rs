@@ -335,6 +335,40 @@ fn malformed_and_unknown_bodies() {
 }
 
 #[test]
+fn apixo_success_with_unreadable_result_json() {
+    let broken = r#"{"code":200,"msg":"success","data":{"taskId":"ID","state":"success","resultJson":"{not json"}}"#;
+    // Once is damage in transit: the next answer is read, with its outputs.
+    let mut w = World::new(Dialect::Apixo);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100}));
+    w.fake
+        .faults
+        .push_back((Route::Status, Fault::Body(broken.replace("ID", &id))));
+    let op = wait(&mut w, &id);
+    w.run_until(Some(op), 60_000);
+    let u = w.update(op);
+    assert_eq!(u.state, TaskState::Succeeded);
+    assert!(u.outputs.as_ref().is_some_and(|o| !o.is_empty()));
+    // Every time: bad_response naming the field, not a success without its results.
+    let mut w = World::new(Dialect::Apixo);
+    let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100}));
+    for _ in 0..10 {
+        w.fake
+            .faults
+            .push_back((Route::Status, Fault::Body(broken.replace("ID", &id))));
+    }
+    let op = wait(&mut w, &id);
+    w.run_until(Some(op), 60_000);
+    let f = w.failure(op);
+    assert_eq!(f.code, ErrorCode::BadResponse);
+    assert!(
+        f.message.contains("`data.resultJson` is not JSON text"),
+        "{}",
+        f.message
+    );
+    assert_eq!(w.status_requests().len(), 3);
+}
+
+#[test]
 fn deadline_bounds_sleeps_and_requests() {
     for d in ALL {
         let mut w = World::new(d);

@@ -132,6 +132,21 @@ describe("verifyWebhook", () => {
     await assert.rejects(verifyWebhook(post(body, { authorization: "Bearer tok" }), opts), { status: 401, code: "missing_header" });
   });
 
+  test("an apixo success whose resultJson is not JSON text is refused (400), not passed on without its results", async () => {
+    const opts = { provider: "apixo", secret: SECRET };
+    const body = (resultJson) => JSON.stringify({ code: 200, msg: "success", data: { taskId: "a9", state: "success", resultJson } });
+    const signedBody = (b) => ({ method: "POST", headers: signWebhook(b, { secret: SECRET }), body: b });
+    const err = await verifyWebhook(signedBody(body("{not json")), opts).then(() => null, (e) => e);
+    assert.ok(err instanceof WebhookError, String(err));
+    assert.equal(err.status, 400);
+    assert.equal(err.code, "unrecognized_body");
+    assert.match(err.message, /data\.resultJson.*not JSON/);
+    // An empty resultJson is no result, not damage.
+    const u = await verifyWebhook(signedBody(body("")), opts);
+    assert.equal(u.state, "succeeded");
+    assert.equal(u.outputs, undefined);
+  });
+
   test("bad options are invalid_argument TaskErrors naming the option", async () => {
     const req = () => signed("{}");
     const cases = [

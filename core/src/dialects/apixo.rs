@@ -9,7 +9,7 @@
 #[cfg(test)]
 mod tests {
     use crate::json;
-    use crate::normalize::status_update;
+    use crate::normalize::{status_update, NormalizeError};
     use crate::state::{OutputKind, TaskState};
 
     #[test]
@@ -54,15 +54,18 @@ mod tests {
     }
 
     #[test]
-    fn broken_result_json_is_no_outputs_not_a_crash() {
+    fn broken_result_json_is_a_typed_error_not_a_silent_success() {
         let p = super::super::builtin("apixo").expect("built in");
-        let u = status_update(
-            &p,
-            &json!({"data": {"taskId": "t", "state": "success", "resultJson": "{not json"}}),
-            None,
-        )
-        .expect("status is still readable");
-        assert_eq!(u.state, TaskState::Succeeded);
-        assert!(u.outputs.is_none());
+        let body = |result: &str| json!({"data": {"taskId": "t", "state": "success", "resultJson": result}});
+        // Its results cannot be read: a success without them would hide that.
+        let e = status_update(&p, &body("{not json"), None).expect_err("unreadable results");
+        assert_eq!(e, NormalizeError::FieldNotJson("data.resultJson".into()));
+        assert_eq!(e.to_string(), "`data.resultJson` is not JSON text");
+        // Nothing sent is not damage: a success without outputs.
+        for blank in ["", "  "] {
+            let u = status_update(&p, &body(blank), None).expect("blank is no result");
+            assert_eq!(u.state, TaskState::Succeeded);
+            assert!(u.outputs.is_none());
+        }
     }
 }

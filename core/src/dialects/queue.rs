@@ -73,11 +73,12 @@ mod tests {
         let o = result_outputs(
             &p,
             &json!({"images": [{"url": "https://x/1.png", "content_type": "image/png"}, {"url": "https://x/2.png"}], "seed": 1}),
-        );
+        )
+        .unwrap();
         assert_eq!(o.len(), 2);
-        let o = result_outputs(&p, &json!({"video": {"url": "https://x/v.mp4"}}));
+        let o = result_outputs(&p, &json!({"video": {"url": "https://x/v.mp4"}})).unwrap();
         assert_eq!(o[0].kind, OutputKind::Video);
-        let o = result_outputs(&p, &json!({"audio": {"url": "https://x/a"}}));
+        let o = result_outputs(&p, &json!({"audio": {"url": "https://x/a"}})).unwrap();
         assert_eq!(o[0].kind, OutputKind::Audio);
         let u = status_update(&p, &json!({"status": "COMPLETED", "request_id": "r", "payload": {"image": {"url": "https://x/i"}}}), None)
             .expect("webhook body");

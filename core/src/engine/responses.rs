@@ -78,17 +78,21 @@ impl Engine {
                         }
                         self.apply_update(now, id, u, true)
                     }
-                    Err(e @ (NormalizeError::NotJson | NormalizeError::UnknownStatus(_))) => {
-                        self.strike(now, id, e)
-                    }
+                    // Damaged or unexpected answers are retried (a later one may read).
+                    Err(
+                        e @ (NormalizeError::NotJson
+                        | NormalizeError::UnknownStatus(_)
+                        | NormalizeError::FieldNotJson(_)),
+                    ) => self.strike(now, id, e),
                     Err(e) => self.fail_bad(now, id, e.to_string()),
                 }
             }
             Purpose::Result => {
-                let parsed = normalize::parse_json(&resp.body);
+                let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
+                    normalize::result_outputs(&self.rq.profile, &raw).map(|o| (raw, o))
+                });
                 match parsed {
-                    Ok(raw) => {
-                        let outputs = normalize::result_outputs(&self.rq.profile, &raw);
+                    Ok((_, outputs)) => {
                         let Some(mut u) = self.ops.get_mut(&id).and_then(|o| o.pending.take())
                         else {
                             return;
