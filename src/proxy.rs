@@ -117,9 +117,8 @@ impl Proxy {
                 invalid_argument(
                     "invalid argument `baseUrl`: required, an http(s) URL of the vendor",
                 )
-            })?
-            .trim_end_matches('/')
-            .to_owned();
+            })
+            .map(|s| tasklane_core::text::trim_end(&s, b'/').to_owned())?;
         let api_key = crate::convert::string_field(opts, "apiKey", "apiKey")?
             .filter(|s| !s.is_empty())
             .ok_or_else(|| invalid_argument("invalid argument `apiKey`: required"))?;
@@ -150,7 +149,7 @@ impl Proxy {
             },
         };
         let base_path = crate::convert::string_field(opts, "basePath", "basePath")?
-            .map(|p| p.trim_end_matches('/').to_owned());
+            .map(|p| tasklane_core::text::trim_end(&p, b'/').to_owned());
         Ok(Proxy {
             profile,
             base_url,

@@ -2,16 +2,17 @@
 //! (a `[]` suffix walks every element of an array), `items.0.url` (a number indexes an array).
 
 use crate::json::{Map, Value};
+use crate::text::split;
 
 /// The value at `path` (the first one, if the path walks arrays); `None` when absent. An
 /// empty path is the value itself.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.split('.').any(|seg| seg.ends_with("[]")) {
+    if split(path, b'.').any(|seg| seg.ends_with("[]")) {
         return collect(v, path).into_iter().next();
     }
     // A plain path leads to at most one value: walked without a list (a webhook or status
     // body is read at a dozen paths, and a list per step was a fifth of its normalizing).
-    path.split('.').try_fold(v, |cur, seg| child(cur, seg))
+    split(path, b'.').try_fold(v, |cur, seg| child(cur, seg))
 }
 
 /// The child `name` of `c` (an object's field or an array's index); `c` itself for "".
@@ -31,7 +32,7 @@ pub fn collect<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
     if path.is_empty() {
         return vec![v];
     }
-    let mut segs = path.split('.');
+    let mut segs = split(path, b'.');
     // The steps before the first `[]` lead to one value: walked without a list, so a path
     // that is absent costs no allocation.
     let mut one = v;
@@ -77,7 +78,7 @@ pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     if path.is_empty() {
         return Some(cur);
     }
-    for seg in path.split('.') {
+    for seg in split(path, b'.') {
         cur = match cur {
             Value::Object(m) => m.get_mut(seg)?,
             Value::Array(a) => a.get_mut(seg.parse::<usize>().ok()?)?,
@@ -90,7 +91,7 @@ pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
 /// Sets `value` at a plain dotted path of an object, creating objects on the way (and
 /// replacing non-objects in the way).
 pub fn set(root: &mut Map, path: &str, value: Value) {
-    let mut segs = path.split('.').peekable();
+    let mut segs = split(path, b'.').peekable();
     let mut cur = root;
     while let Some(seg) = segs.next() {
         if segs.peek().is_none() {

@@ -30,6 +30,7 @@ pub mod request;
 pub mod retry_after;
 pub mod rng;
 pub mod state;
+pub mod text;
 pub mod url;
 pub mod vecmap;
 pub mod webhook;

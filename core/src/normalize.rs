@@ -235,10 +235,9 @@ fn number_text(s: &str) -> Option<f64> {
 pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
     let mut out: Vec<Output> = Vec::new();
     for rule in rules {
-        let field = rule
-            .path
-            .rsplit('.')
-            .find(|s| !s.is_empty() && *s != "url" && *s != "[]")
+        let field = crate::text::split(&rule.path, b'.')
+            .filter(|s| !s.is_empty() && *s != "url" && *s != "[]")
+            .last()
             .unwrap_or("");
         for x in json_path::collect(v, &rule.path) {
             let s = match x {

@@ -110,7 +110,7 @@ impl<'a> Obj<'a> {
         let mut out = Vec::with_capacity(a.len());
         for x in a {
             out.push(item(x, &path).map_err(|e| {
-                if e.contains(": ") {
+                if crate::text::contains(&e, ": ") {
                     e
                 } else {
                     err(self.path, key, &e)

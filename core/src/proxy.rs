@@ -189,7 +189,7 @@ enum Piece<'a> {
 }
 
 fn pieces(template: &str) -> Vec<Piece<'_>> {
-    let path = template.split('?').next().unwrap_or("");
+    let path = crate::text::before_any(template, b"?");
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
@@ -253,8 +253,8 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
 /// `{id}`, followed by anything.
 fn routes(profile: &ProviderProfile) -> Vec<(RouteKind, &Route, String)> {
     let status_prefix = {
-        let p = profile.status.route.path.split('?').next().unwrap_or("");
-        p.find("{id}").map(|i| format!("{}{{id}}{{*}}", &p[..i]))
+        let p = crate::text::before_any(&profile.status.route.path, b"?");
+        crate::text::find(p, "{id}").map(|i| format!("{}{{id}}{{*}}", &p[..i]))
     };
     let mut out = vec![
         (RouteKind::Submit, &profile.submit.route),
@@ -413,7 +413,7 @@ pub fn check_allow(
 
 /// Whether the dialect's submit takes `name` (in its path or body).
 fn uses(profile: &ProviderProfile, name: &str) -> bool {
-    profile.submit.route.path.contains(&format!("{{{name}}}"))
+    crate::text::contains(&profile.submit.route.path, &format!("{{{name}}}"))
         || profile.submit.body.iter().any(|f| {
             matches!(
                 (name, f.from),

@@ -113,7 +113,7 @@ impl Requests {
     /// Renders a path template: placeholders in the path are required (the error names
     /// them); query pairs whose placeholder has no value are left out.
     fn render(&self, template: &str, args: &Args) -> Result<String, CoreError> {
-        let (path, query) = match template.split_once('?') {
+        let (path, query) = match crate::text::cut(template, b'?') {
             Some((p, q)) => (p, Some(q)),
             None => (template, None),
         };
@@ -127,7 +127,7 @@ impl Requests {
             })?;
         if let Some(q) = query {
             let mut first = true;
-            for pair in q.split('&') {
+            for pair in crate::text::split(q, b'&') {
                 let mut p = String::new();
                 if self.render_part(pair, args, &mut p, false)?.is_none() {
                     out.push(if first { '?' } else { '&' });
@@ -160,7 +160,9 @@ impl Requests {
             let name = &after[..end];
             match self.placeholder(args, name) {
                 Some(v) => {
-                    if in_path && name != "id" && v.split('/').any(|seg| seg == ".." || seg == ".")
+                    if in_path
+                        && name != "id"
+                        && crate::text::split(&v, b'/').any(|seg| seg == ".." || seg == ".")
                     {
                         return Err(CoreError::invalid(
                             name,

@@ -18,8 +18,8 @@ pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch ms.
 pub fn http_date_ms(s: &str) -> Option<u64> {
-    let rest = s.trim().split_once(", ")?.1;
-    let mut it = rest.split(' ');
+    let rest = crate::text::cut(s.trim(), b',')?.1.strip_prefix(' ')?;
+    let mut it = crate::text::split(rest, b' ');
     let day: u64 = num(it.next()?, 2)?;
     let month = match it.next()? {
         "Jan" => 1,
@@ -37,7 +37,7 @@ pub fn http_date_ms(s: &str) -> Option<u64> {
         _ => return None,
     };
     let year: u64 = num(it.next()?, 4)?;
-    let mut hms = it.next()?.split(':');
+    let mut hms = crate::text::split(it.next()?, b':');
     let h: u64 = num(hms.next()?, 2)?;
     let m: u64 = num(hms.next()?, 2)?;
     let sec: u64 = num(hms.next()?, 2)?;

@@ -4,6 +4,7 @@
 //! they are written as JSON in camelCase (`to_json_text`).
 
 use crate::json::{array_text, ObjectText, RawJson, Value};
+use crate::text;
 
 /// Where a task is in its life. `Queued` and `Running` are live; the rest are terminal and
 /// a terminal state never goes back to a live one.
@@ -94,12 +95,11 @@ impl OutputKind {
     /// when the extension says nothing.
     pub fn from_extension(url: &str) -> Option<OutputKind> {
         if let Some(rest) = url.strip_prefix("data:") {
-            let mime = rest.split([';', ',']).next().unwrap_or("");
+            let mime = text::before_any(rest, b";,");
             return OutputKind::from_mime(mime);
         }
-        let path = url.split(['?', '#']).next().unwrap_or(url);
-        let last = path.rsplit('/').next().unwrap_or(path);
-        let ext = last.rsplit_once('.')?.1.to_ascii_lowercase();
+        let last = text::after_last(text::before_any(url, b"?#"), b'/');
+        let ext = text::cut_last(last, b'.')?.1.to_ascii_lowercase();
         Some(match ext.as_str() {
             "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "bmp" | "svg" | "heic" => {
                 OutputKind::Image
@@ -114,11 +114,11 @@ impl OutputKind {
     /// name says nothing.
     pub fn from_field_name(name: &str) -> Option<OutputKind> {
         let n = name.to_ascii_lowercase();
-        if n.contains("image") || n.contains("thumbnail") {
+        if text::contains(&n, "image") || text::contains(&n, "thumbnail") {
             Some(OutputKind::Image)
-        } else if n.contains("video") {
+        } else if text::contains(&n, "video") {
             Some(OutputKind::Video)
-        } else if n.contains("audio") {
+        } else if text::contains(&n, "audio") {
             Some(OutputKind::Audio)
         } else {
             None
@@ -126,7 +126,7 @@ impl OutputKind {
     }
 
     fn from_mime(mime: &str) -> Option<OutputKind> {
-        let top = mime.split('/').next().unwrap_or("");
+        let top = text::before_any(mime, b"/");
         match top {
             "image" => Some(OutputKind::Image),
             "video" => Some(OutputKind::Video),

@@ -25,7 +25,7 @@ impl BaseUrl {
             return Err(bad("must not contain spaces"));
         }
         Ok(BaseUrl {
-            full: s.trim_end_matches('/').to_owned(),
+            full: crate::text::trim_end(s, b'/').to_owned(),
             origin_len,
         })
     }
@@ -68,10 +68,10 @@ fn origin_len(s: &str) -> Option<usize> {
     let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = &rest[..host_len];
     // userinfo is refused: it would leak credentials into logs and is never needed here.
-    if host.is_empty() || host.contains('@') || host.starts_with(':') {
+    if host.is_empty() || crate::text::has_byte(host, b'@') || host.starts_with(':') {
         return None;
     }
-    if let Some((_, port)) = host.rsplit_once(':') {
+    if let Some((_, port)) = crate::text::cut_last(host, b':') {
         if !host.ends_with(']') && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }

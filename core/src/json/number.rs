@@ -52,7 +52,7 @@ pub(super) fn text_to_f64(s: &str) -> f64 {
         Some(r) => (true, r),
         None => (false, s),
     };
-    let (mant, exp) = match s.find(['e', 'E']) {
+    let (mant, exp) = match s.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     };

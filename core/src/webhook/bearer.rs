@@ -11,7 +11,7 @@ use super::WebhookError;
 pub fn verify_bearer(authorization: Option<&str>, expected: &str) -> Result<(), WebhookError> {
     let value = authorization.ok_or(WebhookError::MissingHeader("authorization"))?;
     let value = value.trim();
-    let token = match value.split_once(' ') {
+    let token = match crate::text::cut(value, b' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim_start(),
         _ => return Err(WebhookError::BadAuthToken),
     };

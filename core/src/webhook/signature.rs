@@ -83,7 +83,7 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
                 "too many signatures",
             ));
         }
-        let Some((version, b64)) = entry.split_once(',') else {
+        let Some((version, b64)) = crate::text::cut(entry, b',') else {
             continue;
         };
         if version != "v1" {
