@@ -461,19 +461,9 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
                 // The cancel may find the task already ended (it finished as the wait ran
                 // out). The client forgot the task when it saw that end, so the end is
                 // returned here rather than lost behind the `wait_timeout`.
-                let u = match JsFuture::from(canceled).await {
-                    Ok(u) => u,
-                    // Refused at once as "already ended" (mindproxy 409 `task_terminal`,
-                    // queue 400 `ALREADY_COMPLETED`): the task ended between the wait's
-                    // last poll and its deadline. One status read says how (and the client
-                    // forgets the task, as at every end it sees).
-                    Err(c) if matches!(js::get(&c, "httpStatus").as_f64(), Some(s) if s == 400.0 || s == 409.0) =>
-                    {
-                        let read = start(&shared, |en, now| en.status(now, &task), None, None);
-                        JsFuture::from(read).await.unwrap_or(JsValue::UNDEFINED)
-                    }
-                    Err(_) => JsValue::UNDEFINED,
-                };
+                // (A cancel refused because the task had just ended reads its state and
+                // resolves with that end: the core's cancel does that for every caller.)
+                let u = JsFuture::from(canceled).await.unwrap_or(JsValue::UNDEFINED);
                 match js::get(&u, "state").as_string().as_deref() {
                     Some("succeeded") => Ok(u),
                     Some(s @ ("failed" | "timed_out")) => {

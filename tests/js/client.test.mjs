@@ -116,6 +116,19 @@ test("queue: cancel a queued request", async () => {
   assert.ok(routes.includes("cancel"), `routes: ${routes}`);
 });
 
+for (const dialect of ["queue", "mindproxy"]) {
+  test(`${dialect}: cancel() of a task that already ended resolves with that end (the vendor refuses the cancel)`, async () => {
+    const client = clientFor(sim, dialect);
+    const done = await client.run(requestFor(dialect, { prompt: "p", _sim: quick() }));
+    const u = await client.cancel(done.id);
+    assert.equal(u.id, done.id);
+    assert.equal(u.state, "succeeded");
+    assert.ok(u.outputs?.length >= 1, JSON.stringify(u));
+    const cancels = (await requestsOf(sim, done.id)).filter((r) => r.route === "cancel");
+    assert.deepEqual(cancels.map((r) => r.status), [dialect === "queue" ? 400 : 409]);
+  });
+}
+
 test("apixo has no cancel or events: unsupported", async () => {
   const client = clientFor(sim, "apixo");
   const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));

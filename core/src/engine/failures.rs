@@ -40,11 +40,20 @@ impl Engine {
                 || resp.status == 429
                 || resp.status == 503);
         let what = format!("HTTP {} {}", resp.status, snippet(&resp.body));
-        if purpose == Purpose::Cancel && op.failures > 0 && matches!(resp.status, 400 | 409) {
-            // "Already ended" after a try whose answer was lost: that try may have canceled
-            // the task. Its state says what happened.
+        if purpose == Purpose::Cancel && matches!(resp.status, 400 | 409) {
+            // A refusal: the task may have ended already (queue 400 `ALREADY_COMPLETED`,
+            // mindproxy 409 `task_terminal`), or, after a try whose answer was lost, that
+            // try canceled it. Its state says which: an end is the cancel's answer (as a
+            // retried cancel finds it); a live task means a first refusal stands.
+            let refused = (op.failures == 0).then(|| {
+                Box::new(
+                    op.failure(ErrorCode::Http, what)
+                        .with_http_status(resp.status),
+                )
+            });
             if let Some(o) = self.ops.get_mut(&id) {
                 o.next = Purpose::Status;
+                o.refused = refused;
             }
             self.act(now, id);
             return;

@@ -97,6 +97,9 @@ struct Op {
     running_from: Option<u64>,
     /// A `Retry-After` the last successful status answer carried (adaptive hint).
     hint_ms: Option<u64>,
+    /// A cancel refused at its first try (400/409): its error, should the status read that
+    /// follows find the task live (then the refusal stands; an end is the cancel's answer).
+    refused: Option<Box<TaskFailure>>,
 }
 
 impl Op {

@@ -55,6 +55,7 @@ impl Engine {
             live_at: None,
             running_from: None,
             hint_ms: None,
+            refused: None,
         }
     }
 

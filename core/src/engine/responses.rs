@@ -278,7 +278,15 @@ impl Engine {
                 );
                 self.sleep(now, id, delay);
             }
-            _ => self.finish(now, id, Ok(OpResult::Update(u))),
+            _ => {
+                // A refused cancel whose task is still live: the refusal is the answer.
+                let refused = self.ops.get_mut(&id).and_then(|o| o.refused.take());
+                let result = match refused {
+                    Some(f) => Err((*f).with_update(Some(u))),
+                    None => Ok(OpResult::Update(u)),
+                };
+                self.finish(now, id, result)
+            }
         }
     }
 
