@@ -307,7 +307,12 @@ export class TaskClient {
   run(req: SubmitRequest, opts?: WaitOptions): Promise<TaskUpdate>;
   /** Every change of state / queue position; ends after the terminal update. */
   watch(id: string, opts?: WaitOptions): AsyncIterable<TaskUpdate>;
-  /** Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`. */
+  /**
+   * Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`.
+   * Resolves with the task's state after the cancel: `canceled`, or the end it had already
+   * reached (the vendor refused the cancel for that reason). A refusal while the task is
+   * live rejects `TaskError{code: "http"}` with that update.
+   */
   cancel(id: string, reason?: string, opts?: TaskLocator): Promise<TaskUpdate>;
   /** The task's event log, where the dialect has one. */
   events(id: string, opts?: EventsOptions): Promise<TaskEvent[]>;
