@@ -116,11 +116,7 @@ fn a_cancel_that_sees_the_end_ends_the_wait_without_another_poll() {
             .wait(w.now, &TaskRef::new(&id), WaitOptions::default())
             .expect("valid wait");
         w.advance(20_000); // the wait's backoff has grown to seconds
-        let cop = w
-            .engine
-            .cancel(w.now, &TaskRef::new(&id), None)
-            .expect("can cancel");
-        w.run_until(Some(cop), 60_000);
+        let cop = w.cancel_to_end(&id);
         assert_eq!(w.update(cop).state, TaskState::Canceled, "{d:?}");
         let seen = w.done[&cop].at;
         assert!(w.done.contains_key(&wop), "{d:?}: the wait still runs");
@@ -198,11 +194,7 @@ fn a_retried_cancel_that_finds_the_task_ended_resolves_with_its_state() {
         w.fake
             .faults
             .push_back((Route::Cancel, Fault::Http(status, vec![], body.into())));
-        let cop = w
-            .engine
-            .cancel(w.now, &TaskRef::new(&id), None)
-            .expect("can cancel");
-        w.run_until(Some(cop), 60_000);
+        let cop = w.cancel_to_end(&id);
         assert_eq!(w.update(cop).state, TaskState::Canceled, "{d:?}");
     }
 }

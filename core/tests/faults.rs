@@ -491,37 +491,28 @@ fn cancel_where_the_dialect_can() {
 
 #[test]
 fn cancel_refused_at_its_first_try() {
+    // A cancel of a task that runs `run_ms`, sent at 1 s and refused with `status`.
+    let refused = |d, status, body: &str, run_ms: u64| {
+        let mut w = World::new(d);
+        let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": run_ms}));
+        w.advance(1000);
+        w.fake
+            .faults
+            .push_back((Route::Cancel, Fault::Http(status, vec![], body.into())));
+        let cop = w.cancel_to_end(&id);
+        (w, cop)
+    };
     for (d, status, body) in [
         (Dialect::Queue, 400, r#"{"detail":"ALREADY_COMPLETED"}"#),
         (Dialect::Mindproxy, 409, r#"{"error":"task_terminal"}"#),
     ] {
         // The task had ended: its state is read and the cancel answers with that end.
-        let mut w = World::new(d);
-        let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100}));
-        w.advance(1000);
-        w.fake
-            .faults
-            .push_back((Route::Cancel, Fault::Http(status, vec![], body.into())));
-        let cop = w
-            .engine
-            .cancel(w.now, &TaskRef::new(&id), None)
-            .expect("can cancel");
-        w.run_until(Some(cop), 60_000);
+        let (w, cop) = refused(d, status, body, 100);
         let u = w.update(cop);
         assert_eq!(u.state, TaskState::Succeeded, "{d:?}: the end it found");
         assert!(u.outputs.is_some(), "{d:?}: with its outputs");
         // The task is live, so the refusal was not about an end: it stands.
-        let mut w = World::new(d);
-        let (_, id) = submit(&mut w, json!({"queue_ms": 0, "run_ms": 100_000}));
-        w.advance(1000);
-        w.fake
-            .faults
-            .push_back((Route::Cancel, Fault::Http(status, vec![], body.into())));
-        let cop = w
-            .engine
-            .cancel(w.now, &TaskRef::new(&id), None)
-            .expect("can cancel");
-        w.run_until(Some(cop), 60_000);
+        let (w, cop) = refused(d, status, body, 100_000);
         let f = w.failure(cop);
         assert_eq!(f.code, ErrorCode::Http, "{d:?}");
         assert_eq!(f.http_status, Some(status));

@@ -252,13 +252,19 @@ test("a custom TaskStore: put on submit, pending(), resume() from a new client, 
   assert.ok(log.some(([op]) => op === "delete"), JSON.stringify(log));
 });
 
-test("resume() settles every wait: one task's wait stopping without an update loses no other update", async () => {
+/** A synchronous TaskStore over a Map, with the Map to look into. */
+function mapStore() {
   const records = new Map();
   const store = {
     put: (id, r) => { records.set(id, structuredClone(r)); },
     delete: (id) => { records.delete(id); },
     list: () => [...records.values()],
   };
+  return { records, store };
+}
+
+test("resume() settles every wait: one task's wait stopping without an update loses no other update", async () => {
+  const { records, store } = mapStore();
   const first = clientFor(sim, "queue", { store });
   const sub = await first.submit(requestFor("queue", { prompt: "p", _sim: { queue_ms: 100, run_ms: 300 } }));
   // A record for a task the vendor does not know: its status answers 404, before any update.
@@ -286,12 +292,7 @@ test("resume() settles every wait: one task's wait stopping without an update lo
 });
 
 test("a store shared by clients of two providers: each pending() and resume() keeps to its own tasks", async () => {
-  const records = new Map();
-  const store = {
-    put: (id, r) => { records.set(id, structuredClone(r)); },
-    delete: (id) => { records.delete(id); },
-    list: () => [...records.values()],
-  };
+  const { records, store } = mapStore();
   const queue = clientFor(sim, "queue", { store });
   const apixo = clientFor(sim, "apixo", { store });
   const q = await queue.submit(requestFor("queue", { prompt: "q", _sim: { queue_ms: 50, run_ms: 150 } }));

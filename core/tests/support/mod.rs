@@ -595,6 +595,16 @@ impl World {
         }
     }
 
+    /// Cancels the task `id` now (no reason) and runs until that cancel is done.
+    pub fn cancel_to_end(&mut self, id: &str) -> OpId {
+        let op = self
+            .engine
+            .cancel(self.now, &TaskRef::new(id), None)
+            .expect("can cancel");
+        self.run_until(Some(op), 60_000);
+        op
+    }
+
     /// Runs until `op` is done (or every op, with `None`), at most `limit_ms` of virtual time.
     pub fn run_until(&mut self, op: Option<OpId>, limit_ms: u64) {
         let end = self.now.saturating_add(limit_ms);
