@@ -299,6 +299,17 @@ pub fn match_route(
     method: &str,
     path: &str,
 ) -> Result<Matched, ProxyError> {
+    // The URL parser resolved the path's `.` and `..` segments, but a `/` or `\` sent
+    // percent-encoded is still inside one segment here: a vendor (or a server before it)
+    // that decodes it before routing would resolve `{id}` = `..%2F..%2Fadmin` outside the
+    // route, and past the allow lists, with the proxy's key. No id, model, endpoint or
+    // operation holds one, so such a path is no route.
+    if encoded_separator(path) {
+        return Err(ProxyError::NotFound {
+            dialect: profile.name.clone(),
+            path: path.to_owned(),
+        });
+    }
     let mut wrong_method = false;
     for (kind, route, template) in routes(profile) {
         let mut params = VecMap::new();
@@ -320,6 +331,13 @@ pub fn match_route(
             path: path.to_owned(),
         })
     }
+}
+
+/// Whether `path` holds a percent-encoded `/` (`%2F`) or `\` (`%5C`), in either case.
+fn encoded_separator(path: &str) -> bool {
+    path.as_bytes().windows(3).any(|w| {
+        w[0] == b'%' && (w[1..].eq_ignore_ascii_case(b"2f") || w[1..].eq_ignore_ascii_case(b"5c"))
+    })
 }
 
 /// Splits a request path into the proxy's mount point and the dialect path below it: the
@@ -507,6 +525,17 @@ mod tests {
         assert_eq!(e.status(), 405);
         let e = match_route(&p("mindproxy"), "GET", "/v1/tasks/../../admin").unwrap_err();
         assert_eq!(e.status(), 404);
+        // An encoded separator in a placeholder or a remembered URL's tail.
+        for (d, m, path) in [
+            ("mindproxy", "GET", "/v1/tasks/..%2F..%2Fadmin"),
+            ("mindproxy", "POST", "/v1/tasks/..%2f..%2fx/cancel"),
+            ("mindproxy", "GET", "/v1/tasks/..%5c..%5Cx"),
+            ("queue", "PUT", "/v1/queue/a/requests/r1/cancel/..%2F..%2Fb"),
+        ] {
+            let e = match_route(&p(d), m, path).unwrap_err();
+            assert_eq!((e.status(), e.code()), (404, "not_found"), "{path}");
+        }
+        match_route(&p("mindproxy"), "GET", "/v1/tasks/t%20%2").unwrap();
     }
 
     #[test]

@@ -415,3 +415,26 @@ test("upstreamTimeoutMs: a vendor that does not answer in time gives 504 and its
   assert.equal(bad.status, 502);
   assert.equal((await bad.json()).error.code, "upstream_unreachable");
 });
+
+test("a path with an encoded / or \\ is refused: a vendor that decodes it would be led outside the route (and the allow lists) with the key", async () => {
+  const sent = [];
+  const fetch = async (url) => { sent.push(url); return Response.json({}); };
+  const mp = createProxyHandler({ provider: "mindproxy", baseUrl: VENDOR, apiKey: "k", fetch });
+  const q = createProxyHandler({ provider: "queue", baseUrl: VENDOR, apiKey: "k", fetch, allow: { endpoints: ["fal-ai/flux/dev"] } });
+  const cases = [
+    [mp, "GET", "/v1/tasks/..%2F..%2Fadmin"],
+    [mp, "POST", "/v1/tasks/..%2f..%2fadmin%2fwipe/cancel"],
+    [mp, "GET", "/v1/tasks/..%5C..%5Cadmin"],
+    [q, "GET", "/v1/queue/fal-ai/flux/dev/requests/r1%2F..%2F..%2F..%2Fother/status"],
+    [q, "PUT", "/v1/queue/fal-ai/flux/dev/requests/r1/cancel/..%2F..%2F..%2F..%2Fother"],
+  ];
+  for (const [handler, method, p] of cases) {
+    const res = await ask(handler, { method, body: method === "GET" ? undefined : "{}" }, p);
+    assert.equal(res.status, 404, p);
+    assert.equal((await res.json()).error.code, "not_found", p);
+  }
+  assert.deepEqual(sent, [], "nothing reached the vendor");
+  // The same routes with plain ids still pass.
+  assert.equal((await ask(mp, { method: "GET", body: undefined }, "/v1/tasks/t%20x")).status, 200);
+  assert.equal((await ask(q, { method: "PUT", body: undefined }, "/v1/queue/fal-ai/flux/dev/requests/r1/cancel")).status, 200);
+});
