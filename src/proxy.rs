@@ -77,14 +77,15 @@ struct Proxy {
     fetch: Option<Function>,
 }
 
-fn string_list(opts: &JsValue, key: &str, path: &str) -> Result<Option<Vec<String>>, JsValue> {
+/// The list `opts[key]`, called `{prefix}{key}` in errors.
+fn string_list(opts: &JsValue, key: &str, prefix: &str) -> Result<Option<Vec<String>>, JsValue> {
     let v = js::get(opts, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
     let bad = || {
         invalid_argument(&format!(
-            "invalid argument `{path}`: must be an array of strings"
+            "invalid argument `{prefix}{key}`: must be an array of strings"
         ))
     };
     let arr: &Array = v.dyn_ref().ok_or_else(bad)?;
@@ -133,12 +134,25 @@ impl Proxy {
         };
         let allow_opt = js::get(opts, "allow");
         crate::convert::optional_object(&allow_opt, "allow")?;
-        let allow = Allow {
-            models: string_list(&allow_opt, "models", "allow.models")?,
-            operations: string_list(&allow_opt, "operations", "allow.operations")?,
-            endpoints: string_list(&allow_opt, "endpoints", "allow.endpoints")?,
-            task_types: string_list(&allow_opt, "taskTypes", "allow.taskTypes")?,
-        };
+        // Read by its own keys: a list under any other key (`model`, `endpoint`) is refused,
+        // not ignored (which allowed everything its author meant to restrict).
+        let mut allow = Allow::default();
+        if allow_opt.is_object() {
+            for key in Object::keys(allow_opt.unchecked_ref::<Object>()).iter() {
+                let key = key.as_string().unwrap_or_default();
+                *match &*key {
+                    "models" => &mut allow.models,
+                    "operations" => &mut allow.operations,
+                    "endpoints" => &mut allow.endpoints,
+                    "taskTypes" => &mut allow.task_types,
+                    _ => {
+                        return Err(invalid_argument(&format!(
+                            "invalid argument `allow.{key}`: unknown list (models, operations, endpoints, taskTypes)"
+                        )))
+                    }
+                } = string_list(&allow_opt, &key, "allow.")?;
+            }
+        }
         let count = |key: &str, default: u64| match js::get(opts, key) {
             v if v.is_undefined() || v.is_null() => Ok(default),
             v => match v.as_f64() {
@@ -157,7 +171,7 @@ impl Proxy {
             authorize: func("authorize")?,
             rate_limit: func("rateLimit")?,
             allow,
-            allow_origins: string_list(opts, "allowOrigins", "allowOrigins")?,
+            allow_origins: string_list(opts, "allowOrigins", "")?,
             max_body: count("maxBodyBytes", DEFAULT_MAX_BODY_BYTES)?,
             upstream_timeout: count("upstreamTimeoutMs", DEFAULT_UPSTREAM_TIMEOUT_MS)?,
             base_path,

@@ -438,3 +438,14 @@ test("a path with an encoded / or \\ is refused: a vendor that decodes it would 
   assert.equal((await ask(mp, { method: "GET", body: undefined }, "/v1/tasks/t%20x")).status, 200);
   assert.equal((await ask(q, { method: "PUT", body: undefined }, "/v1/queue/fal-ai/flux/dev/requests/r1/cancel")).status, 200);
 });
+
+test("an allow list under a key that is not one of models, operations, endpoints, taskTypes is refused, not ignored (which allowed everything)", () => {
+  for (const key of ["model", "endpoint", "task_types", "Models"]) {
+    assert.throws(
+      () => createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", allow: { [key]: ["sim-fast"] } }),
+      { name: "TaskError", code: "invalid_argument", message: new RegExp(`allow\\.${key}`) },
+      key,
+    );
+  }
+  createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", allow: { models: ["sim-fast"], operations: undefined } });
+});
