@@ -449,3 +449,17 @@ test("an allow list under a key that is not one of models, operations, endpoints
   }
   createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", allow: { models: ["sim-fast"], operations: undefined } });
 });
+
+test("upstreamTimeoutMs past setTimeout's range (2^31 ms) waits, not times out at once", async () => {
+  for (const ms of [2 ** 31, 3e9, Number.MAX_SAFE_INTEGER]) {
+    const handler = createProxyHandler({
+      provider: "apixo", baseUrl: VENDOR, apiKey: "k", upstreamTimeoutMs: ms,
+      fetch: (_url, init) => new Promise((resolve, reject) => {
+        init.signal.addEventListener("abort", () => reject(init.signal.reason));
+        setTimeout(() => resolve(Response.json({ code: 200, data: { taskId: "t" } })), 50);
+      }),
+    });
+    const res = await ask(handler);
+    assert.equal(res.status, 200, `upstreamTimeoutMs ${ms}`);
+  }
+});
