@@ -91,6 +91,27 @@ describe("interop with the standardwebhooks package", () => {
     const u = await verifyWebhook(post(body, h), { provider: "apixo", secret: SECRET });
     assert.equal(u.id, "a1");
   });
+
+  test("signatures sent as several webhook-signature header lines verify whichever line matches", async () => {
+    // Headers (and Node's, Deno's and workerd's HTTP layers) join repeated lines with ", ".
+    const body = JSON.stringify(BODIES.apixo[0]);
+    const h = signWebhook(body, { secret: SECRET });
+    const old = signWebhook(body, { secret: OTHER_SECRET, id: h["webhook-id"], timestamp: Number(h["webhook-timestamp"]) });
+    for (const lines of [[h["webhook-signature"], old["webhook-signature"]], [old["webhook-signature"], h["webhook-signature"]]]) {
+      const headers = new Headers({ "webhook-id": h["webhook-id"], "webhook-timestamp": h["webhook-timestamp"] });
+      for (const line of lines) headers.append("webhook-signature", line);
+      const u = await verifyWebhook(new Request("http://127.0.0.1/webhooks", { method: "POST", headers, body }), { provider: "apixo", secret: SECRET });
+      assert.equal(u.id, "a1");
+      const plain = { method: "POST", headers: Object.fromEntries(headers), body };
+      assert.equal((await verifyWebhook(plain, { provider: "apixo", secret: SECRET })).id, "a1");
+    }
+    // Only the other key's signature, in two lines: still refused.
+    const headers = new Headers({ "webhook-id": h["webhook-id"], "webhook-timestamp": h["webhook-timestamp"] });
+    headers.append("webhook-signature", old["webhook-signature"]);
+    headers.append("webhook-signature", old["webhook-signature"]);
+    const req = new Request("http://127.0.0.1/webhooks", { method: "POST", headers, body });
+    await assert.rejects(verifyWebhook(req, { provider: "apixo", secret: SECRET }), { status: 401, code: "bad_signature" });
+  });
 });
 
 describe("verifyWebhook", () => {

@@ -86,6 +86,9 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
         let Some((version, b64)) = crate::text::cut(entry, b',') else {
             continue;
         };
+        // Signatures sent as several header lines reach us joined with ", " (RFC 9110, as
+        // `Headers.get` and Node, Deno and workerd join them): drop that line separator.
+        let b64 = crate::text::cut(b64, b',').map_or(b64, |(b64, _)| b64);
         if version != "v1" {
             continue;
         }
@@ -307,6 +310,21 @@ mod tests {
         verifier()
             .verify_with_timestamp(BODY, &headers(&multi, &ts), TS + 10)
             .unwrap();
+    }
+
+    #[test]
+    fn accepts_signatures_from_several_header_lines() {
+        let ts = TS.to_string();
+        let other = "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
+        for joined in [format!("{SIG}, {other}"), format!("{other}, {SIG}")] {
+            verifier()
+                .verify_with_timestamp(BODY, &headers(&joined, &ts), TS)
+                .unwrap();
+        }
+        let e = verifier()
+            .verify_with_timestamp(BODY, &headers(&format!("{other}, {other}"), &ts), TS)
+            .unwrap_err();
+        assert_eq!(e, WebhookError::BadSignature);
     }
 
     #[test]
