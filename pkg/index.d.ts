@@ -341,7 +341,11 @@ export class TaskClient {
 /** Resolves once the WebAssembly module is ready (it already is when the import resolves). */
 export declare const ready: Promise<void>;
 
-/** How a webhook delivery is authenticated and bounded (give `authToken` or `secret`). */
+/**
+ * How a webhook delivery is authenticated and bounded (give `authToken` or `secret`). A key
+ * that is none of these options (nor the handler's `onUpdate`, `store`, `dedupeTtlSec`) is
+ * refused as `invalid_argument` naming it, so a misspelled option is never ignored.
+ */
 export interface WebhookOptions {
   /** The dialect whose status body the webhook carries (name or profile). */
   provider: DialectName | ProviderProfile;
@@ -405,7 +409,10 @@ export declare function signWebhook(
   options: { secret: string; id?: string; timestamp?: number | Date },
 ): Record<string, string>;
 
-/** The options of {@link createProxyHandler}. */
+/**
+ * The options of {@link createProxyHandler}. A key that is none of these is refused as
+ * `invalid_argument` naming it (a misspelled `authorize` must not leave the proxy open).
+ */
 export interface ProxyOptions<Env = unknown, Ctx = unknown> {
   /** The vendor's dialect (name or profile). */
   provider: DialectName | ProviderProfile;

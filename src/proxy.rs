@@ -102,6 +102,10 @@ impl Proxy {
                 "invalid argument `options`: expected {provider, baseUrl, apiKey, ...}",
             ));
         }
+        crate::request::known_keys(
+            opts,
+            "provider,baseUrl,apiKey,authorize,rateLimit,allow,allowOrigins,maxBodyBytes,upstreamTimeoutMs,basePath,fetch",
+        )?;
         let provider = js::get(opts, "provider");
         if !(provider.is_string() || provider.is_object()) {
             return Err(invalid_argument(
@@ -456,11 +460,13 @@ fn respond(
 
 fn error_response(e: &ProxyError, cors: &[(&'static str, String)]) -> Result<JsValue, JsValue> {
     let mut h = json_headers(cors);
-    if let ProxyError::RateLimited {
-        retry_after_s: Some(s),
-    } = e
-    {
-        h.push(("retry-after", s.to_string()));
+    match e {
+        ProxyError::RateLimited {
+            retry_after_s: Some(s),
+        } => h.push(("retry-after", s.to_string())),
+        // RFC 9110: a 405 names the methods the resource takes.
+        ProxyError::MethodNotAllowed { allow, .. } => h.push(("allow", allow.clone())),
+        _ => {}
     }
     respond(e.status(), &e.body().into(), &h)
 }

@@ -31,6 +31,10 @@ export function headerOf(headers, name) {
   const key = Object.keys(headers).find((k) => k.length === name.length && lower(k) === name);
   return key === undefined ? undefined : read(headers, key);
 }
+export function unknownKey(o, known) {
+  const list = known.split(",");
+  return Object.keys(o).find((k) => !list.includes(k));
+}
 const encoder = new TextEncoder();
 export function encodeInto(text, memory, ptr, cap) {
   const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
@@ -64,6 +68,9 @@ extern "C" {
     /// capitalization), in one call instead of a property read per step.
     #[wasm_bindgen(js_name = headerOf)]
     fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
+    /// The first own key of `options` not in `known` (names joined by commas), if any.
+    #[wasm_bindgen(js_name = unknownKey)]
+    fn unknown_key(options: &JsValue, known: &str) -> Option<String>;
     /// `TextEncoder.encodeInto` straight into wasm memory at `ptr` (room for `cap` bytes):
     /// the bytes written, or -1 when the text did not fit.
     #[wasm_bindgen(js_name = encodeInto)]
@@ -117,6 +124,19 @@ pub(crate) enum Refusal {
 impl From<WebhookError> for Refusal {
     fn from(e: WebhookError) -> Self {
         Refusal::Webhook(e)
+    }
+}
+
+/// Refuses an own key of the handler `options` that is not in `known` (names joined by
+/// commas), naming it: a misspelled option (`authorise`, `toleranceSecs`) would otherwise
+/// be ignored without a word, which for an edge handler can mean an open proxy or a looser
+/// check than the one written.
+pub(crate) fn known_keys(options: &JsValue, known: &str) -> Result<(), JsValue> {
+    match unknown_key(options, known) {
+        Some(key) => Err(invalid_argument(&format!(
+            "invalid argument `options.{key}`: unknown option"
+        ))),
+        None => Ok(()),
     }
 }
 

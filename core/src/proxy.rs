@@ -29,6 +29,8 @@ pub enum ProxyError {
         method: String,
         /// The path.
         path: String,
+        /// The methods the path takes, for the answer's `Allow` header (`"GET, POST"`).
+        allow: String,
     },
     /// `authorize` said no.
     #[error("not authorized to use this proxy")]
@@ -310,20 +312,24 @@ pub fn match_route(
             path: path.to_owned(),
         });
     }
-    let mut wrong_method = false;
+    let mut allow = String::new();
     for (kind, route, template) in routes(profile) {
         let mut params = VecMap::new();
         if match_pieces(&pieces_of(&template), path, &mut params) {
             if route.method.eq_ignore_ascii_case(method) {
                 return Ok(Matched { kind, params });
             }
-            wrong_method = true;
+            if !allow.is_empty() {
+                allow.push_str(", ");
+            }
+            allow.push_str(&route.method.to_ascii_uppercase());
         }
     }
-    if wrong_method {
+    if !allow.is_empty() {
         Err(ProxyError::MethodNotAllowed {
             method: method.to_owned(),
             path: path.to_owned(),
+            allow,
         })
     } else {
         Err(ProxyError::NotFound {
@@ -523,6 +529,7 @@ mod tests {
         assert_eq!((e.status(), e.code()), (404, "not_found"));
         let e = match_route(&p("apixo"), "DELETE", "/api/v1/generateTask/flux").unwrap_err();
         assert_eq!(e.status(), 405);
+        assert!(matches!(e, ProxyError::MethodNotAllowed { ref allow, .. } if allow == "POST"));
         let e = match_route(&p("mindproxy"), "GET", "/v1/tasks/../../admin").unwrap_err();
         assert_eq!(e.status(), 404);
         // An encoded separator in a placeholder or a remembered URL's tail.

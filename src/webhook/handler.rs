@@ -42,6 +42,10 @@ fn json_response(status: u16, body: &str) -> Result<JsValue, JsValue> {
                 set(&init, "status", &JsValue::from(status));
                 let headers = Object::new();
                 set(&headers, "content-type", &"application/json".into());
+                if status == 405 {
+                    // RFC 9110: a 405 names the methods the resource takes.
+                    set(&headers, "allow", &"POST".into());
+                }
                 set(&init, "headers", &headers);
                 init.into()
             })

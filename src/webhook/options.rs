@@ -76,6 +76,12 @@ impl Config {
                 "invalid argument `options`: must be an object with `provider` and `authToken` or `secret`",
             ));
         }
+        // verifyWebhook and createWebhookHandler take the same options object (the
+        // handler's own three are fine for verifyWebhook too).
+        crate::request::known_keys(
+            opts,
+            "provider,authToken,secret,toleranceSec,maxBodyBytes,hmac,onUpdate,store,dedupeTtlSec",
+        )?;
         let profile = profile_of(get(opts, "provider"))?;
         let auth_token = crate::convert::string_field(opts, "authToken", "options.authToken")?;
         let secret = crate::convert::string_field(opts, "secret", "options.secret")?;

@@ -165,6 +165,8 @@ test("refused requests get JSON errors and never reach the simulator", async () 
   for (const [name, method, p, headers, body, status, code, message] of cases) {
     const res = await fetch(`${proxyUrl}/api/tasklane${p}`, { method, headers, body });
     assert.equal(res.status, status, name);
+    // RFC 9110: a 405 names the methods the path takes.
+    assert.equal(res.headers.get("allow"), status === 405 ? "POST" : null, name);
     const err = (await res.json()).error;
     assert.equal(err.code, code, name);
     if (message) assert.match(err.message, message, name);
@@ -448,6 +450,16 @@ test("an allow list under a key that is not one of models, operations, endpoints
     );
   }
   createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", allow: { models: ["sim-fast"], operations: undefined } });
+});
+
+test("a misspelled option is invalid_argument naming it, not ignored (`authorise` would leave the proxy open)", () => {
+  for (const key of ["authorise", "allowOrigin", "baseURL"]) {
+    assert.throws(
+      () => createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", authorize: () => false, [key]: 1 }),
+      { name: "TaskError", code: "invalid_argument", message: new RegExp(`options\\.${key}.*unknown option`) },
+      key,
+    );
+  }
 });
 
 test("upstreamTimeoutMs past setTimeout's range (2^31 ms) waits, not times out at once", async () => {

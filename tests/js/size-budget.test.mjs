@@ -30,6 +30,10 @@
 //   cost ≈ 1.1 KB; text cut at ASCII bytes instead of str's pattern searchers
 //   (core/src/text.rs) gave it back: client 85,788 B, full 120,819 B, webhook 59,074 B,
 //   proxy 45,759 B → 45 KiB.
+//   Raised on purpose the same day for the edge handlers' fixes (an encoded `/` in a proxied
+//   path, `allow` lists and options under unknown keys, `Allow` on 405, upstream timeouts
+//   past 2^31 ms, repeated signature header lines): full 121,286 B → 119 KiB, proxy
+//   46,222 B → 46 KiB; client (85,679 B) and webhook (59,362 B) stay under theirs.
 // They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -41,10 +45,10 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 118 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 119 * 1024 },
   { name: "tasklane/client", dist: "client/dist", ceiling: 84 * 1024 },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
-  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 45 * 1024 },
+  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 46 * 1024 },
 ];
 
 for (const { name, dist, ceiling } of BUILDS) {

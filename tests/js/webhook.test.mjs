@@ -180,6 +180,9 @@ describe("verifyWebhook", () => {
       [{ provider: "mirako", secret: SECRET, maxBodyBytes: "big" }, /options\.maxBodyBytes/],
       [{ provider: "mirako", secret: SECRET, hmac: "fast" }, /options\.hmac/],
       [{ provider: "mirako", secret: SECRET, hmac: 5 }, /options\.hmac.*string/],
+      // A misspelled option is named, not ignored (a looser check than the one written).
+      [{ provider: "mirako", secret: SECRET, toleranceSecs: 10 }, /options\.toleranceSecs.*unknown option/],
+      [{ provider: "mirako", authtoken: "t", secret: SECRET }, /options\.authtoken.*unknown option/],
     ];
     for (const [opts, message] of cases) {
       const err = await verifyWebhook(req(), opts).then(() => null, (e) => e);
@@ -379,6 +382,8 @@ describe("createWebhookHandler: the bad-input corpus", () => {
       const res = await handler(make());
       assert.equal(res.status, status);
       assert.match(res.headers.get("content-type"), /application\/json/);
+      // RFC 9110: a 405 says which method the handler takes.
+      assert.equal(res.headers.get("allow"), status === 405 ? "POST" : null);
       const json = await res.json();
       assert.equal(json.error.code, code, JSON.stringify(json));
       assert.equal(typeof json.error.message, "string");
