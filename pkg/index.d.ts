@@ -216,9 +216,14 @@ export interface TaskClientOptions {
   provider: DialectName | ProviderProfile;
   /** The provider's base URL, e.g. `https://api.example.com` or an edge proxy. */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. */
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`, only to `baseUrl`'s origin: a status,
+   * result or cancel URL the vendor hands out on another origin is not followed (the
+   * dialect's path below `baseUrl` is used), or, where the dialect has no such path, is
+   * requested without the key and `headers`.
+   */
   apiKey?: string;
-  /** Extra headers on every request. */
+  /** Extra headers on every request to `baseUrl`'s origin (see `apiKey`). */
   headers?: Record<string, string>;
   /** The fetch to use; default `globalThis.fetch`. */
   fetch?: typeof fetch;

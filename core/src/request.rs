@@ -1,8 +1,8 @@
 //! Building the HTTP requests a [`ProviderProfile`] describes (submit, status, result,
 //! cancel, events) and reading the submit answer. Missing arguments are reported as
-//! `invalid_argument` naming the field; every request carries `Authorization: Bearer
-//! <apiKey>` when a key is set, the user's headers, and `Content-Type: application/json`
-//! when it has a body.
+//! `invalid_argument` naming the field; every request to `baseUrl`'s origin carries
+//! `Authorization: Bearer <apiKey>` when a key is set and the user's headers (a URL on
+//! another origin gets neither), and `Content-Type: application/json` when it has a body.
 
 use crate::config::{ClientConfig, SubmitRequest, TaskRef};
 use crate::error::CoreError;
@@ -12,7 +12,7 @@ use crate::json_path::{self, scalar_text};
 use crate::normalize::{self, NormalizeError};
 use crate::profile::{BodyField, ProviderProfile, Route, Source, UrlKind};
 use crate::state::{TaskState, TaskUpdate};
-use crate::url::{encode, is_absolute_http, BaseUrl};
+use crate::url::{encode, is_absolute_http, origin_of, BaseUrl};
 
 /// A client's request builder: a profile, a base URL and the headers to send.
 #[derive(Debug, Clone)]
@@ -179,7 +179,12 @@ impl Requests {
         Ok(None)
     }
 
-    fn url_for(&self, route: &Route, args: &Args) -> Result<String, CoreError> {
+    /// Where `route` goes, and whether the key and the user's headers go with it: they do
+    /// only to `baseUrl`'s origin. A URL the vendor handed out (or a store kept) on another
+    /// origin gives way to the route's path below `baseUrl`; without a path it is used as
+    /// it is, but bare, so the key never reaches a host the user did not name.
+    fn url_for(&self, route: &Route, args: &Args) -> Result<(String, bool), CoreError> {
+        let mut foreign = None;
         if let (Some(kind), Some(t)) = (route.url_from, args.task) {
             let remembered = match kind {
                 UrlKind::Status => t.status_url.as_ref(),
@@ -187,8 +192,14 @@ impl Requests {
                 UrlKind::Cancel => t.cancel_url.as_ref(),
             };
             if let Some(u) = remembered.filter(|u| is_absolute_http(u)) {
-                return Ok(u.clone());
+                if origin_of(u).as_deref() == Some(&*self.base.origin().to_ascii_lowercase()) {
+                    return Ok((u.clone(), true));
+                }
+                foreign = Some(u);
             }
+        }
+        if let (Some(u), true) = (foreign, route.path.is_empty()) {
+            return Ok((u.clone(), false));
         }
         if route.path.is_empty() {
             let what = match route.url_from {
@@ -201,7 +212,7 @@ impl Requests {
                 format!("`{what}` is required by this provider"),
             ));
         }
-        Ok(self.base.join(&self.render(&route.path, args)?))
+        Ok((self.base.join(&self.render(&route.path, args)?), true))
     }
 
     fn request(
@@ -211,8 +222,12 @@ impl Requests {
         body: Option<Value>,
         timeout_ms: u64,
     ) -> Result<HttpRequest, CoreError> {
-        let url = self.url_for(route, args)?;
-        let mut headers = self.headers.clone();
+        let (url, own) = self.url_for(route, args)?;
+        let mut headers = if own {
+            self.headers.clone()
+        } else {
+            Vec::new()
+        };
         let body = body.map(|b| b.to_text());
         if body.is_some() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
@@ -642,17 +657,17 @@ mod tests {
         );
         assert_eq!(body(&h), json!({"prompt": "p"}));
         let (_, t) = r
-            .parse_submit(&s, r#"{"request_id":"r1","status_url":"http://h:1/s","response_url":"http://h:1/r","cancel_url":"http://h:1/c"}"#, 0)
+            .parse_submit(&s, r#"{"request_id":"r1","status_url":"http://127.0.0.1:8787/s","response_url":"http://127.0.0.1:8787/r","cancel_url":"http://127.0.0.1:8787/c"}"#, 0)
             .expect("valid");
-        assert_eq!(r.status(&t, 1).expect("ok").url, "http://h:1/s");
+        assert_eq!(r.status(&t, 1).expect("ok").url, "http://127.0.0.1:8787/s");
         assert_eq!(
             r.result(&t, 1).expect("has result").expect("ok").url,
-            "http://h:1/r"
+            "http://127.0.0.1:8787/r"
         );
         let c = r.cancel(&t, None, 1).expect("ok");
         assert_eq!(
             (c.method.as_str(), c.url.as_str(), c.body.as_deref()),
-            ("PUT", "http://h:1/c", None)
+            ("PUT", "http://127.0.0.1:8787/c", None)
         );
         let mut bare = TaskRef::new("r2");
         bare.endpoint = Some("a/b".into());
@@ -673,6 +688,46 @@ mod tests {
         assert!(matches!(e, CoreError::InvalidArgument { ref field, .. } if field == "endpoint"));
         bare.endpoint = Some("a/../admin".into());
         assert!(r.status(&bare, 1).is_err());
+    }
+
+    #[test]
+    fn the_key_stays_on_the_base_origin() {
+        let r = rq("queue", "https://api.vendor.test/q");
+        let mut s = SubmitRequest::new(json!({"prompt": "p"}));
+        s.endpoint = Some("fal-ai/flux".into());
+        // Same origin (any case): the vendor's URLs are used, with the key.
+        let (_, t) = r
+            .parse_submit(
+                &s,
+                r#"{"request_id":"r1","status_url":"HTTPS://API.vendor.test/q/s/r1"}"#,
+                0,
+            )
+            .expect("valid");
+        let st = r.status(&t, 1).expect("ok");
+        assert_eq!(st.url, "HTTPS://API.vendor.test/q/s/r1");
+        assert_eq!(st.header("authorization"), Some("Bearer sim-key"));
+        // Another origin (or scheme): the path below baseUrl, with the key; a route that
+        // has no path (queue's cancel) goes to the URL bare.
+        let (_, t) = r
+            .parse_submit(&s, r#"{"request_id":"r1","status_url":"https://evil.test/s","response_url":"http://api.vendor.test/r","cancel_url":"https://evil.test/c"}"#, 0)
+            .expect("valid");
+        let st = r.status(&t, 1).expect("ok");
+        assert_eq!(
+            st.url,
+            "https://api.vendor.test/q/v1/queue/fal-ai/flux/requests/r1/status"
+        );
+        assert_eq!(st.header("authorization"), Some("Bearer sim-key"));
+        let res = r.result(&t, 1).expect("has result").expect("ok");
+        assert_eq!(
+            res.url,
+            "https://api.vendor.test/q/v1/queue/fal-ai/flux/requests/r1"
+        );
+        let c = r.cancel(&t, None, 1).expect("ok");
+        assert_eq!(c.url, "https://evil.test/c");
+        assert_eq!(
+            (c.header("authorization"), c.header("x-extra")),
+            (None, None)
+        );
     }
 
     #[test]

@@ -223,6 +223,33 @@ test("the fetch option is used for every request", async () => {
   assert.ok(calls >= 2, `calls: ${calls}`);
 });
 
+test("the key and headers go only to baseUrl's origin, not to a status/response/cancel URL on another host", async () => {
+  const seen = [];
+  const elsewhere = "https://elsewhere.example";
+  const client = clientFor(sim, "queue", {
+    headers: { "x-app-session": "s3cret" },
+    fetch: async (url, init) => {
+      const h = new Headers(init.headers);
+      seen.push({ url, authorization: h.get("authorization"), session: h.get("x-app-session") });
+      if (url.startsWith(elsewhere)) return Response.json({ error: "captured" }, { status: 401 });
+      const res = await fetch(url, init);
+      if (init.method !== "POST") return res;
+      // The submit's answer points at another host (a vendor gone wrong, a proxy that did
+      // not rewrite its URLs, a tampered store record).
+      const body = await res.json();
+      for (const k of ["status_url", "response_url", "cancel_url"]) body[k] = `${elsewhere}/${k}`;
+      return Response.json(body, { status: res.status });
+    },
+  });
+  const done = await client.run(requestFor("queue", { prompt: "p", _sim: quick() }));
+  assert.equal(done.state, "succeeded");
+  const queued = await client.submit(requestFor("queue", { prompt: "p", _sim: { queue_ms: 5000 } }));
+  await rejection(client.cancel(queued.id));
+  const away = seen.filter((r) => r.url.startsWith(elsewhere));
+  assert.ok(seen.some((r) => r.url.startsWith(sim.url) && r.authorization === `Bearer ${sim.apiKey}` && r.session === "s3cret"));
+  assert.deepEqual(away.map((r) => [r.url, r.authorization, r.session]), [[`${elsewhere}/cancel_url`, null, null]]);
+});
+
 test("headers and apiKey reach the provider; a wrong key is an http error", async () => {
   const client = new TaskClient({ provider: "apixo", baseUrl: sim.baseUrl("apixo"), apiKey: "wrong" });
   const err = await rejection(client.submit(requestFor("apixo", { prompt: "p" })));
