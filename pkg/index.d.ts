@@ -223,7 +223,11 @@ export interface TaskClientOptions {
    * requested without the key and `headers`.
    */
   apiKey?: string;
-  /** Extra headers on every request to `baseUrl`'s origin (see `apiKey`). */
+  /**
+   * Extra headers on every request to `baseUrl`'s origin (see `apiKey`). One with the name
+   * of a header tasklane sets, in any case, replaces it: `authorization` replaces the
+   * `apiKey`'s, `content-type` the JSON body's.
+   */
   headers?: Record<string, string>;
   /** The fetch to use; default `globalThis.fetch`. */
   fetch?: typeof fetch;

@@ -6,7 +6,7 @@
 
 use crate::config::{ClientConfig, SubmitRequest, TaskRef};
 use crate::error::CoreError;
-use crate::http::HttpRequest;
+use crate::http::{find_header, HttpRequest};
 use crate::json::{Map, Value};
 use crate::json_path::{self, scalar_text};
 use crate::normalize::{self, NormalizeError};
@@ -77,12 +77,6 @@ impl Requests {
         let profile = cfg.provider.resolve()?;
         let base = BaseUrl::parse(&cfg.base_url)?;
         let mut headers = Vec::new();
-        if let Some(k) = cfg.api_key.as_deref().filter(|k| !k.is_empty()) {
-            if k.contains(['\r', '\n']) {
-                return Err(CoreError::invalid("apiKey", "must not contain line breaks"));
-            }
-            headers.push(("Authorization".to_owned(), format!("Bearer {k}")));
-        }
         for (k, v) in &cfg.headers {
             let bad_name = k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic() && b != b':');
             if bad_name || v.contains(['\r', '\n']) {
@@ -92,6 +86,17 @@ impl Requests {
                 ));
             }
             headers.push((k.clone(), v.clone()));
+        }
+        if let Some(k) = cfg.api_key.as_deref().filter(|k| !k.is_empty()) {
+            if k.contains(['\r', '\n']) {
+                return Err(CoreError::invalid("apiKey", "must not contain line breaks"));
+            }
+            // Header names are case-insensitive: a user's `authorization` replaces the
+            // key's rather than going beside it (fetch would join the two into one
+            // "Bearer k, Key x" value that no vendor accepts).
+            if find_header(&headers, "authorization").is_none() {
+                headers.push(("Authorization".to_owned(), format!("Bearer {k}")));
+            }
         }
         Ok(Requests {
             profile,
@@ -229,7 +234,7 @@ impl Requests {
             Vec::new()
         };
         let body = body.map(|b| b.to_text());
-        if body.is_some() {
+        if body.is_some() && find_header(&headers, "content-type").is_none() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
         Ok(HttpRequest {
@@ -728,6 +733,30 @@ mod tests {
             (c.header("authorization"), c.header("x-extra")),
             (None, None)
         );
+    }
+
+    #[test]
+    fn a_user_header_replaces_ours_whatever_its_case() {
+        let mut c = ClientConfig::new("apixo", "http://x");
+        c.api_key = Some("k".into());
+        c.headers.insert("authorization".into(), "Key other".into());
+        c.headers.insert(
+            "content-type".into(),
+            "application/json; charset=utf-8".into(),
+        );
+        let r = Requests::new(&c).expect("valid config");
+        let mut s = SubmitRequest::new(json!({"prompt": "p"}));
+        s.model = Some("m".into());
+        let h = r.submit(&s, None, 1).expect("valid");
+        let named = |n: &str| {
+            h.headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(named("authorization"), ["Key other"]);
+        assert_eq!(named("content-type"), ["application/json; charset=utf-8"]);
     }
 
     #[test]
