@@ -225,6 +225,19 @@ test("requestTimeoutMs aborts a hanging status request, which is then retried", 
   assert.equal(timedOut, 1, "exactly the hanging request was aborted");
 });
 
+test("durations past setTimeout's 32-bit range (up to the one year allowed) do not fire at once", async () => {
+  // requestTimeoutMs and timeoutMs of 30 days: each request's timer overflowed to 1 ms, so
+  // every request "timed out" and the call ended with network after its retries.
+  const month = 30 * 24 * 3600 * 1000;
+  const client = clientFor(sim, "apixo", { poll: { initialDelayMs: 20, maxDelayMs: 100, jitter: 0, timeoutMs: month, requestTimeoutMs: month, maxRetries: 2 } });
+  const sub = await client.submit(requestFor("apixo", {
+    prompt: "p", _sim: { queue_ms: 20, run_ms: 20, faults: [{ on: "status", kind: "slow", delay_ms: 50, times: 10 }] },
+  }));
+  const st = await client.status(sub.id, { model: "sim-fast" });
+  assert.ok(["queued", "running", "succeeded"].includes(st.state), st.state);
+  assert.equal((await client.wait(sub.id, { model: "sim-fast" })).state, "succeeded");
+});
+
 test("run() refuses bad wait options before submitting anything", async () => {
   const client = clientFor(sim, "apixo");
   const ref = `run-bad-opts-${Date.now()}`;
