@@ -353,6 +353,25 @@ impl Requests {
         self.status(task, 1).map(|_| ())
     }
 
+    /// Checks that the status and result requests of `task` can be built, as far as they do
+    /// not wait for a URL the submit answer will hand out (a route without a path).
+    pub fn check_followable(&self, task: &TaskRef) -> Result<(), CoreError> {
+        let args = Args {
+            task: Some(task),
+            ..Args::default()
+        };
+        let p = &self.profile;
+        for route in [
+            &p.status.route,
+            p.result.as_ref().map_or(&p.status.route, |r| &r.route),
+        ] {
+            if !route.path.is_empty() || route.url_from.is_none() {
+                self.url_for(route, &args)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The status request.
     pub fn status(&self, task: &TaskRef, timeout_ms: u64) -> Result<HttpRequest, CoreError> {
         let args = Args {

@@ -140,3 +140,24 @@ fn a_bad_profile_is_refused_by_the_reader() {
         "status.states.starting: must be a state"
     );
 }
+
+#[test]
+fn a_status_route_that_cannot_be_built_refuses_the_submit_before_sending() {
+    let mut p = replicate_like();
+    p["status"]["route"]["path"] = json!("/v1/predictions/{prediction_id}");
+    let mut cfg = ClientConfig::new("x", "http://127.0.0.1:9/r8");
+    cfg.provider = ProviderSpec::Profile(Box::new(read_profile(&cj(&p)).expect("reads")));
+    let mut e = Engine::new(cfg, 1).expect("valid");
+    let mut req = SubmitRequest::new(cj(&json!({"prompt": "a cat"})));
+    req.model = Some("m".into());
+    let err = e.submit(0, req.clone()).expect_err("refused");
+    assert_eq!(err.code().as_str(), "invalid_argument");
+    assert!(err.to_string().contains("prediction_id"), "{err}");
+    assert!(e.poll_output(0).is_none(), "nothing is sent");
+    // Without a path, the status route waits for the submit answer's URL: accepted.
+    p["status"]["route"]["path"] = json!("");
+    let mut cfg = ClientConfig::new("x", "http://127.0.0.1:9/r8");
+    cfg.provider = ProviderSpec::Profile(Box::new(read_profile(&cj(&p)).expect("reads")));
+    let mut e = Engine::new(cfg, 1).expect("valid");
+    e.submit(0, req).expect("accepted");
+}

@@ -216,6 +216,31 @@ test("a broken profile object is an invalid_argument naming provider", () => {
     (e) => e instanceof TaskError && e.code === "invalid_argument" && /provider/.test(e.message));
 });
 
+test("a profile whose status or result route cannot be built is refused at submit, before the task exists", async () => {
+  // Each was submitted (created and billed at the vendor); only the wait found the typo.
+  const edits = [
+    [(p) => { p.status.route.path = "/api/v1/statusTask/{modle}?taskId={id}"; }, /`modle`/],
+    [(p) => { p.status.route.path = "/api/v1/statusTask/{model?taskId={id}"; }, /`provider`.*unclosed placeholder/],
+    [(p) => { p.status.route.path = ""; }, /statusUrl/],
+    [(p) => { p.result = { route: { method: "GET", path: "/api/v1/result/{taskid}" }, outputs: [] }; }, /`taskid`/],
+  ];
+  for (const [edit, message] of edits) {
+    const profile = { ...structuredClone(profiles.apixo), name: "acme" };
+    edit(profile);
+    let calls = 0;
+    const client = new TaskClient({ provider: profile, baseUrl: sim.baseUrl("apixo"), apiKey: sim.apiKey, fetch: (url, init) => { calls++; return fetch(url, init); } });
+    const err = await rejection(client.run({ model: "sim-fast", input: { prompt: "p" } }));
+    assert.ok(err instanceof TaskError && err.code === "invalid_argument", String(err));
+    assert.match(err.message, message);
+    assert.equal(calls, 0, "nothing may be submitted");
+  }
+  // A route without a path that waits for a URL from the submit answer is fine.
+  const queueLike = { ...structuredClone(profiles.queue), name: "acme-queue" };
+  queueLike.status.route.path = "";
+  const client = new TaskClient({ provider: queueLike, baseUrl: sim.baseUrl("queue"), apiKey: sim.apiKey, poll: { initialDelayMs: 20, maxDelayMs: 100, jitter: 0 } });
+  assert.equal((await client.run(requestFor("queue", { prompt: "p", _sim: quick() }))).state, "succeeded");
+});
+
 test("the fetch option is used for every request", async () => {
   let calls = 0;
   const client = clientFor(sim, "apixo", { fetch: (url, init) => { calls++; return fetch(url, init); } });
