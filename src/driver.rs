@@ -278,7 +278,7 @@ fn arm_timer(shared: &Shared) {
         (Some(at), _) => {
             let delay = at.saturating_sub(js::now());
             let weak = d.weak_self.clone();
-            let timeout = Timeout::new(crate::fetch::timer_ms(delay), move || {
+            let timeout = Timeout::new(crate::js::timer_ms(delay), move || {
                 if let Some(shared) = weak.upgrade() {
                     // Dropping our own (fired) Timeout here is safe: wasm-bindgen defers
                     // freeing a closure that is running.

@@ -56,7 +56,7 @@ impl Fetcher {
         let Some((func, this)) = self.target() else {
             return Err(TransportError::network(false));
         };
-        let ms = timer_ms(request.timeout_ms);
+        let ms = crate::js::timer_ms(request.timeout_ms);
         let names = RESPONSE_NAMES.with(Clone::clone);
         let pending =
             crate::client::exchange(&func, &this, &request.url, &init, ms, controller, &names);
@@ -114,15 +114,6 @@ thread_local! {
     /// [`RESPONSE_HEADERS`] as a JavaScript array, made once.
     static RESPONSE_NAMES: js_sys::Array =
         RESPONSE_HEADERS.iter().map(|n| JsValue::from_str(n)).collect();
-}
-
-/// A delay for `setTimeout`, which takes a signed 32-bit count of milliseconds (~24.8 days):
-/// a longer one (`requestTimeoutMs`, `timeoutMs` and the poll delays may be up to a year)
-/// would fire at once, so it is cut to the longest that fits. (The driver's timer, woken
-/// early, finds nothing due and re-arms for the rest.)
-pub(crate) fn timer_ms(ms: u64) -> u32 {
-    // i32::MAX is positive, so the cast is exact.
-    ms.min(i32::MAX as u64) as u32
 }
 
 /// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).

@@ -86,3 +86,14 @@ pub(crate) fn call_method(
     }
     Reflect::apply(&f, obj, &arr)
 }
+
+/// A delay for `setTimeout`, which takes a signed 32-bit count of milliseconds (~24.8
+/// days) and fires at once past it (gloo passes `ms as i32`): a longer one (`timeoutMs`,
+/// `requestTimeoutMs` and poll delays may be up to a year, a proxy's `upstreamTimeoutMs`
+/// anything) is cut to the longest that fits. (The driver's timer, woken early, finds
+/// nothing due and re-arms for the rest.)
+#[cfg(any(feature = "client", feature = "proxy"))]
+pub(crate) fn timer_ms(ms: u64) -> u32 {
+    // i32::MAX is positive, so the cast is exact.
+    ms.min(i32::MAX as u64) as u32
+}

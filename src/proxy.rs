@@ -366,9 +366,7 @@ impl Proxy {
         js::set(&init, "signal", &controller.signal());
         let timer = (self.upstream_timeout > 0).then(|| {
             let c = controller.clone();
-            // setTimeout takes a signed 32-bit delay and fires at once past it (gloo passes
-            // `ms as i32`): a longer wait is the longest one it keeps, about 24.8 days.
-            let ms = self.upstream_timeout.min(i32::MAX as u64) as u32;
+            let ms = crate::js::timer_ms(self.upstream_timeout);
             Timeout::new(ms, move || c.abort())
         });
         let failed = || {
