@@ -12,7 +12,7 @@ use crate::json_path::{self, scalar_text};
 use crate::normalize::{self, NormalizeError};
 use crate::profile::{BodyField, ProviderProfile, Route, Source, UrlKind};
 use crate::state::{TaskState, TaskUpdate};
-use crate::url::{encode, is_absolute_http, origin_of, BaseUrl};
+use crate::url::{encode, is_absolute_http, on_origin, BaseUrl};
 
 /// A client's request builder: a profile, a base URL and the headers to send.
 #[derive(Debug, Clone)]
@@ -197,7 +197,7 @@ impl Requests {
                 UrlKind::Cancel => t.cancel_url.as_ref(),
             };
             if let Some(u) = remembered.filter(|u| is_absolute_http(u)) {
-                if origin_of(u).as_deref() == Some(&*self.base.origin().to_ascii_lowercase()) {
+                if on_origin(u, self.base.origin()) {
                     return Ok((u.clone(), true));
                 }
                 foreign = Some(u);

@@ -56,17 +56,21 @@ impl BaseUrl {
 /// The length of `scheme://host[:port]` at the start of an absolute http(s) URL, or `None`
 /// if `s` is not one.
 fn origin_len(s: &str) -> Option<usize> {
-    let lower_start: String = s.chars().take(8).collect::<String>().to_ascii_lowercase();
-    let scheme_len = if lower_start.starts_with("https://") {
+    let b = s.as_bytes();
+    let scheme_len = if b
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"https://"))
+    {
         8
-    } else if lower_start.starts_with("http://") {
+    } else if b
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"http://"))
+    {
         7
     } else {
         return None;
     };
-    let rest = &s[scheme_len..];
-    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = &rest[..host_len];
+    let host = crate::text::before_any(s.get(scheme_len..)?, b"/?#");
     // userinfo is refused: it would leak credentials into logs and is never needed here.
     if host.is_empty() || crate::text::has_byte(host, b'@') || host.starts_with(':') {
         return None;
@@ -76,12 +80,17 @@ fn origin_len(s: &str) -> Option<usize> {
             return None;
         }
     }
-    Some(scheme_len + host_len)
+    Some(scheme_len + host.len())
 }
 
 /// The origin (`scheme://host[:port]`, lowercased) of an absolute URL, or `None`.
 pub fn origin_of(url: &str) -> Option<String> {
     origin_len(url).map(|n| url[..n].to_ascii_lowercase())
+}
+
+/// True when `url` is an absolute http(s) URL on `origin` (`scheme://host[:port]`, any case).
+pub fn on_origin(url: &str, origin: &str) -> bool {
+    origin_len(url).is_some_and(|n| url[..n].eq_ignore_ascii_case(origin))
 }
 
 /// True when `url` is an absolute http(s) URL.
@@ -148,6 +157,19 @@ mod tests {
             Some("http://127.0.0.1:9")
         );
         assert_eq!(origin_of("nope"), None);
+        assert_eq!(
+            origin_of("HTTPS://Api.X:8/p").as_deref(),
+            Some("https://api.x:8")
+        );
+        assert!(on_origin("HTTP://API.x:8/p?q", "http://api.X:8"));
+        for other in [
+            "http://api.x:9/p",
+            "https://api.x:8/p",
+            "http://api.x:8@evil/p",
+            "/p",
+        ] {
+            assert!(!on_origin(other, "http://api.x:8"), "{other}");
+        }
         assert_eq!(encode("a b/c?é", false), "a%20b%2Fc%3F%C3%A9");
         assert_eq!(encode("fal-ai/flux/dev", true), "fal-ai/flux/dev");
     }
