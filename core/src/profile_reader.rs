@@ -248,6 +248,14 @@ pub fn read_profile(v: &Value) -> Result<ProviderProfile, ReadError> {
         )?,
         idempotent: s.flag("idempotent")?,
     };
+    // A submit retried as idempotent without a key in its body could create a second task.
+    if submit.idempotent && !submit.body.iter().any(|f| f.from == Source::IdempotencyKey) {
+        return Err(err(
+            "submit",
+            "idempotent",
+            "needs a body field from \"idempotencyKey\" (a retried submit must carry its key)",
+        ));
+    }
 
     let st =
         section(&p, "status", "status")?.ok_or_else(|| err("", "status", "required, an object"))?;
@@ -360,6 +368,18 @@ mod tests {
 
     fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
         crate::json_path::get_mut(v, path).expect("present")
+    }
+
+    #[test]
+    fn idempotent_submits_need_a_key_in_their_body() {
+        let mut v = builtin_value("queue");
+        *at(&mut v, "submit.idempotent") = json!(true);
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "submit.idempotent: needs a body field from \"idempotencyKey\" (a retried submit must carry its key)"
+        );
+        // mindproxy's carries one.
+        read_profile(&builtin_value("mindproxy")).expect("valid");
     }
 
     #[test]

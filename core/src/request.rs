@@ -165,10 +165,15 @@ impl Requests {
             let name = &after[..end];
             match self.placeholder(args, name) {
                 Some(v) => {
-                    if in_path
-                        && name != "id"
-                        && crate::text::split(&v, b'/').any(|seg| seg == ".." || seg == ".")
-                    {
+                    // The id's `/` is encoded below, so only a whole `.` or `..` could step
+                    // out of the route; other values keep theirs, so no segment may.
+                    let dots = |seg: &str| seg == ".." || seg == ".";
+                    let escapes = if name == "id" {
+                        dots(&v)
+                    } else {
+                        crate::text::split(&v, b'/').any(dots)
+                    };
+                    if in_path && escapes {
                         return Err(CoreError::invalid(
                             name,
                             "must not contain `.` or `..` path segments",
@@ -797,6 +802,19 @@ mod tests {
         });
         assert!(
             matches!(r.submit(&s, None, 1), Err(CoreError::InvalidArgument { field, .. }) if field == "webhook.url")
+        );
+        // An id of `.` or `..` would step out of the route (the URL parser resolves it);
+        // one holding `/` is encoded, so `a/../b` stays one segment.
+        let r = rq("mindproxy", "http://x");
+        for id in [".", ".."] {
+            assert!(
+                matches!(r.status(&TaskRef::new(id), 1), Err(CoreError::InvalidArgument { ref field, .. }) if field == "id"),
+                "{id}"
+            );
+        }
+        assert_eq!(
+            r.status(&TaskRef::new("a/../b"), 1).expect("encoded").url,
+            "http://x/v1/tasks/a%2F..%2Fb"
         );
     }
 }

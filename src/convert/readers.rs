@@ -185,7 +185,11 @@ pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
     let num = |key: &str| count(u, key).map_err(|_| no(key, "must be a non-negative integer"));
     let state = req("state")?;
     let state = TaskState::parse(&state).ok_or_else(|| no("state", "unknown state"))?;
-    let mut out = TaskUpdate::new(req("id")?, state, req("rawStatus")?);
+    let id = req("id")?;
+    if id.is_empty() {
+        return Err(no("id", "required, a non-empty string"));
+    }
+    let mut out = TaskUpdate::new(id, state, req("rawStatus")?);
     out.queue_position = num("queuePosition")?;
     out.eta_ms = num("etaMs")?;
     out.cost_ms = num("costMs")?;

@@ -178,6 +178,10 @@ describe("invalid arguments are TaskError invalid_argument naming the field", ()
     ["status without id", (c) => c.status(), /id/],
     ["cancel with reason a number", (c) => c.cancel("x", 5), /reason/],
     ["events with limit -1", (c) => c.events("x", { limit: -1 }), /limit/],
+    // `..` as a path segment would leave the route (the URL parser resolves it).
+    ["status of the id `..` (mindproxy: the id is a path segment)", () => new TaskClient({ ...base(), provider: "mindproxy" }).status(".."), /`id`.*`\.\.`/],
+    ["status of the id `.` (mindproxy)", () => new TaskClient({ ...base(), provider: "mindproxy" }).status("."), /`id`/],
+    ["deliver with an empty id", async (c) => c.deliver({ id: "", state: "succeeded", rawStatus: "" }), /update\.id/],
   ];
   for (const [name, call, field] of calls) {
     test(name, async () => {

@@ -34,6 +34,10 @@
 //   path, `allow` lists and options under unknown keys, `Allow` on 405, upstream timeouts
 //   past 2^31 ms, repeated signature header lines): full 121,286 B → 119 KiB, proxy
 //   46,222 B → 46 KiB; client (85,679 B) and webhook (59,362 B) stay under theirs.
+//   And the client's, on purpose, for the TaskClient review's fixes (the key kept on
+//   baseUrl's origin, user headers replacing ours by any case, setTimeout's range, a
+//   custom profile's routes checked before a submit, `.`/`..` ids, `idempotent` without a
+//   key, an empty delivered id): 86,169 B → 85 KiB. The day still ends 3.3 KB below its start.
 // They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -46,7 +50,7 @@ const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pk
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
   { name: "tasklane", dist: "dist", ceiling: 119 * 1024 },
-  { name: "tasklane/client", dist: "client/dist", ceiling: 84 * 1024 },
+  { name: "tasklane/client", dist: "client/dist", ceiling: 85 * 1024 },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
   { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 46 * 1024 },
 ];
