@@ -567,6 +567,28 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
     assert.deepEqual(puts[0][2], { expirationTtl: 3600 });
   });
 
+  test("a long webhook-id or task id still fits a Workers KV key (512 bytes)", async () => {
+    const kv = new Map();
+    // Workers KV refuses longer keys; such a refusal answered every delivery 500.
+    const limited = (key) => { if (new TextEncoder().encode(key).length > 512) throw new Error("KV key too long"); };
+    const store = {
+      async get(key) { limited(key); return kv.get(key) ?? null; },
+      async put(key, value) { limited(key); kv.set(key, value); },
+    };
+    let n = 0;
+    const handler = createWebhookHandler({ provider: "queue", secret: SECRET, store, onUpdate: () => { n += 1; } });
+    const live = JSON.stringify({ status: "IN_PROGRESS", request_id: "q1" });
+    const longId = (c) => `msg_${c.repeat(600)}`;
+    for (const id of [longId("a"), longId("a"), longId("b")]) {
+      const res = await handler(post(live, signWebhook(live, { secret: SECRET, id })));
+      assert.equal(res.status, 200, await res.clone().text());
+    }
+    assert.equal(n, 2, "the same long id is one delivery, another long id another");
+    const done = JSON.stringify({ status: "COMPLETED", request_id: "r".repeat(700), payload: {} });
+    assert.equal((await handler(post(done, signWebhook(done, { secret: SECRET })))).status, 200);
+    assert.ok([...kv.keys()].every((k) => k.length <= 480), [...kv.keys()].map((k) => k.length).join());
+  });
+
   test("a failing store.get answers 500 without calling onUpdate", async () => {
     const origError = console.error;
     console.error = () => {};

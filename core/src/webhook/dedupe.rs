@@ -28,12 +28,38 @@ pub fn dedupe_key(
     state: &str,
     terminal: bool,
 ) -> Option<String> {
-    if terminal && !task_id.is_empty() {
-        return Some(format!("tasklane:wh:{scope}:task:{task_id}:{state}"));
+    let key = if terminal && !task_id.is_empty() {
+        format!("tasklane:wh:{scope}:task:{task_id}:{state}")
+    } else {
+        format!(
+            "tasklane:wh:{scope}:id:{}",
+            webhook_id.filter(|id| !id.is_empty())?
+        )
+    };
+    Some(bounded(key))
+}
+
+/// The longest key [`dedupe_key`] returns, in bytes: Workers KV refuses keys over 512, so
+/// a sender's long `webhook-id` (or a vendor's long task id) would fail every delivery.
+pub const MAX_KEY_BYTES: usize = 480;
+
+/// `key` itself when it fits [`MAX_KEY_BYTES`]; else its first 440 bytes (to a char
+/// boundary) and `~` with the 64-bit FNV-1a hash of the whole key in hex, so keys that
+/// differ only past the cut stay apart (the sender is authenticated before a key is made,
+/// so only accidental collisions matter, ~1 in 10^10 at a million long keys).
+fn bounded(key: String) -> String {
+    if key.len() <= MAX_KEY_BYTES {
+        return key;
     }
-    webhook_id
-        .filter(|id| !id.is_empty())
-        .map(|id| format!("tasklane:wh:{scope}:id:{id}"))
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut cut = 440;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}~{h:016x}", &key[..cut])
 }
 
 /// What [`DedupeWindow::begin`] found for a key.
@@ -150,6 +176,23 @@ mod tests {
             Some("tasklane:wh:apixo:id:msg_1")
         );
         assert_eq!(dedupe_key("apixo", None, "", "failed", true), None);
+        // Long ids (a store such as Workers KV takes keys up to 512 bytes): bounded, and
+        // two that differ only past the cut stay apart.
+        let long = |tail: &str| format!("{}{tail}", "é".repeat(400));
+        let a = dedupe_key("apixo", Some(&long("a")), "t", "running", false).expect("key");
+        let b = dedupe_key("apixo", Some(&long("b")), "t", "running", false).expect("key");
+        assert!(
+            a.len() <= MAX_KEY_BYTES && b.len() <= MAX_KEY_BYTES,
+            "{}",
+            a.len()
+        );
+        assert_ne!(a, b);
+        assert_eq!(
+            Some(a),
+            dedupe_key("apixo", Some(&long("a")), "t", "running", false)
+        );
+        let t = dedupe_key("apixo", None, &"t".repeat(600), "failed", true).expect("key");
+        assert!(t.len() <= MAX_KEY_BYTES);
     }
 
     #[test]
