@@ -296,7 +296,12 @@ impl Proxy {
                 Err(Refusal::Webhook(e)) => {
                     return error_response(&ProxyError::BadBody(e.to_string()), &cors)
                 }
-                Err(Refusal::Js(e)) => return Err(e),
+                // Answered, not thrown: a thrown error is the runtime's bare error page,
+                // without the JSON body or the CORS headers the caller can read.
+                Err(Refusal::Js(e)) => {
+                    let why = js::get(&e, "message").as_string().unwrap_or_default();
+                    return error_response(&ProxyError::BodyUnreadable(why), &cors);
+                }
             }
         };
         let json_body = match (&body, matched.kind) {

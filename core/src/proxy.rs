@@ -55,6 +55,10 @@ pub enum ProxyError {
     /// A submit body that is not a JSON object (so the allow lists cannot be checked).
     #[error("the request body is not a JSON object: {0}")]
     BadBody(String),
+    /// The request's body could not be read on this side (the app's own `authorize` or
+    /// `rateLimit` read it first, or the request is no `Request`): the app's bug, a 500.
+    #[error("the request body could not be read here: {0}")]
+    BodyUnreadable(String),
     /// `rateLimit` refused the caller (see [`rate_limit`]).
     #[error("too many requests")]
     RateLimited {
@@ -83,6 +87,7 @@ impl ProxyError {
             Self::OriginNotAllowed(_) => "origin_not_allowed",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BadBody(_) => "bad_request",
+            Self::BodyUnreadable(_) => "body_unreadable",
             Self::RateLimited { .. } => "rate_limited",
             Self::UpstreamTimeout { .. } => "upstream_timeout",
             Self::UpstreamUnreachable => "upstream_unreachable",
@@ -98,6 +103,7 @@ impl ProxyError {
             Self::Forbidden { .. } | Self::OriginNotAllowed(_) => 403,
             Self::BodyTooLarge { .. } => 413,
             Self::BadBody(_) => 400,
+            Self::BodyUnreadable(_) => 500,
             Self::RateLimited { .. } => 429,
             Self::UpstreamTimeout { .. } => 504,
             Self::UpstreamUnreachable => 502,
@@ -186,7 +192,8 @@ enum Piece<'a> {
         name: &'a str,
         multi: bool,
     },
-    /// Anything (the tail of a remembered URL).
+    /// The tail of a remembered URL: nothing, or one more path segment (queue's
+    /// `requests/{id}/cancel`), never a deeper path the key would reach.
     Rest,
 }
 
@@ -220,7 +227,12 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
 fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, String>) -> bool {
     match pieces.split_first() {
         None => path.is_empty(),
-        Some((Piece::Rest, _)) => true,
+        Some((Piece::Rest, _)) => {
+            path.is_empty()
+                || path
+                    .strip_prefix('/')
+                    .is_some_and(|seg| !crate::text::has_byte(seg, b'/'))
+        }
         Some((Piece::Lit(l), more)) => path
             .strip_prefix(l)
             .is_some_and(|p| match_pieces(more, p, params)),
@@ -252,7 +264,7 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
 
 /// The dialect's routes, with the path each is matched by. A route known only by a URL
 /// remembered from the submit answer (queue's cancel) is matched by the status path up to
-/// `{id}`, followed by anything.
+/// `{id}`, followed by at most one more segment.
 fn routes(profile: &ProviderProfile) -> Vec<(RouteKind, &Route, String)> {
     let status_prefix = {
         let p = crate::text::before_any(&profile.status.route.path, b"?");
@@ -521,6 +533,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.kind, RouteKind::Cancel);
+        // The remembered cancel URL's tail is one segment, not a way to any deeper path
+        // (that path is only a submit route, with its multi-segment endpoint: POST).
+        let e = match_route(
+            &p("queue"),
+            "PUT",
+            "/v1/queue/fal-ai/flux/dev/requests/r1/anything/else/here",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, ProxyError::MethodNotAllowed { ref allow, .. } if allow == "POST"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -418,6 +418,23 @@ test("upstreamTimeoutMs: a vendor that does not answer in time gives 504 and its
   assert.equal((await bad.json()).error.code, "upstream_unreachable");
 });
 
+test("an authorize hook that reads the body: a JSON 500 the app can read, not a thrown error; and a queue cancel URL's tail is one segment", async () => {
+  const sent = [];
+  const fetch = async (url) => { sent.push(url); return Response.json({}); };
+  const greedy = createProxyHandler({ provider: "apixo", baseUrl: VENDOR, apiKey: "k", fetch, authorize: async (req) => { await req.json(); return true; } });
+  const res = await ask(greedy, { method: "POST", body: JSON.stringify({ input: {} }) });
+  assert.equal(res.status, 500);
+  const err = (await res.json()).error;
+  assert.equal(err.code, "body_unreadable");
+  assert.match(err.message, /already read/);
+  // Any deeper path below a task's remembered cancel URL is no cancel route.
+  const q = createProxyHandler({ provider: "queue", baseUrl: VENDOR, apiKey: "k", fetch });
+  const deep = await ask(q, { method: "PUT" }, "/v1/queue/fal-ai/flux/dev/requests/r1/anything/else/here");
+  assert.equal(deep.status, 405);
+  assert.equal(deep.headers.get("allow"), "POST");
+  assert.deepEqual(sent, [], "nothing reached the vendor");
+});
+
 test("a path with an encoded / or \\ is refused: a vendor that decodes it would be led outside the route (and the allow lists) with the key", async () => {
   const sent = [];
   const fetch = async (url) => { sent.push(url); return Response.json({}); };
