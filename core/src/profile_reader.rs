@@ -161,8 +161,18 @@ fn route(o: &Obj, key: &str) -> Result<Route, ReadError> {
         Some("cancel") => Some(UrlKind::Cancel),
         Some(_) => return Err(err(&path, "urlFrom", "must be status, response or cancel")),
     };
+    // Sent as written by fetch, which upper-cases only the standard methods: one of these,
+    // upper-cased here, or the profile is refused (`"GE T"` failed later as `network`).
+    let method = r.req_str("method")?.to_ascii_uppercase();
+    if !matches!(&*method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
+        return Err(err(
+            &path,
+            "method",
+            "must be GET, POST, PUT, PATCH or DELETE",
+        ));
+    }
     Ok(Route {
-        method: r.req_str("method")?,
+        method,
         path: r.str_or_empty("path")?,
         url_from,
     })
@@ -368,6 +378,18 @@ mod tests {
 
     fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
         crate::json_path::get_mut(v, path).expect("present")
+    }
+
+    #[test]
+    fn route_methods_are_http_methods() {
+        let mut v = builtin_value("queue");
+        *at(&mut v, "status.route.method") = json!("GE T");
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "status.route.method: must be GET, POST, PUT, PATCH or DELETE"
+        );
+        *at(&mut v, "status.route.method") = json!("get");
+        assert_eq!(read_profile(&v).expect("valid").status.route.method, "GET");
     }
 
     #[test]
