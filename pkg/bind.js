@@ -16,4 +16,34 @@ export function bindBuild(glue, indexedDBStore) {
   glue.__setErrorClasses(errors);
   if (indexedDBStore) glue.__setIndexedDBStore(indexedDBStore);
   profiles ??= Object.freeze(glue.__profiles());
+  if (glue.TaskClient) guardFreed(glue.TaskClient);
+}
+
+/** `TaskClient`'s methods that answer at once rather than with a promise. */
+const SYNC = new Set(["watch", "deliver"]);
+
+/**
+ * A method called on a client after `free()` fails with a `TaskError` naming the mistake
+ * (a rejected promise, or a throw for the two methods that answer at once), where
+ * wasm-bindgen's own check would throw a bare `Error: null pointer passed to rust`; a
+ * second `free()` does nothing.
+ */
+function guardFreed(TaskClient) {
+  const proto = TaskClient.prototype;
+  // A second free() does nothing (wasm-bindgen's would throw on the freed pointer).
+  const free = proto.free;
+  proto.free = function () {
+    if (this.__wbg_ptr !== 0) free.call(this);
+  };
+  if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method = proto[name];
+    if (name === "constructor" || name === "free" || name.startsWith("__") || typeof method !== "function") continue;
+    proto[name] = function (...args) {
+      if (this.__wbg_ptr !== 0) return method.apply(this, args);
+      const e = new errors.TaskError("invalid_argument", `TaskClient.${name}(): this client was freed (free()); make a new one`);
+      if (SYNC.has(name)) throw e;
+      return Promise.reject(e);
+    };
+  }
 }

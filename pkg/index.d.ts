@@ -343,7 +343,11 @@ export class TaskClient {
    * path brings the end first. Returns how many waits took it.
    */
   deliver(update: TaskUpdate): number;
-  /** Releases the client's handle early (it is also released when garbage-collected); operations already running still settle. */
+  /**
+   * Releases the client's handle early (it is also released when garbage-collected);
+   * operations already running still settle. A method called after it fails with
+   * `TaskError{code: "invalid_argument"}`; a second `free()` does nothing.
+   */
   free(): void;
 }
 

@@ -368,6 +368,20 @@ test("a store shared by clients of two providers: each pending() and resume() ke
   assert.deepEqual([...records.keys()].filter((k) => !k.startsWith("tasklane:estimates:")), ["junk"]);
 });
 
+test("a freed client's methods fail with TaskError invalid_argument, not wasm-bindgen's bare Error", async () => {
+  const client = clientFor(sim, "queue");
+  client.free();
+  for (const call of [(c) => c.status("x", { endpoint: "a/b" }), (c) => c.wait("x"), (c) => c.pending(), (c) => c.resume()]) {
+    const e = await rejection(call(client));
+    assert.ok(e instanceof TaskError, String(e));
+    assert.equal(e.code, "invalid_argument");
+    assert.match(e.message, /was freed/);
+  }
+  assert.throws(() => client.deliver({ id: "x", state: "succeeded", rawStatus: "" }), { name: "TaskError", code: "invalid_argument" });
+  assert.throws(() => client.watch("x"), { name: "TaskError", message: /TaskClient\.watch\(\): this client was freed/ });
+  client.free(); // a second free() is harmless
+});
+
 test("the memory store forgets finished tasks", async () => {
   const client = clientFor(sim, "apixo");
   const sub = await client.submit(requestFor("apixo", { prompt: "p", _sim: quick() }));
