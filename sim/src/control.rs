@@ -62,6 +62,11 @@ pub fn handle(
                 Ok(v) => v,
                 Err(r) => return r,
             };
+            if let Some(k) = v.as_object().and_then(|o| o.keys().find(|k| *k != "rules")) {
+                return bad(format!(
+                    "{k} is not a field of the body {{\"rules\": [...]}}"
+                ));
+            }
             let rules = match v.get("rules") {
                 Some(Value::Array(a)) => a,
                 _ => return bad("the body must be {\"rules\": [...]}"),

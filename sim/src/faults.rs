@@ -175,9 +175,27 @@ fn params(obj: &Value) -> Result<(u64, u64), ConfigError> {
     Ok((num("retry_after_s", 1)?, num("delay_ms", 3000)?))
 }
 
+/// Refuses a field outside `known`: a misspelt `rate` or `times` would otherwise be
+/// dropped and the rule fire on every request, or a script fire once instead of three times.
+fn only_known(obj: &Value, known: &[&str], what: &str) -> Result<(), ConfigError> {
+    let unknown = obj
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())));
+    match unknown {
+        Some(k) => Err(ConfigError::BadFault(format!(
+            "{k:?} is not a field of {what} ({})",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn kinds_of(obj: &Value) -> Result<Vec<FaultKind>, ConfigError> {
     match (obj.get("kind"), obj.get("kinds")) {
-        (Some(Value::String(k)), _) => Ok(vec![FaultKind::parse(k)?]),
+        (Some(_), Some(_)) => Err(ConfigError::BadFault(
+            "give \"kind\" or \"kinds\", not both".into(),
+        )),
+        (Some(Value::String(k)), None) => Ok(vec![FaultKind::parse(k)?]),
         (None, Some(Value::Array(ks))) if !ks.is_empty() => ks
             .iter()
             .map(|k| {
@@ -245,6 +263,20 @@ impl FaultRule {
         if !obj.is_object() {
             return Err(ConfigError::BadFault("each rule must be an object".into()));
         }
+        only_known(
+            obj,
+            &[
+                "dialect",
+                "on",
+                "kind",
+                "kinds",
+                "rate",
+                "times",
+                "retry_after_s",
+                "delay_ms",
+            ],
+            "a fault rule",
+        )?;
         let dialect = match obj.get("dialect") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(
@@ -329,7 +361,17 @@ impl ScriptedFault {
                 "each _sim.faults entry must be an object".into(),
             ));
         }
+        only_known(
+            obj,
+            &["on", "kind", "kinds", "times", "retry_after_s", "delay_ms"],
+            "a _sim.faults entry",
+        )?;
         let kinds = kinds_of(obj)?;
+        if kinds.len() > 1 {
+            return Err(ConfigError::BadFault(
+                "kinds: a _sim.faults entry takes one kind (add one entry per kind)".into(),
+            ));
+        }
         let times = match obj.get("times") {
             None | Some(Value::Null) => 1,
             Some(v) => v

@@ -344,3 +344,55 @@ async fn global_rules_by_route_dialect_and_times_and_cli_rate() {
     }
     assert!(codes.contains(&200) && codes.len() > 1, "{codes:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misspelt_fault_fields_are_refused_not_ignored() {
+    let sim = sim(&[]).await;
+    let u = sim.url();
+    // A typo in `rate` or `dialect` must not turn into "every request of every dialect fails".
+    let r = post(
+        &format!("{u}/__sim/faults"),
+        &json!({"rules": [{"kind": "500", "rte": 0.1, "dialect": "apixo"}]}),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("rte"));
+    let r = post(
+        &format!("{u}/__sim/faults"),
+        &json!({"rules": [{"kind": "500", "kinds": ["503"]}]}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "kind and kinds together");
+    let r = post(
+        &format!("{u}/__sim/faults"),
+        &json!({"rules": [], "rule": [{"kind": "500"}]}),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("rule"));
+    let rules = get(&format!("{u}/__sim/faults")).await.json();
+    assert_eq!(rules["rules"], json!([]), "a refused body changes nothing");
+
+    // `_sim.faults` entries: an unknown field, or several kinds for one script entry.
+    let submit = format!("{u}/queue/v1/queue/fal-ai/flux/dev");
+    for (faults, field) in [
+        (
+            json!([{"on": "status", "kind": "429", "retry_after": 5}]),
+            "retry_after",
+        ),
+        (json!([{"on": "status", "kind": "500", "time": 3}]), "time"),
+        (json!([{"on": "status", "kinds": ["429", "500"]}]), "kinds"),
+    ] {
+        let r = post(&submit, &json!({"_sim": {"faults": faults}})).await;
+        assert_eq!(r.status, 400, "{faults}");
+        let m = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(m.contains(field), "{m}");
+    }
+    assert_eq!(stats(&sim).await["tasks_created"], 0);
+}
