@@ -532,6 +532,39 @@ async fn queue_urls_position_results_errors_and_cancel() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_post_to_a_request_url_is_405_not_a_new_task() {
+    // A client that cancels with POST (as mindproxy does) or posts to status_url must get
+    // 405, not a fresh task whose endpoint is "fal-ai/flux/dev/requests/{id}/cancel".
+    let sim = sim(&[]).await;
+    let u = sim.url();
+    let r = post(
+        &format!("{u}/queue/v1/queue/fal-ai/flux/dev"),
+        &json!({"_sim": sim_ctl(5000, 100, "succeeded")}),
+    )
+    .await
+    .json();
+    for (k, allow) in [
+        ("cancel_url", "PUT"),
+        ("status_url", "GET"),
+        ("response_url", "GET"),
+    ] {
+        let c = post(r[k].as_str().unwrap(), &json!({})).await;
+        assert_eq!(c.status, 405, "POST {k}: {:?}", c.json());
+        assert_eq!(
+            c.header("allow").as_deref(),
+            Some(&*format!("{allow}, OPTIONS"))
+        );
+        assert!(c.json()["detail"].is_string(), "the queue error shape");
+    }
+    assert_eq!(stats(&sim).await["tasks_created"], 1);
+    let s = get(r["status_url"].as_str().unwrap()).await.json();
+    assert_eq!(
+        s["status"], "IN_QUEUE",
+        "the POSTs did not cancel it either"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stats_record_requests_refs_and_reset() {
     let sim = sim(&[]).await;
     let u = sim.url();

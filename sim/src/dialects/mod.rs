@@ -620,6 +620,10 @@ mod tests {
             queue::route(&get, "/v1/queue/x/requests/r1/cancel"),
             Err(RouteError::MethodNotAllowed("PUT"))
         );
+        assert_eq!(
+            queue::route(&post, "/v1/queue/x/requests/r1/cancel"),
+            Err(RouteError::MethodNotAllowed("PUT"))
+        );
     }
 
     #[test]

@@ -21,21 +21,28 @@ pub fn route(method: &Method, rest: &str) -> Result<Op, RouteError> {
     if tail.is_empty() || segs.iter().any(|s| s.is_empty()) {
         return Err(RouteError::NotFound);
     }
-    if *method == Method::POST {
-        return Ok(Op::Submit {
-            model: tail.to_string(),
-        });
-    }
     // The last `requests` segment with something after it splits endpoint from id.
     let Some(r) = segs
         .iter()
         .rposition(|s| *s == "requests")
         .filter(|r| *r >= 1 && r + 1 < segs.len())
     else {
-        return Err(RouteError::MethodNotAllowed("POST"));
+        return match *method {
+            Method::POST => Ok(Op::Submit {
+                model: tail.to_string(),
+            }),
+            _ => Err(RouteError::MethodNotAllowed("POST")),
+        };
     };
     let id = segs[r + 1].to_string();
     match (&segs[r + 2..], method) {
+        // A POST to a request's own URL (a cancel sent with POST, say) is a wrong method,
+        // not a submit to the endpoint "…/requests/{id}/cancel".
+        (_, &Method::POST) if !matches!(&segs[r + 2..], [] | ["status"] | ["cancel"]) => {
+            Ok(Op::Submit {
+                model: tail.to_string(),
+            })
+        }
         ([], &Method::GET) => Ok(Op::Result { id }),
         (["status"], &Method::GET) => Ok(Op::Status { id }),
         (["cancel"], &Method::PUT) => Ok(Op::Cancel { id }),
