@@ -266,3 +266,39 @@ async fn cancel_triggers_delivery_and_remote_hosts_are_refused() {
     assert!(w["error"].as_str().unwrap().contains("non-loopback"), "{w}");
     assert!(w["status"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sim_webhook_url_that_cannot_be_delivered_to_is_refused_at_submit() {
+    // `_sim.webhook_url` is the simulator's own control: a bad value is a 400 naming it,
+    // not a task whose webhook silently never comes.
+    let sim = sim(&[]).await;
+    let u = sim.url();
+    for (url, why) in [
+        ("https://127.0.0.1:9/hook", "http://"),
+        ("http://192.0.2.1/hook", "non-loopback"),
+        ("127.0.0.1:9/hook", "webhook_url"),
+    ] {
+        let r = post(
+            &format!("{u}/queue/v1/queue/e"),
+            &json!({"_sim": {"webhook_url": url}}),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}");
+        let m = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(m.contains("_sim.webhook_url") && m.contains(why), "{m}");
+    }
+    assert_eq!(stats(&sim).await["tasks_created"], 0);
+    let ok = post(
+        &format!("{u}/queue/v1/queue/e"),
+        &json!({"_sim": {"webhook_url": "http://localhost:9/hook"}}),
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    let remote = common::sim(&["--allow-remote-webhooks"]).await;
+    let r = post(
+        &format!("{}/queue/v1/queue/e", remote.url()),
+        &json!({"_sim": {"webhook_url": "http://192.0.2.1/hook"}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "allowed with --allow-remote-webhooks");
+}

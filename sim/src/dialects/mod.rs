@@ -390,6 +390,15 @@ async fn submit(
         Ok(c) => c,
         Err(m) => return dialect.error(400, "invalid_sim", &m),
     };
+    // The vendors' own webhook fields are taken as given (a refused target shows in the
+    // stats), but `_sim.webhook_url` is the simulator's control: one it would never deliver
+    // to is a bad value, refused here rather than a webhook that silently never comes.
+    if let Some(url) = &control.webhook_url {
+        let allow_remote = state.lock().base.allow_remote_webhooks;
+        if let Err(m) = crate::webhooks::check_target(url, allow_remote) {
+            return dialect.error(400, "invalid_sim", &format!("_sim.webhook_url: {m}"));
+        }
+    }
     let fault = state.lock().fault_for_submit(dialect, &control);
     if let Some(f) = fault {
         if let Some(r) = pre_fault(Some(dialect), f, now_ms()) {
