@@ -14,7 +14,10 @@ tasklane-sim: a local simulator of the mirako, apixo, mindproxy and queue dialec
 
 USAGE: tasklane-sim [OPTIONS]
 
-  --addr HOST:PORT           listen address (default 127.0.0.1:8787; port 0 picks a free one)
+  --addr HOST:PORT           listen address (default 127.0.0.1:8787; port 0 picks a free one);
+                             a non-loopback HOST needs --public
+  --public                   allow a non-loopback --addr (the /__sim control routes have no
+                             auth: anyone who reaches the port can reconfigure the simulator)
   --api-key KEY              the Bearer key every dialect route requires (default sim-key)
   --seed N                   seed of every random draw (durations, faults, ids); default: from the clock
   --webhook-secret whsec_..  sign every webhook delivery (Standard Webhooks)
@@ -126,6 +129,7 @@ impl Config {
         let mut fault_rate: Option<f64> = None;
         let mut fault_kinds: Option<Vec<FaultKind>> = None;
         let mut fault_on = OnRoute::Any;
+        let mut public = false;
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
             // Accept both `--flag value` and `--flag=value`.
@@ -205,6 +209,7 @@ impl Config {
                 }
                 "--fault-on" => fault_on = OnRoute::parse(&value(&name)?)?,
                 "--allow-remote-webhooks" => cfg.allow_remote_webhooks = true,
+                "--public" => public = true,
                 "--webhook-attempts" => {
                     let v = value(&name)?;
                     let n: u32 = v
@@ -236,6 +241,16 @@ impl Config {
                 .push(FaultRule::new(None, fault_on, kinds, rate, None));
         } else if fault_kinds.is_some() {
             return Err(ConfigError::BadFault("--faults needs --fault-rate".into()));
+        }
+        if !cfg.addr.ip().is_loopback() && !public {
+            return Err(ConfigError::BadValue {
+                flag: "--addr".into(),
+                why: format!(
+                    "{} is not a loopback address: the control routes (/__sim/*) have no auth, \
+                     so add --public to listen there anyway",
+                    cfg.addr.ip()
+                ),
+            });
         }
         Ok(cfg)
     }
@@ -280,11 +295,21 @@ mod tests {
     }
 
     #[test]
+    fn a_public_address_needs_its_flag() {
+        let c = Config::from_args(args("--addr 0.0.0.0:0 --public")).expect("allowed");
+        assert!(c.addr.ip().is_unspecified());
+        let e = Config::from_args(args("--addr 0.0.0.0:0")).unwrap_err();
+        assert!(e.to_string().contains("--public"), "{e}");
+        Config::from_args(args("--addr [::1]:0")).expect("loopback");
+    }
+
+    #[test]
     fn refuses_bad_flags_with_codes() {
         for (line, code) in [
             ("--nope", "unknown_flag"),
             ("--addr", "missing_value"),
             ("--addr nowhere", "bad_value"),
+            ("--addr 0.0.0.0:0", "bad_value"),
             ("--seed x", "bad_value"),
             ("--model fast", "bad_model"),
             ("--faults 418 --fault-rate 1", "bad_fault"),

@@ -1,5 +1,5 @@
-//! The HTTP server: accepts loopback connections, serves each with hyper (HTTP/1.1), and
-//! dispatches by path prefix to the dialects (`/mirako`, `/apixo`, `/mindproxy`,
+//! The HTTP server: listens on loopback (another address only with `--public`), serves each
+//! connection with hyper (HTTP/1.1), and dispatches by path prefix to the dialects (`/mirako`, `/apixo`, `/mindproxy`,
 //! `/queue`), the files (`/files`) and the control routes (`/__sim`). Every answer gets
 //! CORS headers. A connection can be closed without an answer (the `drop` fault).
 
