@@ -1,7 +1,7 @@
 // Node entry of `tasklane`: reads the .wasm next to this file and instantiates it synchronously.
 import * as glue from "./dist/tasklane.js";
 import { load } from "./load/node.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 load(glue, new URL("./dist/tasklane_bg.wasm", import.meta.url));
 bind();

@@ -3,7 +3,7 @@
 // relative place (`new URL(..., import.meta.url)`).
 import * as glue from "./dist/tasklane.js";
 import { load } from "./load/web.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 await load(glue, new URL("./dist/tasklane_bg.wasm", import.meta.url));
 bind();

@@ -13,5 +13,10 @@ export { profiles } from "../bind.js";
 /** Resolved: every entry instantiates the wasm before its importers run. */
 export const ready = Promise.resolve();
 
-/** @internal Called once by the runtime entry after the wasm is instantiated. */
-export const bind = () => bindBuild(glue, indexedDBStore);
+/**
+ * @internal Called once by the runtime entry after the wasm is instantiated. The default
+ * export, so the entries' `export * from "./shared.js"` leaves it out of the public names.
+ */
+export default function bind() {
+  bindBuild(glue, indexedDBStore);
+}

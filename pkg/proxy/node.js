@@ -2,7 +2,7 @@
 // synchronously.
 import * as glue from "./dist/tasklane_proxy.js";
 import { load } from "../load/node.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 load(glue, new URL("./dist/tasklane_proxy_bg.wasm", import.meta.url));
 bind();

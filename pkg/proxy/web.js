@@ -3,7 +3,7 @@
 // the same relative place (`new URL(..., import.meta.url)`).
 import * as glue from "./dist/tasklane_proxy.js";
 import { load } from "../load/web.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 await load(glue, new URL("./dist/tasklane_proxy_bg.wasm", import.meta.url));
 bind();

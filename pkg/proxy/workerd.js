@@ -3,7 +3,7 @@
 import module from "./dist/tasklane_proxy_bg.wasm";
 import * as glue from "./dist/tasklane_proxy.js";
 import { load } from "../load/workerd.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 load(glue, module);
 bind();

@@ -2,7 +2,7 @@
 // importers run.
 import * as glue from "./dist/tasklane_webhook.js";
 import { load } from "../load/deno.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 await load(glue, new URL("./dist/tasklane_webhook_bg.wasm", import.meta.url));
 bind();

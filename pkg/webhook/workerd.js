@@ -3,7 +3,7 @@
 import module from "./dist/tasklane_webhook_bg.wasm";
 import * as glue from "./dist/tasklane_webhook.js";
 import { load } from "../load/workerd.js";
-import { bind } from "./shared.js";
+import bind from "./shared.js";
 
 load(glue, module);
 bind();
