@@ -127,34 +127,34 @@ export declare const profiles: Readonly<Record<DialectName, ProviderProfile>>;
 /** Polling and timeouts. */
 export interface PollOptions {
   /** The first wait after submit, in milliseconds. */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** The longest wait between two polls. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** How much each wait grows. */
-  multiplier?: number;
+  multiplier?: number | undefined;
   /** Random spread of each wait, 0..1. */
-  jitter?: number;
+  jitter?: number | undefined;
   /** The whole wait; finite by default. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** One HTTP request. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** Consecutive transient failures (network, 408, 429, 5xx) tolerated before `network`; default 10. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Poll interval while a webhook is expected to bring the end (`expectWebhook`); default 30 000. */
-  safetyNetMs?: number;
+  safetyNetMs?: number | undefined;
   /**
    * Use hints (queue position, durations learned per model) to poll near the expected end,
    * and keep a running task's delay within a tenth of its running time; default true.
    */
-  adaptive?: boolean;
+  adaptive?: boolean | undefined;
 }
 
 /** Request budgets of one client, per vendor host. */
 export interface Limits {
   /** Polling requests (status and result reads) in flight per host; default 16. */
-  maxInFlightPerHost?: number;
+  maxInFlightPerHost?: number | undefined;
   /** Polling requests started per host in any one-second window; default: no cap. */
-  maxPerSecond?: number;
+  maxPerSecond?: number | undefined;
 }
 
 /** What the client remembers about a submitted task so it can follow it later. */
@@ -205,7 +205,7 @@ export type StoredRecord = TaskRecord | EstimatesRecord;
  * await client.resume(); // after a reload: waits on every task still pending
  * ```
  */
-export function indexedDBStore(options?: { name?: string }): TaskStore & {
+export function indexedDBStore(options?: { name?: string | undefined }): TaskStore & {
   /** The record of `id`, or `null`. */
   get(id: string): Promise<StoredRecord | null>;
 };
@@ -222,84 +222,84 @@ export interface TaskClientOptions {
    * dialect's path below `baseUrl` is used), or, where the dialect has no such path, is
    * requested without the key and `headers`.
    */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /**
    * Extra headers on every request to `baseUrl`'s origin (see `apiKey`). One with the name
    * of a header tasklane sets, in any case, replaces it: `authorization` replaces the
    * `apiKey`'s, `content-type` the JSON body's.
    */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** The fetch to use; default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Polling and timeouts. */
-  poll?: PollOptions;
+  poll?: PollOptions | undefined;
   /** Request budgets per vendor host. */
-  limits?: Limits;
+  limits?: Limits | undefined;
   /**
    * Where live task ids (and learned durations) are remembered; default `"memory"`.
    * `"indexedDB"` is {@link indexedDBStore}`()` (browsers; `invalid_argument` where the
    * runtime has no IndexedDB).
    */
-  store?: "memory" | "localStorage" | "indexedDB" | TaskStore;
+  store?: "memory" | "localStorage" | "indexedDB" | TaskStore | undefined;
 }
 
 /** What to submit. Which fields matter depends on the dialect (see API.md). */
 export interface SubmitRequest {
   /** apixo: the path's `{model}`; mindproxy: `public_model`. */
-  model?: string;
+  model?: string | undefined;
   /** mirako: the path's `{operation}` (default `avatar/async_generate`). */
-  operation?: string;
+  operation?: string | undefined;
   /** queue: the path's `{endpoint}`, e.g. `fal-ai/flux/dev`. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** mindproxy: `task_type`. */
-  taskType?: string;
+  taskType?: string | undefined;
   /** The model's input (e.g. `{prompt}`). */
   input: { [field: string]: Json };
   /** Ask the provider to call this URL when the task ends. */
-  webhook?: { url: string; authToken?: string };
+  webhook?: { url: string; authToken?: string | undefined } | undefined;
   /** Protects the submit so it can be retried; generated when the dialect supports it. */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
   /** mindproxy: `metadata_json`. */
-  metadata?: { [field: string]: Json };
+  metadata?: { [field: string]: Json } | undefined;
 }
 
 /** For an id this client never submitted: what the dialect needs to follow it. */
 export interface TaskLocator {
   /** apixo / mindproxy model. */
-  model?: string;
+  model?: string | undefined;
   /** mirako operation. */
-  operation?: string;
+  operation?: string | undefined;
   /** queue endpoint. */
-  endpoint?: string;
+  endpoint?: string | undefined;
 }
 
 /** The options of `wait`, `run`, `watch` and `resume`. */
 export interface WaitOptions extends TaskLocator {
   /** Aborts the wait: it rejects with `TaskError{code: "aborted"}` and sends nothing more. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called with every change of state or queue position. */
-  onUpdate?: (update: TaskUpdate) => void;
+  onUpdate?: ((update: TaskUpdate) => void) | undefined;
   /** Overrides `poll.timeoutMs` for this wait. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * A webhook will bring the end through {@link TaskClient.deliver}: poll only at the slow
    * safety-net rate (`poll.safetyNetMs`). `run` sets it when `req.webhook` is given.
    */
-  expectWebhook?: boolean;
+  expectWebhook?: boolean | undefined;
   /**
    * When `timeoutMs` runs out (`TaskError{code: "wait_timeout"}`), first cancel the task at
    * the vendor, where the dialect can cancel, so it stops billing; the rejection is the same,
    * unless that cancel finds the task already ended: then the wait settles as that end.
    */
-  cancelOnTimeout?: boolean;
+  cancelOnTimeout?: boolean | undefined;
 }
 
 /** The options of `events`. */
 export interface EventsOptions extends TaskLocator {
   /** At most this many events. */
-  limit?: number;
+  limit?: number | undefined;
   /** Skip this many. */
-  offset?: number;
+  offset?: number | undefined;
 }
 
 /** One client for one provider: submit, follow, cancel tasks. */
@@ -363,15 +363,15 @@ export interface WebhookOptions {
   /** The dialect whose status body the webhook carries (name or profile). */
   provider: DialectName | ProviderProfile;
   /** Require `Authorization: Bearer <authToken>` (compared in constant time). */
-  authToken?: string;
+  authToken?: string | undefined;
   /** Standard Webhooks secret (`whsec_<base64>`): checks `webhook-id/-timestamp/-signature`. */
-  secret?: string;
+  secret?: string | undefined;
   /** Accepted clock skew of `webhook-timestamp`, in seconds (default 300). */
-  toleranceSec?: number;
+  toleranceSec?: number | undefined;
   /** Larger bodies are refused with 413 (default 1 MiB). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Where the HMAC is computed: `"auto"` (default), `"wasm"`, `"webcrypto"` or `"node"`. */
-  hmac?: "auto" | "wasm" | "webcrypto" | "node";
+  hmac?: "auto" | "wasm" | "webcrypto" | "node" | undefined;
 }
 
 /** A key-value store for duplicate detection across instances (e.g. a Workers KV namespace). */
@@ -392,9 +392,9 @@ export interface WebhookHandlerOptions<Env = unknown, Ctx = unknown> extends Web
    */
   onUpdate(update: TaskUpdate, request: Request, env?: Env, ctx?: Ctx): void | Promise<void>;
   /** Duplicate detection across instances; without it, an in-memory window. */
-  store?: WebhookDedupeStore;
+  store?: WebhookDedupeStore | undefined;
   /** How long a delivery is remembered, in seconds. */
-  dedupeTtlSec?: number;
+  dedupeTtlSec?: number | undefined;
 }
 
 /**
@@ -402,7 +402,7 @@ export interface WebhookHandlerOptions<Env = unknown, Ctx = unknown> extends Web
  * {@link WebhookError} (400 malformed, 401 bad auth, 405 not POST, 413 too large).
  */
 export declare function verifyWebhook(
-  request: Request | { method?: string; headers: Headers | Record<string, string>; body: string | Uint8Array | ArrayBuffer },
+  request: Request | { method?: string | undefined; headers: Headers | Record<string, string>; body: string | Uint8Array | ArrayBuffer },
   options: WebhookOptions,
 ): Promise<TaskUpdate>;
 
@@ -419,7 +419,7 @@ export declare function createWebhookHandler<Env = unknown, Ctx = unknown>(
  */
 export declare function signWebhook(
   body: string | Uint8Array,
-  options: { secret: string; id?: string; timestamp?: number | Date },
+  options: { secret: string; id?: string | undefined; timestamp?: number | Date | undefined },
 ): Record<string, string>;
 
 /**
@@ -434,7 +434,7 @@ export interface ProxyOptions<Env = unknown, Ctx = unknown> {
   /** The vendor's key, sent as `Authorization: Bearer <apiKey>`; it never leaves the edge. */
   apiKey: string;
   /** Who may use the proxy; refused requests get 401/403. */
-  authorize?: (request: Request) => boolean | Promise<boolean>;
+  authorize?: ((request: Request) => boolean | Promise<boolean>) | undefined;
   /**
    * A per-caller rate limit, asked after `authorize` and before the body is read, with the
    * handler's own `(request, env, ctx)` (the body must not be read here: clone the request).
@@ -445,13 +445,13 @@ export interface ProxyOptions<Env = unknown, Ctx = unknown> {
    * the `Retry-After` and tries again. Where the count is kept is the app's choice (e.g. a
    * Workers rate-limiting binding or a Durable Object keyed by user).
    */
-  rateLimit?: (request: Request, env?: Env, ctx?: Ctx) => boolean | number | Promise<boolean | number>;
+  rateLimit?: ((request: Request, env?: Env, ctx?: Ctx) => boolean | number | Promise<boolean | number>) | undefined;
   /** What may be submitted through the proxy (anything else: 403). */
-  allow?: { models?: string[]; operations?: string[]; endpoints?: string[]; taskTypes?: string[] };
+  allow?: { models?: string[] | undefined; operations?: string[] | undefined; endpoints?: string[] | undefined; taskTypes?: string[] | undefined } | undefined;
   /** Origins allowed by CORS. */
-  allowOrigins?: string[];
+  allowOrigins?: string[] | undefined;
   /** Larger request bodies are refused with 413. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * How long to wait for the vendor, in milliseconds (default 30 000; 0: no limit): for the
    * answer's headers, and for answers the proxy rewrites (queue's submit and status) their
@@ -460,11 +460,11 @@ export interface ProxyOptions<Env = unknown, Ctx = unknown> {
    * `upstream_unreachable`. Other answers (results, events...) stream through unbuffered
    * and are not cut off once they have started.
    */
-  upstreamTimeoutMs?: number;
+  upstreamTimeoutMs?: number | undefined;
   /** The path the handler is mounted at (e.g. `/api/tasklane`), when not inferred. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** The fetch used to reach the vendor; default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /**

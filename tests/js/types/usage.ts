@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` by tests/js/types.test.mjs: every public name of API.md
 // used the way the README shows, so a wrong or missing declaration fails the test.
 import {
-  TaskClient, TaskError, WebhookError, profiles, ready, verifyWebhook, createWebhookHandler, signWebhook, createProxyHandler,
+  TaskClient, TaskError, WebhookError, profiles, ready, verifyWebhook, createWebhookHandler, signWebhook, createProxyHandler, indexedDBStore,
   type TaskUpdate, type TaskEvent, type TaskState, type TaskStore, type ProviderProfile, type TaskErrorCode,
 } from "tasklane";
 
@@ -71,4 +71,27 @@ export async function main(): Promise<void> {
   // @ts-expect-error states are a closed set
   const bad: TaskState = "done";
   void bad;
+}
+
+// Under `exactOptionalPropertyTypes` (tsconfig.json), an option given as a value that may be
+// `undefined` (an unset environment variable, `params.get(k) ?? undefined` as the README's
+// quick starts pass `apiKey`) is accepted, as the runtime treats it as absent.
+export async function maybeUndefined(env: Record<string, string | undefined>, signal?: AbortSignal): Promise<void> {
+  const client = new TaskClient({
+    provider: "queue", baseUrl: env.BASE_URL ?? "https://queue.example", apiKey: env.API_KEY,
+    headers: undefined, fetch: undefined, store: undefined, limits: { maxInFlightPerHost: undefined, maxPerSecond: undefined },
+    poll: { initialDelayMs: undefined, maxDelayMs: undefined, multiplier: undefined, jitter: undefined, timeoutMs: undefined, requestTimeoutMs: undefined, maxRetries: undefined, safetyNetMs: undefined, adaptive: undefined },
+  });
+  const req = { endpoint: env.ENDPOINT, model: env.MODEL, operation: undefined, taskType: undefined, idempotencyKey: env.KEY, metadata: undefined, webhook: { url: "https://x", authToken: env.TOKEN } };
+  await client.run({ ...req, input: {} }, { signal, onUpdate: undefined, timeoutMs: undefined, expectWebhook: undefined, cancelOnTimeout: undefined });
+  await client.events("id", { endpoint: env.ENDPOINT, limit: undefined, offset: undefined });
+  void indexedDBStore({ name: env.DB });
+  signWebhook("{}", { secret: "whsec_AAAA", id: env.ID, timestamp: undefined });
+  await verifyWebhook({ method: undefined, headers: {}, body: "{}" }, { provider: "queue", authToken: env.TOKEN, secret: env.SECRET, toleranceSec: undefined, maxBodyBytes: undefined, hmac: undefined });
+  createWebhookHandler({ provider: "queue", secret: env.SECRET, store: undefined, dedupeTtlSec: undefined, onUpdate() {} });
+  createProxyHandler({
+    provider: "queue", baseUrl: "https://queue.example", apiKey: env.API_KEY ?? "", authorize: undefined, rateLimit: undefined,
+    allow: { models: undefined, operations: undefined, endpoints: undefined, taskTypes: undefined }, allowOrigins: undefined,
+    maxBodyBytes: undefined, upstreamTimeoutMs: undefined, basePath: env.BASE_PATH, fetch: undefined,
+  });
 }
