@@ -101,6 +101,9 @@ build_variant "tasklane/webhook" pkg/webhook/dist tasklane_webhook --no-default-
 build_variant "tasklane/proxy" pkg/proxy/dist tasklane_proxy --no-default-features --features proxy
 build_variant "tasklane (full)" pkg/dist tasklane
 
+# The license texts ship in the npm package too (package.json "files"); one copy, at the root.
+cp LICENSE-MIT LICENSE-APACHE pkg/
+
 echo "build-pkg: sizes"
 printf '%s\n' "${sizes[@]}"
 echo "  js total    $(cat pkg/dist/tasklane.js pkg/*.js pkg/load/*.js pkg/dist/snippets/*/*.js | wc -c) B raw $(cat pkg/dist/tasklane.js pkg/*.js pkg/load/*.js pkg/dist/snippets/*/*.js | gzip -9 | wc -c) B gzip -9 (full glue + entries)"
