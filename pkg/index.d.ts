@@ -93,7 +93,8 @@ export class TaskError extends Error {
   readonly updates?: TaskUpdate[];
   /** `resume()` only: the error of each wait that stopped before any update of its task. */
   readonly errors?: TaskError[];
-  private constructor();
+  /** For tests and mocks: the library builds its own. */
+  constructor(code: TaskErrorCode, message: string, taskId?: string, httpStatus?: number, update?: TaskUpdate);
 }
 
 /** How a webhook delivery is refused (400 malformed, 401 bad auth, 405 not POST, 413 too large). */
@@ -104,7 +105,8 @@ export class WebhookError extends Error {
   readonly status: 400 | 401 | 405 | 413;
   /** The stable code. */
   readonly code: string;
-  private constructor();
+  /** For tests and mocks: the library builds its own. */
+  constructor(status: 400 | 401 | 405 | 413, code: string, message: string);
 }
 
 /** The name of a built-in dialect. */

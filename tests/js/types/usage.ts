@@ -94,4 +94,8 @@ export async function maybeUndefined(env: Record<string, string | undefined>, si
     allow: { models: undefined, operations: undefined, endpoints: undefined, taskTypes: undefined }, allowOrigins: undefined,
     maxBodyBytes: undefined, upstreamTimeoutMs: undefined, basePath: env.BASE_PATH, fetch: undefined,
   });
+  // Errors built by hand, as a test's mock fetch or store would.
+  const mocked: TaskError = new TaskError("network", "offline", "t1");
+  const refused: WebhookError = new WebhookError(401, "bad_signature", "no");
+  void [mocked.code, refused.status];
 }
