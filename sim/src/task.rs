@@ -261,6 +261,12 @@ impl Task {
         self.created_at_ms + self.queue_ms
     }
 
+    /// How long it ran: its planned run time, or less when a cancel ended it early (none
+    /// when it was canceled while still queued).
+    pub fn ran_ms(&self) -> u64 {
+        self.terminal_at().saturating_sub(self.started_at())
+    }
+
     /// Its phase at `now` (epoch ms).
     pub fn phase(&self, now: u64) -> Phase {
         if let Some(c) = self.canceled_at {

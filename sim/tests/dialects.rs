@@ -501,6 +501,8 @@ async fn queue_urls_position_results_errors_and_cancel() {
         (s["status"].clone(), s["error_type"].clone()),
         (json!("COMPLETED"), json!("CANCELED"))
     );
+    // Canceled while queued: it never ran (the planned 100 ms were not spent).
+    assert_eq!(s["metrics"]["inference_time"], json!(0.0));
     let c = put(r["cancel_url"].as_str().unwrap()).await;
     assert_eq!(
         (c.status, c.json()["status"].clone()),

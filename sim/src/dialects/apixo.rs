@@ -117,7 +117,7 @@ pub fn status_body(task: &Task, phase: Phase) -> Value {
         Phase::Done(Outcome::Succeeded) => {
             let result = json!({"resultUrls": [task.file_url()]});
             data["resultJson"] = json!(result.to_string());
-            data["costTime"] = json!(task.run_ms);
+            data["costTime"] = json!(task.ran_ms());
             data["completeTime"] = json!(task.terminal_at());
         }
         Phase::Done(o) => {

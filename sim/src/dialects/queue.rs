@@ -111,7 +111,7 @@ pub fn status_body(task: &Task, phase: Phase) -> Value {
         }
         Phase::Done(o) => {
             v["status"] = json!("COMPLETED");
-            v["metrics"] = json!({"inference_time": task.run_ms as f64 / 1000.0});
+            v["metrics"] = json!({"inference_time": task.ran_ms() as f64 / 1000.0});
             if let Some(t) = o.queue_error_type() {
                 v["error"] = json!(o.message());
                 v["error_type"] = json!(t);
