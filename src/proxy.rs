@@ -104,6 +104,7 @@ impl Proxy {
         }
         crate::request::known_keys(
             opts,
+            "options",
             "provider,baseUrl,apiKey,authorize,rateLimit,allow,allowOrigins,maxBodyBytes,upstreamTimeoutMs,basePath,fetch",
         )?;
         let provider = js::get(opts, "provider");
@@ -138,25 +139,21 @@ impl Proxy {
         };
         let allow_opt = js::get(opts, "allow");
         crate::convert::optional_object(&allow_opt, "allow")?;
-        // Read by its own keys: a list under any other key (`model`, `endpoint`) is refused,
-        // not ignored (which allowed everything its author meant to restrict).
-        let mut allow = Allow::default();
+        // A list under any other key (`model`, `endpoint`) is refused, not ignored (which
+        // allowed everything its author meant to restrict).
         if allow_opt.is_object() {
-            for key in Object::keys(allow_opt.unchecked_ref::<Object>()).iter() {
-                let key = key.as_string().unwrap_or_default();
-                *match &*key {
-                    "models" => &mut allow.models,
-                    "operations" => &mut allow.operations,
-                    "endpoints" => &mut allow.endpoints,
-                    "taskTypes" => &mut allow.task_types,
-                    _ => {
-                        return Err(invalid_argument(&format!(
-                            "invalid argument `allow.{key}`: unknown list (models, operations, endpoints, taskTypes)"
-                        )))
-                    }
-                } = string_list(&allow_opt, &key, "allow.")?;
-            }
+            crate::request::known_keys(
+                &allow_opt,
+                "allow",
+                "models,operations,endpoints,taskTypes",
+            )?;
         }
+        let allow = Allow {
+            models: string_list(&allow_opt, "models", "allow.")?,
+            operations: string_list(&allow_opt, "operations", "allow.")?,
+            endpoints: string_list(&allow_opt, "endpoints", "allow.")?,
+            task_types: string_list(&allow_opt, "taskTypes", "allow.")?,
+        };
         let count = |key: &str, default: u64| match js::get(opts, key) {
             v if v.is_undefined() || v.is_null() => Ok(default),
             v => match v.as_f64() {

@@ -127,14 +127,14 @@ impl From<WebhookError> for Refusal {
     }
 }
 
-/// Refuses an own key of the handler `options` that is not in `known` (names joined by
-/// commas), naming it: a misspelled option (`authorise`, `toleranceSecs`) would otherwise
-/// be ignored without a word, which for an edge handler can mean an open proxy or a looser
-/// check than the one written.
-pub(crate) fn known_keys(options: &JsValue, known: &str) -> Result<(), JsValue> {
+/// Refuses an own key of `options` (called `path` in the message) that is not in `known`
+/// (names joined by commas), naming it: a misspelled option (`authorise`, `toleranceSecs`,
+/// an `allow.model` list) would otherwise be ignored without a word, which for an edge
+/// handler can mean an open proxy or a looser check than the one written.
+pub(crate) fn known_keys(options: &JsValue, path: &str, known: &str) -> Result<(), JsValue> {
     match unknown_key(options, known) {
         Some(key) => Err(invalid_argument(&format!(
-            "invalid argument `options.{key}`: unknown option"
+            "invalid argument `{path}.{key}`: unknown option (known: {known})"
         ))),
         None => Ok(()),
     }

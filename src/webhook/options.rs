@@ -80,6 +80,7 @@ impl Config {
         // handler's own three are fine for verifyWebhook too).
         crate::request::known_keys(
             opts,
+            "options",
             "provider,authToken,secret,toleranceSec,maxBodyBytes,hmac,onUpdate,store,dedupeTtlSec",
         )?;
         let profile = profile_of(get(opts, "provider"))?;
