@@ -148,28 +148,44 @@ fn count(obj: &JsValue, key: &str) -> Result<Option<u64>, ()> {
 /// A stored record (a plain object with its task fields at the top level); `None` when it
 /// is not one.
 pub(crate) fn record(r: &JsValue) -> Option<TaskRecord> {
-    let read = || -> Result<Option<TaskRecord>, ()> {
-        let (Some(provider), Some(id)) = (text(r, "provider")?, text(r, "id")?) else {
-            return Ok(None);
-        };
-        Ok(Some(TaskRecord {
-            provider,
-            task: TaskRef {
-                id,
-                model: text(r, "model")?,
-                operation: text(r, "operation")?,
-                endpoint: text(r, "endpoint")?,
-                task_type: text(r, "taskType")?,
-                status_url: text(r, "statusUrl")?,
-                response_url: text(r, "responseUrl")?,
-                cancel_url: text(r, "cancelUrl")?,
-                submitted_at: count(r, "submittedAt")?,
-            },
-            deadline: count(r, "deadline")?,
-            idempotency_key: text(r, "idempotencyKey")?,
-        }))
-    };
-    read().ok().flatten()
+    // Checked first, then built: no partly built record to drop on each way out.
+    const TEXT: [&str; 10] = [
+        "provider",
+        "id",
+        "model",
+        "operation",
+        "endpoint",
+        "taskType",
+        "statusUrl",
+        "responseUrl",
+        "cancelUrl",
+        "idempotencyKey",
+    ];
+    if TEXT.iter().any(|k| text(r, k).is_err())
+        || ["submittedAt", "deadline"]
+            .iter()
+            .any(|k| count(r, k).is_err())
+    {
+        return None;
+    }
+    let t = |key: &str| text(r, key).ok().flatten();
+    let c = |key: &str| count(r, key).ok().flatten();
+    Some(TaskRecord {
+        provider: t("provider")?,
+        task: TaskRef {
+            id: t("id")?,
+            model: t("model"),
+            operation: t("operation"),
+            endpoint: t("endpoint"),
+            task_type: t("taskType"),
+            status_url: t("statusUrl"),
+            response_url: t("responseUrl"),
+            cancel_url: t("cancelUrl"),
+            submitted_at: c("submittedAt"),
+        },
+        deadline: c("deadline"),
+        idempotency_key: t("idempotencyKey"),
+    })
 }
 
 /// A `TaskUpdate` object (from `verifyWebhook`, or written by the user), called `update`
