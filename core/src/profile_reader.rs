@@ -1,11 +1,14 @@
 //! Reading a [`ProviderProfile`] a user wrote as a JavaScript object (camelCase keys),
-//! from its parsed JSON, by hand. The types also derive `Deserialize`, which native users
-//! and the tests use; the wasm shell reads profiles here instead because the derived
-//! visitors of the dozen profile types cost tens of KB of wasm (issue 7), while these
-//! field readers share one small set of helpers. Same rules as the derive: unknown keys are
-//! ignored, `null` is the same as absent, and a missing required field or a value of the
-//! wrong type is an error naming the field (`submit.idPath: required, a string`).
-//! `tests::builtins_read_back` checks both readers agree on every built-in dialect.
+//! from its parsed JSON, by hand (the built-in dialects' JSON files go through it too).
+//! Unknown keys are ignored, `null` is the same as absent, and a missing required field or
+//! a value of the wrong type is an error naming the field (`submit.idPath: required, a
+//! string`).
+//!
+//! A read that fails notes its error in the [`Reader`] and gives a placeholder, and reading
+//! goes on: the first error noted is the one returned, so it names the first bad field in
+//! reading order, as an early return would. Early returns (`?` after each field) made the
+//! compiler write out, at each one, the drop of every field read so far: most of the
+//! reader's 15 KB of wasm, now 7 KB (issue 7).
 
 use crate::json::{Map, Value};
 use crate::profile::{
@@ -18,10 +21,25 @@ use crate::vecmap::VecMap;
 /// Why a profile object was refused: the dotted field and what is wrong with it.
 pub type ReadError = String;
 
-/// One JSON object being read, with its dotted path for messages.
+/// One JSON object being read (`None`: not an object, its error already noted), with its
+/// dotted path for messages.
+#[derive(Clone, Copy)]
 struct Obj<'a> {
-    map: &'a Map,
+    map: Option<&'a Map>,
     path: &'a str,
+}
+
+impl<'a> Obj<'a> {
+    /// The value at `key`, `None` when absent or `null`.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map?.get(key).filter(|v| !v.is_null())
+    }
+}
+
+/// The first error met while reading.
+#[derive(Default)]
+struct Reader {
+    first: Option<ReadError>,
 }
 
 fn err(path: &str, key: &str, what: &str) -> ReadError {
@@ -47,135 +65,230 @@ fn sub(path: &str, key: &str) -> String {
     }
 }
 
-impl<'a> Obj<'a> {
-    fn new(v: &'a Value, path: &'a str, key: &str) -> Result<Obj<'a>, ReadError> {
-        match v {
-            Value::Object(map) => Ok(Obj { map, path }),
-            _ => Err(err(path, key, "must be an object")),
+impl Reader {
+    /// Notes an error (`path.key: what`) unless one came first.
+    fn fail(&mut self, path: &str, key: &str, what: &str) {
+        if self.first.is_none() {
+            self.first = Some(err(path, key, what));
         }
     }
 
-    /// The value at `key`, `None` when absent or `null`.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn opt_str(&self, key: &str) -> Result<Option<String>, ReadError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(err(self.path, key, "must be a string")),
+    fn object<'a>(&mut self, v: &'a Value, path: &'a str, key: &str) -> Obj<'a> {
+        let map = v.as_object();
+        if map.is_none() {
+            self.fail(path, key, "must be an object");
         }
+        Obj { map, path }
     }
 
-    fn str_or_empty(&self, key: &str) -> Result<String, ReadError> {
-        Ok(self.opt_str(key)?.unwrap_or_default())
+    /// The object at `key` of `p` (a top-level section, so its path is `key`).
+    fn section<'a>(&mut self, p: &Obj<'a>, key: &'a str) -> Option<Obj<'a>> {
+        let v = p.get(key)?;
+        Some(self.object(v, key, ""))
     }
 
-    fn req_str(&self, key: &str) -> Result<String, ReadError> {
-        self.opt_str(key)?
-            .ok_or_else(|| err(self.path, key, "required, a string"))
-    }
-
-    fn flag(&self, key: &str) -> Result<bool, ReadError> {
-        match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(err(self.path, key, "must be a boolean")),
-        }
-    }
-
-    fn strings(&self, key: &str) -> Result<Vec<String>, ReadError> {
-        self.list(key, |v, _| match v {
-            Value::String(s) => Ok(s.clone()),
-            _ => Err("must be an array of strings".to_owned()),
+    /// A section the profile must have.
+    fn required_section<'a>(&mut self, p: &Obj<'a>, key: &'a str) -> Obj<'a> {
+        self.section(p, key).unwrap_or_else(|| {
+            self.fail("", key, "required, an object");
+            Obj {
+                map: None,
+                path: key,
+            }
         })
-        .map(Option::unwrap_or_default)
     }
 
-    /// An array at `key` read item by item (`None` when absent); `item` gets each value
-    /// and its path.
-    fn list<T>(
-        &self,
-        key: &str,
-        mut item: impl FnMut(&'a Value, &str) -> Result<T, ReadError>,
-    ) -> Result<Option<Vec<T>>, ReadError> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let Value::Array(a) = v else {
-            return Err(err(self.path, key, "must be an array"));
-        };
-        let path = sub(self.path, key);
+    fn opt_str(&mut self, o: &Obj, key: &str) -> Option<String> {
+        match o.get(key) {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.fail(o.path, key, "must be a string");
+                None
+            }
+        }
+    }
+
+    fn str_or_empty(&mut self, o: &Obj, key: &str) -> String {
+        self.opt_str(o, key).unwrap_or_default()
+    }
+
+    fn req_str(&mut self, o: &Obj, key: &str) -> String {
+        if o.get(key).is_none() {
+            self.fail(o.path, key, "required, a string");
+        }
+        self.str_or_empty(o, key)
+    }
+
+    fn flag(&mut self, o: &Obj, key: &str) -> bool {
+        match o.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.fail(o.path, key, "must be a boolean");
+                false
+            }
+        }
+    }
+
+    /// The array at `key` (`None` when absent, or not an array: that error is noted).
+    fn array<'a>(&mut self, o: &Obj<'a>, key: &str) -> Option<&'a [Value]> {
+        let v = o.get(key)?;
+        let a = v.as_array().map(Vec::as_slice);
+        if a.is_none() {
+            self.fail(o.path, key, "must be an array");
+        }
+        a
+    }
+
+    fn strings(&mut self, o: &Obj, key: &str) -> Vec<String> {
+        let a = self.array(o, key).unwrap_or_default();
         let mut out = Vec::with_capacity(a.len());
         for x in a {
-            out.push(item(x, &path).map_err(|e| {
-                if crate::text::contains(&e, ": ") {
-                    e
-                } else {
-                    err(self.path, key, &e)
-                }
-            })?);
+            match x {
+                Value::String(s) => out.push(s.clone()),
+                _ => self.fail(o.path, key, "must be an array of strings"),
+            }
         }
-        Ok(Some(out))
+        out
     }
 
-    /// An object of string values at `key` (empty when absent), each value turned by `val`.
-    fn map_of<K: Ord, V>(
-        &self,
-        key: &str,
-        mut k: impl FnMut(&str) -> Option<K>,
-        mut val: impl FnMut(&Value) -> Option<V>,
-        what: &str,
-    ) -> Result<VecMap<K, V>, ReadError> {
+    /// The object at `key` (`None` when absent, or not an object: that error is noted),
+    /// with its path.
+    fn entries<'a>(&mut self, o: &Obj<'a>, key: &str) -> Option<(&'a Map, String)> {
+        let v = o.get(key)?;
+        let m = v.as_object();
+        if m.is_none() {
+            self.fail(o.path, key, "must be an object");
+        }
+        Some((m?, sub(o.path, key)))
+    }
+
+    /// An object of strings at `key` (empty when absent).
+    fn str_map(&mut self, o: &Obj, key: &str) -> VecMap<String, String> {
         let mut out = VecMap::new();
-        let Some(v) = self.get(key) else {
-            return Ok(out);
-        };
-        let Value::Object(m) = v else {
-            return Err(err(self.path, key, "must be an object"));
-        };
-        for (name, x) in m {
-            let pair = k(name).zip(val(x));
-            let (kk, vv) = pair.ok_or_else(|| err(&sub(self.path, key), name, what))?;
-            out.insert(kk, vv);
+        if let Some((m, path)) = self.entries(o, key) {
+            for (name, x) in m {
+                match x.as_str() {
+                    Some(s) => {
+                        out.insert(name.clone(), s.to_owned());
+                    }
+                    None => self.fail(&path, name, "must be a string"),
+                }
+            }
         }
-        Ok(out)
+        out
     }
-}
 
-fn state(v: &Value) -> Option<TaskState> {
-    v.as_str().and_then(TaskState::parse)
-}
-
-fn route(o: &Obj, key: &str) -> Result<Route, ReadError> {
-    let v = o
-        .get(key)
-        .ok_or_else(|| err(o.path, key, "required, an object"))?;
-    let path = sub(o.path, key);
-    let r = Obj::new(v, &path, "")?;
-    let url_from = match r.opt_str("urlFrom")?.as_deref() {
-        None => None,
-        Some("status") => Some(UrlKind::Status),
-        Some("response") => Some(UrlKind::Response),
-        Some("cancel") => Some(UrlKind::Cancel),
-        Some(_) => return Err(err(&path, "urlFrom", "must be status, response or cancel")),
-    };
-    // Sent as written by fetch, which upper-cases only the standard methods: one of these,
-    // upper-cased here, or the profile is refused (`"GE T"` failed later as `network`).
-    let method = r.req_str("method")?.to_ascii_uppercase();
-    if !matches!(&*method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
-        return Err(err(
-            &path,
-            "method",
-            "must be GET, POST, PUT, PATCH or DELETE",
-        ));
+    /// An object of task states at `key` (empty when absent).
+    fn state_map(&mut self, o: &Obj, key: &str) -> VecMap<String, TaskState> {
+        let mut out = VecMap::new();
+        if let Some((m, path)) = self.entries(o, key) {
+            for (name, x) in m {
+                match x.as_str().and_then(TaskState::parse) {
+                    Some(s) => {
+                        out.insert(name.clone(), s);
+                    }
+                    None => self.fail(&path, name, "must be a state"),
+                }
+            }
+        }
+        out
     }
-    Ok(Route {
-        method,
-        path: r.str_or_empty("path")?,
-        url_from,
-    })
+
+    fn route(&mut self, o: &Obj, key: &str) -> Route {
+        let path = sub(o.path, key);
+        let r = match o.get(key) {
+            Some(v) => self.object(v, &path, ""),
+            None => {
+                self.fail(o.path, key, "required, an object");
+                Obj {
+                    map: None,
+                    path: &path,
+                }
+            }
+        };
+        let url_from = match self.opt_str(&r, "urlFrom").as_deref() {
+            None => None,
+            Some("status") => Some(UrlKind::Status),
+            Some("response") => Some(UrlKind::Response),
+            Some("cancel") => Some(UrlKind::Cancel),
+            Some(_) => {
+                self.fail(&path, "urlFrom", "must be status, response or cancel");
+                None
+            }
+        };
+        // Sent as written by fetch, which upper-cases only the standard methods: one of
+        // these, upper-cased here, or the profile is refused (`"GE T"` failed later as
+        // `network`).
+        let method = self.req_str(&r, "method").to_ascii_uppercase();
+        if !matches!(&*method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
+            self.fail(&path, "method", "must be GET, POST, PUT, PATCH or DELETE");
+        }
+        Route {
+            method,
+            path: self.str_or_empty(&r, "path"),
+            url_from,
+        }
+    }
+
+    fn body(&mut self, o: &Obj, key: &str) -> Option<Vec<BodyField>> {
+        let a = self.array(o, key)?;
+        let path = sub(o.path, key);
+        let mut out = Vec::with_capacity(a.len());
+        for v in a {
+            let f = self.object(v, &path, "[]");
+            let from = self.req_str(&f, "from");
+            let to = self.str_or_empty(&f, "to");
+            let from = source(&from).unwrap_or_else(|| {
+                self.fail(&path, "from", "unknown source");
+                Source::Const
+            });
+            out.push(BodyField {
+                to,
+                from,
+                field: self.opt_str(&f, "field"),
+                except: self.strings(&f, "except"),
+                value: f.get("value").cloned(),
+                value_with_webhook: f.get("valueWithWebhook").cloned(),
+            });
+        }
+        Some(out)
+    }
+
+    fn outputs(&mut self, o: &Obj, key: &str) -> Option<Vec<OutputRule>> {
+        let a = self.array(o, key)?;
+        let path = sub(o.path, key);
+        let mut out = Vec::with_capacity(a.len());
+        for v in a {
+            let r = self.object(v, &path, "[]");
+            let kind = match self.opt_str(&r, "kind").as_deref() {
+                None => None,
+                Some("image") => Some(OutputKind::Image),
+                Some("video") => Some(OutputKind::Video),
+                Some("audio") => Some(OutputKind::Audio),
+                Some("file") => Some(OutputKind::File),
+                Some(_) => {
+                    self.fail(&path, "kind", "must be image, video, audio or file");
+                    None
+                }
+            };
+            out.push(OutputRule {
+                path: self.req_str(&r, "path"),
+                kind,
+                base64: self.flag(&r, "base64"),
+            });
+        }
+        Some(out)
+    }
+
+    /// A list the profile must have: empty when absent, with the error noted.
+    fn required<T>(&mut self, list: Option<Vec<T>>, path: &str, key: &str) -> Vec<T> {
+        list.unwrap_or_else(|| {
+            self.fail(path, key, "required, an array");
+            Vec::new()
+        })
+    }
 }
 
 fn source(s: &str) -> Option<Source> {
@@ -197,169 +310,133 @@ fn source(s: &str) -> Option<Source> {
     })
 }
 
-fn body(o: &Obj, key: &str) -> Result<Option<Vec<BodyField>>, ReadError> {
-    o.list(key, |v, path| {
-        let f = Obj::new(v, path, "[]")?;
-        let from = f.req_str("from")?;
-        Ok(BodyField {
-            to: f.str_or_empty("to")?,
-            from: source(&from).ok_or_else(|| err(path, "from", "unknown source"))?,
-            field: f.opt_str("field")?,
-            except: f.strings("except")?,
-            value: f.get("value").cloned(),
-            value_with_webhook: f.get("valueWithWebhook").cloned(),
-        })
-    })
-}
-
-fn outputs(o: &Obj, key: &str) -> Result<Option<Vec<OutputRule>>, ReadError> {
-    o.list(key, |v, path| {
-        let r = Obj::new(v, path, "[]")?;
-        let kind = match r.opt_str("kind")?.as_deref() {
-            None => None,
-            Some("image") => Some(OutputKind::Image),
-            Some("video") => Some(OutputKind::Video),
-            Some("audio") => Some(OutputKind::Audio),
-            Some("file") => Some(OutputKind::File),
-            Some(_) => return Err(err(path, "kind", "must be image, video, audio or file")),
-        };
-        Ok(OutputRule {
-            path: r.req_str("path")?,
-            kind,
-            base64: r.flag("base64")?,
-        })
-    })
-}
-
-fn section<'a>(o: &Obj<'a>, key: &str, path: &'a str) -> Result<Option<Obj<'a>>, ReadError> {
-    o.get(key).map(|v| Obj::new(v, path, "")).transpose()
-}
-
 /// Reads a profile object (already parsed from JSON).
 pub fn read_profile(v: &Value) -> Result<ProviderProfile, ReadError> {
-    let p = Obj::new(v, "", "provider")?;
-    let s =
-        section(&p, "submit", "submit")?.ok_or_else(|| err("", "submit", "required, an object"))?;
+    let r = &mut Reader::default();
+    let p = r.object(v, "", "provider");
+    let s = r.required_section(&p, "submit");
     let submit = SubmitSpec {
-        route: route(&s, "route")?,
-        body: body(&s, "body")?.ok_or_else(|| err("submit", "body", "required, an array"))?,
-        required: s.strings("required")?,
-        id_path: s.req_str("idPath")?,
-        urls: s.map_of(
-            "urls",
-            |k| match k {
-                "status" => Some(UrlKind::Status),
-                "response" => Some(UrlKind::Response),
-                "cancel" => Some(UrlKind::Cancel),
-                _ => None,
-            },
-            |x| x.as_str().map(str::to_owned),
-            "must be a string under status, response or cancel",
-        )?,
-        idempotent: s.flag("idempotent")?,
+        route: r.route(&s, "route"),
+        body: {
+            let body = r.body(&s, "body");
+            r.required(body, "submit", "body")
+        },
+        required: r.strings(&s, "required"),
+        id_path: r.req_str(&s, "idPath"),
+        urls: {
+            let mut urls = VecMap::new();
+            if let Some((m, path)) = r.entries(&s, "urls") {
+                for (name, x) in m {
+                    let kind = match name.as_str() {
+                        "status" => Some(UrlKind::Status),
+                        "response" => Some(UrlKind::Response),
+                        "cancel" => Some(UrlKind::Cancel),
+                        _ => None,
+                    };
+                    match kind.zip(x.as_str()) {
+                        Some((k, u)) => {
+                            urls.insert(k, u.to_owned());
+                        }
+                        None => r.fail(
+                            &path,
+                            name,
+                            "must be a string under status, response or cancel",
+                        ),
+                    }
+                }
+            }
+            urls
+        },
+        idempotent: r.flag(&s, "idempotent"),
     };
     // A submit retried as idempotent without a key in its body could create a second task.
     if submit.idempotent && !submit.body.iter().any(|f| f.from == Source::IdempotencyKey) {
-        return Err(err(
+        r.fail(
             "submit",
             "idempotent",
             "needs a body field from \"idempotencyKey\" (a retried submit must carry its key)",
-        ));
+        );
     }
 
-    let st =
-        section(&p, "status", "status")?.ok_or_else(|| err("", "status", "required, an object"))?;
+    let st = r.required_section(&p, "status");
     let cost_scale = match st.get("costScale") {
         None => 1.0,
-        Some(x) => x
-            .as_f64()
-            .ok_or_else(|| err("status", "costScale", "must be a number"))?,
+        Some(x) => x.as_f64().unwrap_or_else(|| {
+            r.fail("status", "costScale", "must be a number");
+            1.0
+        }),
     };
     if st.get("states").is_none() {
-        return Err(err("status", "states", "required, an object"));
+        r.fail("status", "states", "required, an object");
     }
     let status = StatusSpec {
-        route: route(&st, "route")?,
-        json_string_fields: st.strings("jsonStringFields")?,
-        id_path: st.str_or_empty("idPath")?,
-        state_path: st.req_str("statePath")?,
-        states: st.map_of("states", |k| Some(k.to_owned()), state, "must be a state")?,
-        state_error_codes: st.map_of(
-            "stateErrorCodes",
-            |k| Some(k.to_owned()),
-            |x| x.as_str().map(str::to_owned),
-            "must be a string",
-        )?,
-        queue_position_path: st.opt_str("queuePositionPath")?,
-        error_message_path: st.opt_str("errorMessagePath")?,
-        error_code_path: st.opt_str("errorCodePath")?,
-        error_means_failure: st.flag("errorMeansFailure")?,
-        error_code_states: st.map_of(
-            "errorCodeStates",
-            |k| Some(k.to_owned()),
-            state,
-            "must be a state",
-        )?,
-        outputs: outputs(&st, "outputs")?.unwrap_or_default(),
-        cost_path: st.opt_str("costPath")?,
+        route: r.route(&st, "route"),
+        json_string_fields: r.strings(&st, "jsonStringFields"),
+        id_path: r.str_or_empty(&st, "idPath"),
+        state_path: r.req_str(&st, "statePath"),
+        states: r.state_map(&st, "states"),
+        state_error_codes: r.str_map(&st, "stateErrorCodes"),
+        queue_position_path: r.opt_str(&st, "queuePositionPath"),
+        error_message_path: r.opt_str(&st, "errorMessagePath"),
+        error_code_path: r.opt_str(&st, "errorCodePath"),
+        error_means_failure: r.flag(&st, "errorMeansFailure"),
+        error_code_states: r.state_map(&st, "errorCodeStates"),
+        outputs: r.outputs(&st, "outputs").unwrap_or_default(),
+        cost_path: r.opt_str(&st, "costPath"),
         cost_scale,
     };
 
-    let result = match section(&p, "result", "result")? {
-        None => None,
-        Some(r) => Some(ResultSpec {
-            route: route(&r, "route")?,
-            json_string_fields: r.strings("jsonStringFields")?,
-            outputs: outputs(&r, "outputs")?
-                .ok_or_else(|| err("result", "outputs", "required, an array"))?,
-        }),
-    };
-    let cancel = match section(&p, "cancel", "cancel")? {
-        None => None,
-        Some(c) => Some(CancelSpec {
-            route: route(&c, "route")?,
-            body: body(&c, "body")?.unwrap_or_default(),
-        }),
-    };
-    let events = match section(&p, "events", "events")? {
-        None => None,
-        Some(e) => Some(EventsSpec {
-            route: route(&e, "route")?,
-            list_path: e.req_str("listPath")?,
-            id_path: e.str_or_empty("idPath")?,
-            type_path: e.str_or_empty("typePath")?,
-            status_path: e.str_or_empty("statusPath")?,
-            message_path: e.str_or_empty("messagePath")?,
-            created_at_path: e.str_or_empty("createdAtPath")?,
-        }),
-    };
-    let envelope = match section(&p, "envelope", "envelope")? {
-        None => None,
-        Some(e) => Some(EnvelopeSpec {
-            code_path: e.req_str("codePath")?,
-            ok: e
-                .list("ok", |x, _| {
-                    x.as_i64()
-                        .ok_or_else(|| "must be an array of integers".to_owned())
-                })?
-                .ok_or_else(|| err("envelope", "ok", "required, an array"))?,
-        }),
-    };
-    Ok(ProviderProfile {
-        name: p.req_str("name")?,
-        defaults: p.map_of(
-            "defaults",
-            |k| Some(k.to_owned()),
-            |x| x.as_str().map(str::to_owned),
-            "must be a string",
-        )?,
+    let result = r.section(&p, "result").map(|o| ResultSpec {
+        route: r.route(&o, "route"),
+        json_string_fields: r.strings(&o, "jsonStringFields"),
+        outputs: {
+            let outputs = r.outputs(&o, "outputs");
+            r.required(outputs, "result", "outputs")
+        },
+    });
+    let cancel = r.section(&p, "cancel").map(|o| CancelSpec {
+        route: r.route(&o, "route"),
+        body: r.body(&o, "body").unwrap_or_default(),
+    });
+    let events = r.section(&p, "events").map(|o| EventsSpec {
+        route: r.route(&o, "route"),
+        list_path: r.req_str(&o, "listPath"),
+        id_path: r.str_or_empty(&o, "idPath"),
+        type_path: r.str_or_empty(&o, "typePath"),
+        status_path: r.str_or_empty(&o, "statusPath"),
+        message_path: r.str_or_empty(&o, "messagePath"),
+        created_at_path: r.str_or_empty(&o, "createdAtPath"),
+    });
+    let envelope = r.section(&p, "envelope").map(|o| EnvelopeSpec {
+        code_path: r.req_str(&o, "codePath"),
+        ok: {
+            let ok = r.array(&o, "ok").map(|a| {
+                let mut ok = Vec::with_capacity(a.len());
+                for x in a {
+                    match x.as_i64() {
+                        Some(n) => ok.push(n),
+                        None => r.fail("envelope", "ok", "must be an array of integers"),
+                    }
+                }
+                ok
+            });
+            r.required(ok, "envelope", "ok")
+        },
+    });
+    let profile = ProviderProfile {
+        name: r.req_str(&p, "name"),
+        defaults: r.str_map(&p, "defaults"),
         submit,
         status,
         result,
         cancel,
         events,
         envelope,
-    })
+    };
+    match r.first.take() {
+        Some(e) => Err(e),
+        None => Ok(profile),
+    }
 }
 
 #[cfg(test)]
@@ -441,5 +518,38 @@ mod tests {
             read_profile(&v).unwrap_err(),
             "submit.body.from: unknown source"
         );
+    }
+
+    /// With several bad fields, the one named is the first in reading order (`submit`
+    /// before `status`, a route before the fields after it, `name` last).
+    #[test]
+    fn the_first_bad_field_is_named() {
+        let mut v = builtin_value("queue");
+        *at(&mut v, "name") = json!(1);
+        *at(&mut v, "status.statePath") = json!(2);
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "status.statePath: must be a string"
+        );
+        *at(&mut v, "status.route.method") = json!("GE T");
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "status.route.method: must be GET, POST, PUT, PATCH or DELETE"
+        );
+        *at(&mut v, "submit.urls") = json!([]);
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "submit.urls: must be an object"
+        );
+        *at(&mut v, "submit") = json!(null);
+        assert_eq!(read_profile(&v).unwrap_err(), "submit: required, an object");
+        *at(&mut v, "submit") = json!({});
+        assert_eq!(
+            read_profile(&v).unwrap_err(),
+            "submit.route: required, an object"
+        );
+        let mut v = builtin_value("queue");
+        *at(&mut v, "name") = json!(1);
+        assert_eq!(read_profile(&v).unwrap_err(), "name: must be a string");
     }
 }
