@@ -127,7 +127,7 @@ impl PollOptions {
     /// Checks these options over `base` (unset fields keep `base`'s values). Errors name
     /// the field as `poll.<name>`.
     pub fn resolve(&self, base: &PollConfig) -> Result<PollConfig, CoreError> {
-        let f = |n: &str| format!("poll.{n}");
+        let f = |n: &str| crate::text::concat(&["poll.", n]);
         let multiplier = match self.multiplier {
             None => base.multiplier,
             Some(m) if m.is_finite() && (1.0..=100.0).contains(&m) => m,

@@ -4,6 +4,7 @@
 //! the JavaScript `TaskError` exposes.
 
 use crate::state::TaskUpdate;
+use crate::text::{concat, decimal};
 
 /// The stable error codes of API.md (`TaskError.code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,11 +51,10 @@ impl ErrorCode {
 }
 
 /// Why a call was refused before anything was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CoreError {
     /// An argument is missing or malformed; `field` names it (e.g. `baseUrl`, `model`, `poll.jitter`).
-    #[error("invalid argument `{field}`: {message}")]
     InvalidArgument {
         /// The argument's name as the JavaScript API spells it.
         field: String,
@@ -62,12 +62,20 @@ pub enum CoreError {
         message: String,
     },
     /// The dialect has no such capability.
-    #[error("unsupported: {0}")]
     Unsupported(String),
     /// No operation with this id is running.
-    #[error("no operation {0} is running")]
     UnknownOp(u64),
 }
+
+// Display by hand over `message`, not thiserror's derive: the engine and the shell build
+// messages with `message`, so the wasm needs no `core::fmt` (issue 7).
+impl std::fmt::Display for CoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for CoreError {}
 
 impl CoreError {
     /// Shorthand for [`CoreError::InvalidArgument`].
@@ -75,6 +83,18 @@ impl CoreError {
         CoreError::InvalidArgument {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The message (what `Display` writes): ``invalid argument `field`: message``,
+    /// `unsupported: ...` or `no operation N is running`.
+    pub fn message(&self) -> String {
+        match self {
+            CoreError::InvalidArgument { field, message } => {
+                concat(&["invalid argument `", field, "`: ", message])
+            }
+            CoreError::Unsupported(what) => concat(&["unsupported: ", what]),
+            CoreError::UnknownOp(id) => concat(&["no operation ", &decimal(*id), " is running"]),
         }
     }
 
@@ -143,7 +163,7 @@ impl TaskFailure {
 
 impl From<CoreError> for TaskFailure {
     fn from(e: CoreError) -> Self {
-        TaskFailure::new(e.code(), e.to_string())
+        TaskFailure::new(e.code(), e.message())
     }
 }
 
@@ -160,5 +180,26 @@ mod tests {
         assert_eq!(f.code.as_str(), "wait_timeout");
         assert_eq!(f.http_status, Some(0));
         assert_eq!(ErrorCode::BadResponse.as_str(), "bad_response");
+    }
+
+    /// The messages, as the derive that wrote them before `message` did.
+    #[test]
+    fn messages() {
+        let cases = [
+            (
+                CoreError::invalid("poll.jitter", "must be 0..=1"),
+                "invalid argument `poll.jitter`: must be 0..=1",
+            ),
+            (
+                CoreError::Unsupported("apixo cannot cancel tasks".into()),
+                "unsupported: apixo cannot cancel tasks",
+            ),
+            (CoreError::UnknownOp(42), "no operation 42 is running"),
+        ];
+        for (e, m) in cases {
+            assert_eq!(e.message(), m);
+            assert_eq!(e.to_string(), m);
+            assert_eq!(TaskFailure::from(e).message, m);
+        }
     }
 }

@@ -115,7 +115,7 @@ pub fn set(root: &mut Map, path: &str, value: Value) {
 pub fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(n.as_text().to_owned()),
         Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_owned()),
         _ => None,
     }

@@ -8,33 +8,51 @@ use crate::json::Value;
 use crate::json_path::{self, scalar_text};
 use crate::profile::{EventsSpec, OutputRule, ProviderProfile, StatusSpec};
 use crate::state::{Output, OutputKind, TaskEvent, TaskState, TaskUpdate, UpdateError};
+use crate::text::concat;
 use std::borrow::Cow;
 
 /// Why a body could not be normalized.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NormalizeError {
     /// The body is not JSON.
-    #[error("body is not JSON")]
     NotJson,
     /// The body has no status value where the profile says.
-    #[error("body has no status at `{0}`")]
     NoStatus(String),
     /// The status value is not in the profile's state map.
-    #[error("unknown status value \"{0}\"")]
     UnknownStatus(String),
     /// The body has no task id where the profile says (and none was known).
-    #[error("body has no task id at `{0}`")]
     NoId(String),
     /// The body is not shaped as the profile says (e.g. no event list).
-    #[error("body does not match the dialect: {0}")]
     Shape(String),
     /// A field the dialect carries as JSON text (apixo `resultJson`) holds other text.
-    #[error("`{0}` is not JSON text")]
     FieldNotJson(String),
 }
 
+// Display by hand over `message`, not thiserror's derive: the engine builds its messages
+// with `message`, so the wasm needs no `core::fmt` (issue 7).
+impl std::fmt::Display for NormalizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for NormalizeError {}
+
 impl NormalizeError {
+    /// The message (what `Display` writes).
+    pub fn message(&self) -> String {
+        let (before, x, after) = match self {
+            NormalizeError::NotJson => ("body is not JSON", "", ""),
+            NormalizeError::NoStatus(p) => ("body has no status at `", p.as_str(), "`"),
+            NormalizeError::UnknownStatus(v) => ("unknown status value \"", v.as_str(), "\""),
+            NormalizeError::NoId(p) => ("body has no task id at `", p.as_str(), "`"),
+            NormalizeError::Shape(w) => ("body does not match the dialect: ", w.as_str(), ""),
+            NormalizeError::FieldNotJson(p) => ("`", p.as_str(), "` is not JSON text"),
+        };
+        concat(&[before, x, after])
+    }
+
     /// Always `bad_response`: the body does not match the dialect.
     pub const fn code(&self) -> crate::error::ErrorCode {
         crate::error::ErrorCode::BadResponse
@@ -329,7 +347,9 @@ pub fn events(profile: &ProviderProfile, raw: &Value) -> Result<Vec<TaskEvent>, 
         .ok_or_else(|| NormalizeError::Shape("the dialect has no events".into()))?;
     let list = json_path::get(raw, &spec.list_path)
         .and_then(Value::as_array)
-        .ok_or_else(|| NormalizeError::Shape(format!("no event list at `{}`", spec.list_path)))?;
+        .ok_or_else(|| {
+            NormalizeError::Shape(concat(&["no event list at `", &spec.list_path, "`"]))
+        })?;
     let text = |e: &Value, p: &str| -> Option<String> {
         if p.is_empty() {
             return None;
@@ -358,6 +378,33 @@ pub fn events(profile: &ProviderProfile, raw: &Value) -> Result<Vec<TaskEvent>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages, as the derive that wrote them before `message` did.
+    #[test]
+    fn error_messages() {
+        let s = |x: &str| x.to_owned();
+        let cases = [
+            (NormalizeError::NotJson, "body is not JSON"),
+            (
+                NormalizeError::NoStatus(s("a.b")),
+                "body has no status at `a.b`",
+            ),
+            (
+                NormalizeError::UnknownStatus(s("7")),
+                "unknown status value \"7\"",
+            ),
+            (NormalizeError::NoId(s("id")), "body has no task id at `id`"),
+            (
+                NormalizeError::Shape(s("x")),
+                "body does not match the dialect: x",
+            ),
+            (NormalizeError::FieldNotJson(s("r")), "`r` is not JSON text"),
+        ];
+        for (e, m) in cases {
+            assert_eq!(e.message(), m);
+            assert_eq!(e.to_string(), m);
+        }
+    }
 
     #[test]
     fn numbers_in_text() {

@@ -250,9 +250,11 @@ impl ProviderSpec {
             ProviderSpec::Name(n) => ProviderProfile::builtin(n).ok_or_else(|| {
                 crate::error::CoreError::invalid(
                     "provider",
-                    format!(
-                        "unknown provider \"{n}\"; expected one of mirako, apixo, mindproxy, queue or a profile object"
-                    ),
+                    crate::text::concat(&[
+                        "unknown provider \"",
+                        n,
+                        "\"; expected one of mirako, apixo, mindproxy, queue or a profile object",
+                    ]),
                 )
             }),
             ProviderSpec::Profile(p) => Ok((**p).clone()),

@@ -12,6 +12,7 @@ use crate::json_path::{self, scalar_text};
 use crate::normalize::{self, NormalizeError};
 use crate::profile::{BodyField, ProviderProfile, Route, Source, UrlKind};
 use crate::state::{TaskState, TaskUpdate};
+use crate::text::{concat, decimal};
 use crate::url::{encode, is_absolute_http, on_origin, BaseUrl};
 
 /// A client's request builder: a profile, a base URL and the headers to send.
@@ -21,6 +22,11 @@ pub struct Requests {
     pub profile: ProviderProfile,
     base: BaseUrl,
     headers: Vec<(String, String)>,
+}
+
+/// `name` is missing: the request needs it (a path placeholder, a required field, a URL).
+fn required(name: &str) -> CoreError {
+    CoreError::invalid(name, concat(&["`", name, "` is required by this provider"]))
 }
 
 /// The values a request's placeholders and body read.
@@ -64,8 +70,8 @@ impl<'a> Args<'a> {
                 t.and_then(|t| t.task_type.as_ref()),
                 s.and_then(|s| s.task_type.as_ref()),
             ),
-            "limit" => self.limit.map(|x| x.to_string()),
-            "offset" => self.offset.map(|x| x.to_string()),
+            "limit" => self.limit.map(decimal),
+            "offset" => self.offset.map(decimal),
             _ => None,
         }
     }
@@ -81,7 +87,7 @@ impl Requests {
             let bad_name = k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic() && b != b':');
             if bad_name || v.contains(['\r', '\n']) {
                 return Err(CoreError::invalid(
-                    format!("headers.{k}"),
+                    concat(&["headers.", k]),
                     "is not a valid header",
                 ));
             }
@@ -95,7 +101,7 @@ impl Requests {
             // key's rather than going beside it (fetch would join the two into one
             // "Bearer k, Key x" value that no vendor accepts).
             if find_header(&headers, "authorization").is_none() {
-                headers.push(("Authorization".to_owned(), format!("Bearer {k}")));
+                headers.push(("Authorization".to_owned(), concat(&["Bearer ", k])));
             }
         }
         Ok(Requests {
@@ -124,12 +130,7 @@ impl Requests {
         };
         let mut out = String::new();
         self.render_part(path, args, &mut out, true)?
-            .map_or(Ok(()), |missing| {
-                Err(CoreError::invalid(
-                    missing.clone(),
-                    format!("`{missing}` is required by this provider"),
-                ))
-            })?;
+            .map_or(Ok(()), |missing| Err(required(&missing)))?;
         if let Some(q) = query {
             let mut first = true;
             for pair in crate::text::split(q, b'&') {
@@ -159,7 +160,7 @@ impl Requests {
             let end = after.find('}').ok_or_else(|| {
                 CoreError::invalid(
                     "provider",
-                    format!("unclosed placeholder in path template \"{part}\""),
+                    concat(&["unclosed placeholder in path template \"", part, "\""]),
                 )
             })?;
             let name = &after[..end];
@@ -217,10 +218,7 @@ impl Requests {
                 Some(UrlKind::Response) => "responseUrl",
                 _ => "statusUrl",
             };
-            return Err(CoreError::invalid(
-                what,
-                format!("`{what}` is required by this provider"),
-            ));
+            return Err(required(what));
         }
         Ok((self.base.join(&self.render(&route.path, args)?), true))
     }
@@ -335,10 +333,7 @@ impl Requests {
         };
         for name in &self.profile.submit.required {
             if self.placeholder(&args, name).is_none() {
-                return Err(CoreError::invalid(
-                    name.clone(),
-                    format!("`{name}` is required by this provider"),
-                ));
+                return Err(required(name));
             }
         }
         let body = self.body(&self.profile.submit.body, &args)?;
@@ -409,7 +404,7 @@ impl Requests {
         timeout_ms: u64,
     ) -> Result<HttpRequest, CoreError> {
         let spec = self.profile.cancel.as_ref().ok_or_else(|| {
-            CoreError::Unsupported(format!("{} cannot cancel tasks", self.profile.name))
+            CoreError::Unsupported(concat(&[&self.profile.name, " cannot cancel tasks"]))
         })?;
         let args = Args {
             task: Some(task),
@@ -424,10 +419,10 @@ impl Requests {
         self.request(&spec.route, &args, body, timeout_ms)
             .map_err(|e| match e {
                 CoreError::InvalidArgument { ref field, .. } if field == "cancelUrl" => {
-                    CoreError::Unsupported(format!(
-                        "{}: this task has no cancel URL",
-                        self.profile.name
-                    ))
+                    CoreError::Unsupported(concat(&[
+                        &self.profile.name,
+                        ": this task has no cancel URL",
+                    ]))
                 }
                 other => other,
             })
@@ -442,7 +437,7 @@ impl Requests {
         timeout_ms: u64,
     ) -> Result<HttpRequest, CoreError> {
         let spec = self.profile.events.as_ref().ok_or_else(|| {
-            CoreError::Unsupported(format!("{} has no task events", self.profile.name))
+            CoreError::Unsupported(concat(&[&self.profile.name, " has no task events"]))
         })?;
         let args = Args {
             task: Some(task),

@@ -15,7 +15,9 @@ impl BaseUrl {
     /// Checks `s`: scheme `http` or `https`, a non-empty host, no query or fragment.
     /// The error names the field `baseUrl`.
     pub fn parse(s: &str) -> Result<BaseUrl, CoreError> {
-        let bad = |why: &str| CoreError::invalid("baseUrl", format!("{why} (got \"{s}\")"));
+        let bad = |why: &str| {
+            CoreError::invalid("baseUrl", crate::text::concat(&[why, " (got \"", s, "\")"]))
+        };
         let s = s.trim();
         let origin_len = origin_len(s).ok_or_else(|| bad("must be an absolute http(s) URL"))?;
         if s.contains(['?', '#']) {

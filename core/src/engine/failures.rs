@@ -6,6 +6,7 @@ use super::{Engine, Kind, OpId, Purpose};
 use crate::error::{ErrorCode, TaskFailure};
 use crate::http::{HttpResponse, TransportError, TransportErrorKind};
 use crate::retry_after::retry_after_ms;
+use crate::text::{concat, decimal};
 
 fn is_transient_status(s: u16) -> bool {
     s == 408 || s == 425 || s == 429 || (500..=599).contains(&s)
@@ -39,7 +40,8 @@ impl Engine {
                 || idempotent
                 || resp.status == 429
                 || resp.status == 503);
-        let what = format!("HTTP {} {}", resp.status, snippet(&resp.body));
+        let status = decimal(u64::from(resp.status));
+        let what = concat(&["HTTP ", &status, " ", &snippet(&resp.body)]);
         if purpose == Purpose::Cancel && matches!(resp.status, 400 | 409) {
             // A refusal: the task may have ended already (queue 400 `ALREADY_COMPLETED`,
             // mindproxy 409 `task_terminal`), or, after a try whose answer was lost, that
@@ -96,7 +98,7 @@ impl Engine {
         if purpose == Purpose::Submit && e.sent && !self.rq.profile.submit.idempotent {
             let f = TaskFailure::new(
                 ErrorCode::Network,
-                format!("submit: {what} after the request was sent; not retried because this dialect has no idempotency key, so the task may exist"),
+                concat(&["submit: ", what, " after the request was sent; not retried because this dialect has no idempotency key, so the task may exist"]),
             );
             self.finish(now, id, Err(f));
             return;
@@ -141,7 +143,7 @@ impl Engine {
                     "the deadline would pass before the next retry",
                 )
             };
-            let mut f = op.failure(code, format!("{why}; last error: {what}"));
+            let mut f = op.failure(code, concat(&[why, "; last error: ", &what]));
             if let Some(s) = status {
                 f = f.with_http_status(s);
             }

@@ -97,7 +97,7 @@ impl Engine {
             Some(
                 match req.idempotency_key.clone().filter(|k| !k.is_empty()) {
                     Some(k) => k,
-                    None => format!("tl-{}", self.rng.hex128()),
+                    None => crate::text::concat(&["tl-", &self.rng.hex128()]),
                 },
             )
         } else {

@@ -97,7 +97,7 @@ fn estimate_key(profile: &str, t: &TaskRef) -> String {
         .or(t.operation.as_deref())
         .or(t.task_type.as_deref())
         .unwrap_or("");
-    format!("{profile}:{m}")
+    crate::text::concat(&[profile, ":", m])
 }
 
 /// How long to sleep before the next poll of a live task (see [`Engine::poll_delay`]).

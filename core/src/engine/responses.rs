@@ -13,6 +13,7 @@ use crate::json::RawJson;
 use crate::normalize::{self, NormalizeError};
 use crate::retry_after::retry_after_ms;
 use crate::state::{TaskState, TaskUpdate};
+use crate::text::{concat, decimal};
 
 impl Engine {
     /// Feeds the outcome of a request from [`Output::Send`]. Outcomes of requests the
@@ -84,7 +85,7 @@ impl Engine {
                         | NormalizeError::UnknownStatus(_)
                         | NormalizeError::FieldNotJson(_)),
                     ) => self.strike(now, id, e),
-                    Err(e) => self.fail_bad(now, id, e.to_string()),
+                    Err(e) => self.fail_bad(now, id, e.message()),
                 }
             }
             Purpose::Result => {
@@ -131,7 +132,7 @@ impl Engine {
                 match parsed {
                     Ok(ev) => self.finish(now, id, Ok(OpResult::Events(ev))),
                     Err(e @ NormalizeError::NotJson) => self.strike(now, id, e),
-                    Err(e) => self.fail_bad(now, id, e.to_string()),
+                    Err(e) => self.fail_bad(now, id, e.message()),
                 }
             }
         }
@@ -159,15 +160,17 @@ impl Engine {
             // A cut or non-JSON answer (a gateway's, a reset): the key makes another try
             // safe, and it finds the task this answer was about.
             Err(e @ NormalizeError::NotJson) if keyed => {
-                let what = format!("unreadable submit answer ({e})");
+                let what = concat(&["unreadable submit answer (", &e.message(), ")"]);
                 self.retry(now, id, None, what, Some(resp.status));
             }
             Err(e) => {
                 let f = TaskFailure::new(
                     ErrorCode::BadResponse,
-                    format!(
-                        "the submit answer does not match the dialect ({e}); the task may exist"
-                    ),
+                    concat(&[
+                        "the submit answer does not match the dialect (",
+                        &e.message(),
+                        "); the task may exist",
+                    ]),
                 )
                 .with_http_status(resp.status);
                 self.finish(now, id, Err(f));
@@ -182,7 +185,8 @@ impl Engine {
         };
         op.strikes += 1;
         if op.strikes >= STRIKES {
-            let m = format!("{e} ({} answers in a row)", op.strikes);
+            let n = decimal(u64::from(op.strikes));
+            let m = concat(&[&e.message(), " (", &n, " answers in a row)"]);
             self.fail_bad(now, id, m);
             return;
         }
@@ -340,7 +344,7 @@ impl Engine {
                     let msg = u
                         .error
                         .as_ref()
-                        .map_or_else(|| format!("task {}", s.as_str()), |e| e.message.clone());
+                        .map_or_else(|| concat(&["task ", s.as_str()]), |e| e.message.clone());
                     Err(TaskFailure::new(code, msg)
                         .with_task(Some(&u.id))
                         .with_update(Some(u)))

@@ -209,13 +209,18 @@ impl From<bool> for Value {
 
 impl From<u64> for Value {
     fn from(n: u64) -> Value {
-        Value::Number(Number(n.to_string()))
+        Value::Number(Number(crate::text::decimal(n)))
     }
 }
 
 impl From<i64> for Value {
     fn from(n: i64) -> Value {
-        Value::Number(Number(n.to_string()))
+        let digits = crate::text::decimal(n.unsigned_abs());
+        Value::Number(Number(if n < 0 {
+            crate::text::concat(&["-", &digits])
+        } else {
+            digits
+        }))
     }
 }
 

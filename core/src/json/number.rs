@@ -25,6 +25,13 @@ impl Number {
     }
 }
 
+impl Number {
+    /// The number's JSON text.
+    pub fn as_text(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -13,9 +13,18 @@ pub struct ParseError {
     pub at: usize,
 }
 
+impl ParseError {
+    /// `what at byte N`, what [`Display`](fmt::Display) writes (without `core::fmt`, for
+    /// the wasm).
+    pub fn message(&self) -> String {
+        let at = crate::text::decimal(self.at as u64);
+        crate::text::concat(&[self.what, " at byte ", &at])
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}", self.what, self.at)
+        f.write_str(&self.message())
     }
 }
 

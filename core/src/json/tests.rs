@@ -59,6 +59,9 @@ fn refuses_invalid_text() {
     }
     let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
     assert_eq!(parse(&deep).unwrap_err().what, "nested too deeply");
+    let e = parse("[1 2]").unwrap_err();
+    assert_eq!(e.message(), [e.what, " at byte 3"].concat());
+    assert_eq!(e.to_string(), e.message());
     let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
     assert!(parse(&ok).is_ok());
 }

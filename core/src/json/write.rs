@@ -67,7 +67,7 @@ impl ObjectText {
     /// Adds `key` with a whole number when there is one.
     pub fn opt_num(&mut self, key: &str, n: Option<u64>) -> &mut Self {
         if let Some(n) = n {
-            self.key(key).push_str(&n.to_string());
+            self.key(key).push_str(&crate::text::decimal(n));
         }
         self
     }
