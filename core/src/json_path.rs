@@ -15,6 +15,11 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     split(path, b'.').try_fold(v, |cur, seg| child(cur, seg))
 }
 
+/// An array index as `name.parse::<usize>()` reads it.
+fn index(name: &str) -> Option<usize> {
+    crate::text::parse_u64(name).and_then(|n| usize::try_from(n).ok())
+}
+
 /// The child `name` of `c` (an object's field or an array's index); `c` itself for "".
 fn child<'a>(c: &'a Value, name: &str) -> Option<&'a Value> {
     if name.is_empty() {
@@ -22,7 +27,7 @@ fn child<'a>(c: &'a Value, name: &str) -> Option<&'a Value> {
     }
     match c {
         Value::Object(m) => m.get(name),
-        Value::Array(a) => name.parse::<usize>().ok().and_then(|i| a.get(i)),
+        Value::Array(a) => index(name).and_then(|i| a.get(i)),
         _ => None,
     }
 }
@@ -81,7 +86,7 @@ pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     for seg in split(path, b'.') {
         cur = match cur {
             Value::Object(m) => m.get_mut(seg)?,
-            Value::Array(a) => a.get_mut(seg.parse::<usize>().ok()?)?,
+            Value::Array(a) => a.get_mut(index(seg)?)?,
             _ => return None,
         };
     }

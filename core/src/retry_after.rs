@@ -9,7 +9,7 @@ pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
     const CAP: u64 = 24 * 3600 * 1000;
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: u64 = v.parse().unwrap_or(u64::MAX);
+        let secs = crate::text::digits(v).unwrap_or(u64::MAX);
         return Some(secs.saturating_mul(1000).min(CAP));
     }
     let at = http_date_ms(v)?;
@@ -52,10 +52,10 @@ pub fn http_date_ms(s: &str) -> Option<u64> {
 }
 
 fn num(s: &str, width: usize) -> Option<u64> {
-    if s.len() != width || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.len() != width {
         return None;
     }
-    s.parse().ok()
+    crate::text::digits(s)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970), after Howard Hinnant's

@@ -93,6 +93,26 @@ fn push_decimal(s: &mut String, n: u64) {
     s.push(char::from(b'0' + (n % 10) as u8));
 }
 
+/// `s` as an unsigned integer when it is only ASCII digits (not empty, in range).
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |acc, b| {
+        if b.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// `s` as `s.parse::<u64>()` reads it: [`digits`] after an optional `+`. `str::parse`'s
+/// generic integer reader is ≈ 310 B of wasm per integer type (issue 7).
+pub fn parse_u64(s: &str) -> Option<u64> {
+    digits(s.strip_prefix('+').unwrap_or(s))
+}
+
 /// Whether `s` contains the ASCII byte `b`.
 pub fn has_byte(s: &str, b: u8) -> bool {
     s.bytes().any(|x| x == b)
@@ -115,6 +135,45 @@ pub fn contains(s: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u64_is_str_parse() {
+        for s in [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "7",
+            "+7",
+            "++7",
+            "007",
+            "1 ",
+            " 1",
+            "1.0",
+            "1e3",
+            "١",
+            "18446744073709551615",
+            "+18446744073709551615",
+            "18446744073709551616",
+            "4294967296",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_u64(s), s.parse::<u64>().ok(), "{s:?}");
+            assert_eq!(
+                parse_u64(s).and_then(|n| u32::try_from(n).ok()),
+                s.parse::<u32>().ok(),
+                "{s:?}"
+            );
+            let all_digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            assert_eq!(
+                digits(s),
+                s.parse::<u64>().ok().filter(|_| all_digits),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn decimal_is_to_string() {

@@ -1,6 +1,7 @@
 //! Numbers: a JSON number keeps its text; these read it as an integer or a float.
 
 use super::Number;
+use crate::text::digits;
 use std::fmt;
 
 impl Number {
@@ -13,15 +14,15 @@ impl Number {
     /// The number as `i64`, if it is an integer (no fraction or exponent) in range.
     pub fn as_i64(&self) -> Option<i64> {
         match self.0.strip_prefix('-') {
-            Some(d) => digits_u64(d).and_then(|n| 0i64.checked_sub_unsigned(n)),
-            None => digits_u64(&self.0).and_then(|n| i64::try_from(n).ok()),
+            Some(d) => digits(d).and_then(|n| 0i64.checked_sub_unsigned(n)),
+            None => digits(&self.0).and_then(|n| i64::try_from(n).ok()),
         }
     }
 
     /// The number as `u64`, if it is a non-negative integer (no fraction or exponent) in
     /// range.
     pub fn as_u64(&self) -> Option<u64> {
-        digits_u64(&self.0)
+        digits(&self.0)
     }
 }
 
@@ -36,20 +37,6 @@ impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// `s` as an unsigned integer when it is only ASCII digits.
-fn digits_u64(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    s.bytes().try_fold(0u64, |acc, b| {
-        if b.is_ascii_digit() {
-            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
 }
 
 /// Valid JSON number text as `f64`, without core's `dec2flt` (its power-of-five table is
