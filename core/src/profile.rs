@@ -247,19 +247,32 @@ impl ProviderSpec {
     /// Resolves to a profile; an unknown name is an `invalid_argument` naming `provider`.
     pub fn resolve(&self) -> Result<ProviderProfile, crate::error::CoreError> {
         match self {
-            ProviderSpec::Name(n) => ProviderProfile::builtin(n).ok_or_else(|| {
-                crate::error::CoreError::invalid(
-                    "provider",
-                    crate::text::concat(&[
-                        "unknown provider \"",
-                        n,
-                        "\"; expected one of mirako, apixo, mindproxy, queue or a profile object",
-                    ]),
-                )
-            }),
+            ProviderSpec::Name(n) => builtin_or_err(n),
             ProviderSpec::Profile(p) => Ok((**p).clone()),
         }
     }
+
+    /// [`ProviderSpec::resolve`], moving a profile object out rather than copying it.
+    pub fn into_profile(self) -> Result<ProviderProfile, crate::error::CoreError> {
+        match self {
+            ProviderSpec::Name(n) => builtin_or_err(&n),
+            ProviderSpec::Profile(p) => Ok(*p),
+        }
+    }
+}
+
+/// The built-in dialect `n`, or an `invalid_argument` naming `provider`.
+fn builtin_or_err(n: &str) -> Result<ProviderProfile, crate::error::CoreError> {
+    ProviderProfile::builtin(n).ok_or_else(|| {
+        crate::error::CoreError::invalid(
+            "provider",
+            crate::text::concat(&[
+                "unknown provider \"",
+                n,
+                "\"; expected one of mirako, apixo, mindproxy, queue or a profile object",
+            ]),
+        )
+    })
 }
 
 impl Route {

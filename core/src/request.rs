@@ -80,7 +80,15 @@ impl<'a> Args<'a> {
 impl Requests {
     /// Checks the config's provider, base URL and headers.
     pub fn new(cfg: &ClientConfig) -> Result<Requests, CoreError> {
-        let profile = cfg.provider.resolve()?;
+        Requests::with_profile(cfg.provider.resolve()?, cfg)
+    }
+
+    /// [`Requests::new`] with the provider already resolved (`cfg.provider` is not read):
+    /// an owner of the config moves its profile in rather than copying it.
+    pub fn with_profile(
+        profile: ProviderProfile,
+        cfg: &ClientConfig,
+    ) -> Result<Requests, CoreError> {
         let base = BaseUrl::parse(&cfg.base_url)?;
         let mut headers = Vec::new();
         for (k, v) in &cfg.headers {

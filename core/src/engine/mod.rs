@@ -22,6 +22,7 @@ use crate::backoff::BackoffIter;
 use crate::config::{ClientConfig, Limits, PollConfig, SubmitRequest, TaskRef};
 use crate::error::{CoreError, ErrorCode, TaskFailure};
 use crate::estimate::{EstimateEntry, Estimates};
+use crate::profile::ProviderSpec;
 use crate::request::Requests;
 use crate::rng::SplitMix64;
 use crate::state::TaskUpdate;
@@ -214,8 +215,10 @@ impl Engine {
     /// A client engine. Checks the provider, `baseUrl`, headers and poll options
     /// (`invalid_argument` naming the field). `seed` drives jitter and generated
     /// idempotency keys.
-    pub fn new(cfg: ClientConfig, seed: u64) -> Result<Engine, CoreError> {
-        let rq = Requests::new(&cfg)?;
+    pub fn new(mut cfg: ClientConfig, seed: u64) -> Result<Engine, CoreError> {
+        // Moved out, not cloned: a profile is a dozen vectors of strings.
+        let provider = std::mem::replace(&mut cfg.provider, ProviderSpec::Name(String::new()));
+        let rq = Requests::with_profile(provider.into_profile()?, &cfg)?;
         let poll = cfg.poll.resolve(&PollConfig::default())?;
         if cfg.limits.max_in_flight_per_host == 0 {
             return Err(CoreError::invalid(
