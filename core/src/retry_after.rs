@@ -21,21 +21,11 @@ pub fn http_date_ms(s: &str) -> Option<u64> {
     let rest = crate::text::cut(s.trim(), b',')?.1.strip_prefix(' ')?;
     let mut it = crate::text::split(rest, b' ');
     let day: u64 = num(it.next()?, 2)?;
-    let month = match it.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let name = it.next()?;
+    let month = MONTHS.iter().position(|m| *m == name)? as u64 + 1;
     let year: u64 = num(it.next()?, 4)?;
     let mut hms = crate::text::split(it.next()?, b':');
     let h: u64 = num(hms.next()?, 2)?;
