@@ -93,7 +93,7 @@ impl Requests {
         let mut headers = Vec::new();
         for (k, v) in &cfg.headers {
             let bad_name = k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic() && b != b':');
-            if bad_name || v.contains(['\r', '\n']) {
+            if bad_name || crate::text::has_any(v, b"\r\n") {
                 return Err(CoreError::invalid(
                     concat(&["headers.", k]),
                     "is not a valid header",
@@ -102,7 +102,7 @@ impl Requests {
             headers.push((k.clone(), v.clone()));
         }
         if let Some(k) = cfg.api_key.as_deref().filter(|k| !k.is_empty()) {
-            if k.contains(['\r', '\n']) {
+            if crate::text::has_any(k, b"\r\n") {
                 return Err(CoreError::invalid("apiKey", "must not contain line breaks"));
             }
             // Header names are case-insensitive: a user's `authorization` replaces the
@@ -162,16 +162,14 @@ impl Requests {
         in_path: bool,
     ) -> Result<Option<String>, CoreError> {
         let mut rest = part;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            let end = after.find('}').ok_or_else(|| {
+        while let Some((before, after)) = crate::text::cut(rest, b'{') {
+            out.push_str(before);
+            let (name, tail) = crate::text::cut(after, b'}').ok_or_else(|| {
                 CoreError::invalid(
                     "provider",
                     concat(&["unclosed placeholder in path template \"", part, "\""]),
                 )
             })?;
-            let name = &after[..end];
             match self.placeholder(args, name) {
                 Some(v) => {
                     // The id's `/` is encoded below, so only a whole `.` or `..` could step
@@ -192,7 +190,7 @@ impl Requests {
                 }
                 None => return Ok(Some(name.to_owned())),
             }
-            rest = &after[end + 1..];
+            rest = tail;
         }
         out.push_str(rest);
         Ok(None)

@@ -54,8 +54,20 @@ pub fn cut_last(s: &str, sep: u8) -> Option<(&str, &str)> {
 
 /// The part of `s` before the first of the ASCII bytes `any` (all of `s` without one).
 pub fn before_any<'a>(s: &'a str, any: &[u8]) -> &'a str {
-    let end = s.bytes().position(|b| any.contains(&b)).unwrap_or(s.len());
+    let end = s.bytes().position(|b| one_of(b, any)).unwrap_or(s.len());
     s.get(..end).unwrap_or(s)
+}
+
+/// Whether `s` contains any of the ASCII bytes `any` (as `s.contains([chars])`).
+pub fn has_any(s: &str, any: &[u8]) -> bool {
+    s.bytes().any(|b| one_of(b, any))
+}
+
+/// Whether `b` is in `any`, by `iter().any`: `<[u8]>::contains` brings core's `memchr`
+/// (≈ 0.4 KB of wasm) to search a list of two bytes.
+#[allow(clippy::manual_contains)]
+fn one_of(b: u8, any: &[u8]) -> bool {
+    any.iter().any(|&a| a == b)
 }
 
 /// The part of `s` after its last `sep` (all of `s` without one).
@@ -229,6 +241,7 @@ mod tests {
                 assert_eq!(trim_end(s, sep), s.trim_end_matches(c), "{s:?} {c:?}");
                 assert_eq!(has_byte(s, sep), s.contains(c), "{s:?} {c:?}");
             }
+            assert_eq!(has_any(s, b"?#"), s.contains(['?', '#']), "{s:?}");
             assert_eq!(
                 before_any(s, b"?#"),
                 s.split(['?', '#']).next().unwrap(),

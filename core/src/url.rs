@@ -20,7 +20,7 @@ impl BaseUrl {
         };
         let s = s.trim();
         let origin_len = origin_len(s).ok_or_else(|| bad("must be an absolute http(s) URL"))?;
-        if s.contains(['?', '#']) {
+        if crate::text::has_any(s, b"?#") {
             return Err(bad("must not have a query or fragment"));
         }
         if s.contains(|c: char| c.is_whitespace() || c.is_control()) {
