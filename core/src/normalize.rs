@@ -234,13 +234,13 @@ fn non_negative(v: &Value) -> Option<f64> {
 /// decimal-to-float implementation instead of two (issue 7). `inf` and `NaN` are refused
 /// (the callers refuse them anyway).
 fn number_text(s: &str) -> Option<f64> {
-    let s = s.strip_prefix('+').unwrap_or(s);
+    let s = s.strip_prefix("+").unwrap_or(s);
     let mut t = String::with_capacity(s.len() + 2);
-    if s.starts_with('.') {
+    if s.starts_with(".") {
         t.push('0');
     }
     t.push_str(s);
-    if s.ends_with('.') {
+    if s.ends_with(".") {
         t.push('0');
     }
     match crate::json::parse(&t).ok()? {

@@ -18,7 +18,7 @@ pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch ms.
 pub fn http_date_ms(s: &str) -> Option<u64> {
-    let rest = crate::text::cut(s.trim(), b',')?.1.strip_prefix(' ')?;
+    let rest = crate::text::cut(s.trim(), b',')?.1.strip_prefix(" ")?;
     let mut it = crate::text::split(rest, b' ');
     let day: u64 = num(it.next()?, 2)?;
     const MONTHS: [&str; 12] = [

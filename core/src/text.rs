@@ -122,7 +122,7 @@ pub fn digits(s: &str) -> Option<u64> {
 /// `s` as `s.parse::<u64>()` reads it: [`digits`] after an optional `+`. `str::parse`'s
 /// generic integer reader is ≈ 310 B of wasm per integer type (issue 7).
 pub fn parse_u64(s: &str) -> Option<u64> {
-    digits(s.strip_prefix('+').unwrap_or(s))
+    digits(s.strip_prefix("+").unwrap_or(s))
 }
 
 /// Whether `s` contains the ASCII byte `b`.

@@ -47,7 +47,7 @@ impl BaseUrl {
     pub fn join(&self, path: &str) -> String {
         let mut s = String::with_capacity(self.full.len() + path.len() + 1);
         s.push_str(&self.full);
-        if !path.starts_with('/') {
+        if !path.starts_with("/") {
             s.push('/');
         }
         s.push_str(path);
@@ -74,11 +74,11 @@ fn origin_len(s: &str) -> Option<usize> {
     };
     let host = crate::text::before_any(s.get(scheme_len..)?, b"/?#");
     // userinfo is refused: it would leak credentials into logs and is never needed here.
-    if host.is_empty() || crate::text::has_byte(host, b'@') || host.starts_with(':') {
+    if host.is_empty() || crate::text::has_byte(host, b'@') || host.starts_with(":") {
         return None;
     }
     if let Some((_, port)) = crate::text::cut_last(host, b':') {
-        if !host.ends_with(']') && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())) {
+        if !host.ends_with("]") && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }
     }

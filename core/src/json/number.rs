@@ -13,7 +13,7 @@ impl Number {
 
     /// The number as `i64`, if it is an integer (no fraction or exponent) in range.
     pub fn as_i64(&self) -> Option<i64> {
-        match self.0.strip_prefix('-') {
+        match self.0.strip_prefix("-") {
             Some(d) => digits(d).and_then(|n| 0i64.checked_sub_unsigned(n)),
             None => digits(&self.0).and_then(|n| i64::try_from(n).ok()),
         }
@@ -42,7 +42,7 @@ impl fmt::Display for Number {
 /// Valid JSON number text as `f64`, without core's `dec2flt` (its power-of-five table is
 /// ≈10 KB of wasm that gzips badly): at most 19 significant digits scaled by a power of ten.
 pub(super) fn text_to_f64(s: &str) -> f64 {
-    let (neg, s) = match s.strip_prefix('-') {
+    let (neg, s) = match s.strip_prefix("-") {
         Some(r) => (true, r),
         None => (false, s),
     };
