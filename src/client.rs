@@ -9,6 +9,7 @@ use crate::fetch::Fetcher;
 use crate::js;
 use crate::store::Store;
 use js_sys::{Array, Function, Promise};
+use tasklane_core::text::{concat, decimal};
 use tasklane_core::{
     ClientConfig, CoreError, Engine, SubmitRequest, TaskRecord, TaskRef, WaitOptions, WebhookTarget,
 };
@@ -106,7 +107,7 @@ pub struct TaskClient {
 fn core_error(e: CoreError) -> JsValue {
     task_error(
         e.code().as_str(),
-        &e.to_string(),
+        &e.message(),
         None,
         None,
         &JsValue::UNDEFINED,
@@ -403,12 +404,14 @@ fn resume_error(updates: &Array, errors: &Array, waits: u32) -> JsValue {
         .as_string()
         .unwrap_or_else(|| "network".into());
     let task_id = js::get(&first, "taskId").as_string();
-    let message = format!(
-        "{} of {waits} resumed waits stopped before any update of their task (first: {}); \
-         those tasks stay pending, the others' updates are in `updates`",
-        errors.length(),
-        js::get(&first, "message").as_string().unwrap_or_default(),
-    );
+    let message = concat(&[
+        &decimal(u64::from(errors.length())),
+        " of ",
+        &decimal(u64::from(waits)),
+        " resumed waits stopped before any update of their task (first: ",
+        &js::get(&first, "message").as_string().unwrap_or_default(),
+        "); those tasks stay pending, the others' updates are in `updates`",
+    ]);
     let e = task_error(&code, &message, task_id, None, &JsValue::UNDEFINED);
     js::set(&e, "updates", &updates.into());
     js::set(&e, "errors", &errors.into());
@@ -469,7 +472,7 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
                     Some(s @ ("failed" | "timed_out")) => {
                         let message = js::get(&js::get(&u, "error"), "message")
                             .as_string()
-                            .unwrap_or_else(|| format!("task {s}"));
+                            .unwrap_or_else(|| concat(&["task ", s]));
                         let id = js::get(&u, "id").as_string();
                         Err(task_error(s, &message, id, None, &u))
                     }

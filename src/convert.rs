@@ -20,6 +20,7 @@ pub(crate) use readers::{
 use crate::errors::invalid_argument;
 use tasklane_core::json::Value;
 use tasklane_core::profile_reader::read_profile;
+use tasklane_core::text::concat;
 use tasklane_core::ProviderSpec;
 use wasm_bindgen::prelude::*;
 
@@ -31,13 +32,13 @@ pub(crate) fn to_js(json_text: &str) -> JsValue {
 
 /// A JavaScript value (the argument called `name` in messages) as a JSON value.
 pub(crate) fn from_js(value: JsValue, name: &str) -> Result<Value, JsValue> {
-    let bad = |why: &str| invalid_argument(&format!("invalid argument `{name}`: {why}"));
+    let bad = |why: &str| invalid_argument(&concat(&["invalid argument `", name, "`: ", why]));
     // stringify throws on cycles and BigInt, and gives `undefined` for functions.
     let text = js_sys::JSON::stringify(&value)
         .map_err(|_| bad("must be plain JSON data (no cycles, BigInt or getters that throw)"))?
         .as_string()
         .unwrap_or_else(|| "null".to_owned());
-    tasklane_core::json::parse(&text).map_err(|e| bad(&e.to_string()))
+    tasklane_core::json::parse(&text).map_err(|e| bad(&e.message()))
 }
 
 /// A `provider` option (called `name` in messages): a dialect name, or a profile object
@@ -49,7 +50,7 @@ pub(crate) fn provider_spec(value: JsValue, name: &str) -> Result<ProviderSpec, 
     let v = from_js(value, name)?;
     read_profile(&v)
         .map(|p| ProviderSpec::Profile(Box::new(p)))
-        .map_err(|why| invalid_argument(&format!("invalid argument `{name}`: {why}")))
+        .map_err(|why| invalid_argument(&concat(&["invalid argument `", name, "`: ", &why])))
 }
 
 /// Reads the optional string field `key` of `obj`.
@@ -62,9 +63,13 @@ pub(crate) fn string_field(
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| invalid_argument(&format!("invalid argument `{path}`: must be a string")))
+    v.as_string().map(Some).ok_or_else(|| {
+        invalid_argument(&concat(&[
+            "invalid argument `",
+            path,
+            "`: must be a string",
+        ]))
+    })
 }
 
 /// Checks that `value` (called `path`) is `undefined`, `null` or a plain object.
@@ -76,8 +81,10 @@ pub(crate) fn optional_object(value: &JsValue, path: &str) -> Result<(), JsValue
     {
         Ok(())
     } else {
-        Err(invalid_argument(&format!(
-            "invalid argument `{path}`: must be an object"
-        )))
+        Err(invalid_argument(&concat(&[
+            "invalid argument `",
+            path,
+            "`: must be an object",
+        ])))
     }
 }

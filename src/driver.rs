@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
+use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use tasklane_core::{
     Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TransportError,
@@ -247,9 +248,13 @@ fn settle_after_put(entry: Op, r: OpResult, put: Result<Promise, JsValue>) {
             .as_string()
             .or_else(|| e.as_string())
             .unwrap_or_else(|| "unknown error".to_owned());
-        let message = format!(
-            "task {id} was submitted and exists at the vendor, but the store did not save it ({why}): wait on it by id, it will not be resumed"
-        );
+        let message = concat(&[
+            "task ",
+            &id,
+            " was submitted and exists at the vendor, but the store did not save it (",
+            &why,
+            "): wait on it by id, it will not be resumed",
+        ]);
         task_error("store", &message, Some(id), None, &value)
     };
     match put {

@@ -3,6 +3,7 @@
 //! Workers, Node and Deno lack), as workers-rs does.
 
 use js_sys::{Function, Reflect};
+use tasklane_core::text::concat;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -79,7 +80,7 @@ pub(crate) fn call_method(
 ) -> Result<JsValue, JsValue> {
     let f = get(obj, name)
         .dyn_into::<Function>()
-        .map_err(|_| JsValue::from_str(&format!("`{name}` is not a function")))?;
+        .map_err(|_| JsValue::from_str(&concat(&["`", name, "` is not a function"])))?;
     let arr = js_sys::Array::new();
     for a in args {
         arr.push(a);

@@ -8,6 +8,7 @@ use crate::errors::invalid_argument;
 use crate::js;
 use std::cell::RefCell;
 use std::rc::Rc;
+use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -22,7 +23,7 @@ const ESTIMATES_PREFIX: &str = "tasklane:estimates:";
 /// The id of `provider`'s estimates record. One per provider, so clients of two providers
 /// sharing a store (one `localStorage` per page) do not overwrite each other's.
 fn estimates_id(provider: &str) -> String {
-    format!("{ESTIMATES_PREFIX}{provider}")
+    concat(&[ESTIMATES_PREFIX, provider])
 }
 
 thread_local! {
@@ -75,9 +76,11 @@ impl Store {
         if v.is_object() {
             for m in ["put", "delete", "list"] {
                 if !js::get(v, m).is_function() {
-                    return Err(invalid_argument(&format!(
-                        "invalid argument `store`: a TaskStore needs a `{m}` method"
-                    )));
+                    return Err(invalid_argument(&concat(&[
+                        "invalid argument `store`: a TaskStore needs a `",
+                        m,
+                        "` method",
+                    ])));
                 }
             }
             return Ok(Store::Custom(v.clone()));
@@ -105,7 +108,7 @@ impl Store {
             }
             Store::Local(ls) => {
                 let text = js_sys::JSON::stringify(record)?;
-                let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
+                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
                 js::call_method(ls, "setItem", &[&key, &text]).map(|_| None)
             }
             Store::Custom(s) => js::call_method(s, "put", &[&id.into(), record])
@@ -161,7 +164,7 @@ impl Store {
                 m.borrow_mut().remove(id);
             }
             Store::Local(ls) => {
-                let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
+                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
                 let _ = js::call_method(ls, "removeItem", &[&key]);
             }
             Store::Custom(s) => report(js::call_method(s, "delete", &[&id.into()])),
@@ -173,7 +176,7 @@ impl Store {
         let text = match self {
             Store::Memory(m) => m.borrow().get(id).cloned(),
             Store::Local(ls) => {
-                let key = JsValue::from_str(&format!("{LS_PREFIX}{id}"));
+                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
                 js::call_method(ls, "getItem", &[&key]).ok()?.as_string()
             }
             Store::Custom(_) => None,

@@ -6,6 +6,7 @@ use super::from_js;
 use crate::errors::invalid_argument;
 use tasklane_core::json::{RawJson, Value};
 use tasklane_core::state::{Output, OutputKind, UpdateError};
+use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use tasklane_core::{Limits, PollOptions, TaskRecord, TaskRef, TaskState, TaskUpdate};
 use wasm_bindgen::prelude::*;
@@ -22,7 +23,7 @@ pub(crate) fn field(obj: &JsValue, key: &str, path: &str) -> Result<Option<Value
 }
 
 fn bad(path: &str, why: &str) -> JsValue {
-    invalid_argument(&format!("invalid argument `{path}`: {why}"))
+    invalid_argument(&concat(&["invalid argument `", path, "`: ", why]))
 }
 
 fn absent(v: &JsValue) -> bool {
@@ -72,7 +73,7 @@ pub(crate) fn poll_options(obj: &JsValue) -> Result<Option<PollOptions>, JsValue
     if absent(&p) {
         return Ok(None);
     }
-    let n = |k: &str| number(&p, k, &format!("poll.{k}"));
+    let n = |k: &str| number(&p, k, &concat(&["poll.", k]));
     Ok(Some(PollOptions {
         initial_delay_ms: n("initialDelayMs")?,
         max_delay_ms: n("maxDelayMs")?,
@@ -117,7 +118,7 @@ pub(crate) fn headers(obj: &JsValue) -> Result<VecMap<String, String>, JsValue> 
         let k = k.as_string().unwrap_or_default();
         let v = v
             .as_string()
-            .ok_or_else(|| bad(&format!("headers.{k}"), "must be a string"))?;
+            .ok_or_else(|| bad(&concat(&["headers.", &k]), "must be a string"))?;
         out.insert(k, v);
     }
     Ok(out)
@@ -191,7 +192,7 @@ pub(crate) fn record(r: &JsValue) -> Option<TaskRecord> {
 /// A `TaskUpdate` object (from `verifyWebhook`, or written by the user), called `update`
 /// in messages.
 pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
-    let no = |key: &str, why: &str| bad(&format!("update.{key}"), why);
+    let no = |key: &str, why: &str| bad(&concat(&["update.", key]), why);
     let req = |key: &str| {
         text(u, key)
             .ok()
@@ -255,9 +256,12 @@ pub(crate) fn finite_numbers(obj: &JsValue, prefix: &str, keys: &[&str]) -> Resu
             continue;
         }
         if !v.as_f64().is_some_and(f64::is_finite) {
-            return Err(invalid_argument(&format!(
-                "invalid argument `{prefix}{key}`: must be a finite number"
-            )));
+            return Err(invalid_argument(&concat(&[
+                "invalid argument `",
+                prefix,
+                key,
+                "`: must be a finite number",
+            ])));
         }
     }
     Ok(())
