@@ -15,31 +15,36 @@ use tasklane_core::{
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 // The client build's JavaScript, in one snippet file (each `inline_js` block is a file the
 // page loads: with a fourth one in the full build, wasm-bindgen-test's headless Chromium run
-// under chromedriver never finished loading the page on this machine). `exchange` is one
-// request in one JavaScript call, awaited once from Rust (src/fetch.rs: a timer, the fetch,
-// the status check, the headers the core reads and the body text); `makeWatch` is
-// `watch()`'s async iterator.
+// under chromedriver never finished loading the page on this machine). The wasm never awaits:
+// JavaScript does, and calls back into it synchronously. `exchange` is one request in one
+// JavaScript call (src/fetch.rs: a timer, the fetch, the status check, the headers the core
+// reads and the body text); `after` hands a settled promise to a Rust continuation (`then`
+// below); `report` logs a store write's failure; `makeWatch` is `watch()`'s async iterator.
 #[wasm_bindgen(inline_js = r#"
 export function exchange(fetch, self, url, init, ms, controller, names) {
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
-  const done = (r) => { clearTimeout(timer); return r; };
-  let pending;
-  try { pending = fetch.call(self, url, init); } catch { return Promise.resolve(done(0)); }
-  return Promise.resolve(pending).then(async (res) => {
-    const status = res?.status;
-    if (typeof status !== "number" || !(status >= 100 && status <= 999)) return done(timedOut ? 2 : 1);
-    const h = res.headers;
-    const values = names.map((n) => { try { return h.get(n); } catch { return null; } });
-    const body = await res.text();
-    return done([status, values, typeof body === "string" ? body : ""]);
-  }).catch(() => done(timedOut ? 2 : 1));
+  return Promise.resolve().then(() => {
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
+    const end = (r) => { clearTimeout(timer); return r; };
+    let pending;
+    try { pending = fetch.call(self, url, init); } catch { return end(0); }
+    return Promise.resolve(pending).then(async (res) => {
+      const status = res?.status;
+      if (typeof status !== "number" || !(status >= 100 && status <= 999)) return timedOut ? 2 : 1;
+      const h = res.headers;
+      const values = names.map((n) => { try { return h.get(n); } catch { return null; } });
+      const body = await res.text();
+      if (self !== undefined) controller.abort("tasklane: response read");
+      return [status, values, typeof body === "string" ? body : ""];
+    }).catch(() => timedOut ? 2 : 1).then(end);
+  });
 }
+export const after = (p, f) => Promise.resolve(p).then((v) => f(v, true), (e) => f(e, false));
+export const report = (p) => Promise.resolve(p).catch((e) => console.warn("tasklane: TaskStore failed:", e));
 
 const same = (a, b) => a !== undefined && a.state === b.state && a.rawStatus === b.rawStatus && a.queuePosition === b.queuePosition;
 const TERMINAL = ["failed", "canceled", "timed_out"];
@@ -82,8 +87,17 @@ function iterate(start, opts) {
 }
 "#)]
 extern "C" {
-    /// See the snippet: resolves to `[status, [header values], body]`, or to `NOT_SENT`,
-    /// `SENT` or `TIMED_OUT`; never rejects.
+    /// See the snippet: on the next microtask (as a spawned task ran: no fetch starts inside
+    /// the engine's drain), calls `fetch` with a timer of `ms` that aborts `controller`;
+    /// resolves to `[status, [header values], body]`, or to `NOT_SENT`, `SENT` or
+    /// `TIMED_OUT` (src/fetch.rs); never rejects. Once the body is read, a request of
+    /// the global fetch (the one called with a `this`) has its controller aborted: that
+    /// changes nothing for it, but lets Node's fetch (undici) drop at once what it hangs on
+    /// our signal (a listener, and a FinalizationRegistry entry holding the signal until its
+    /// own controller is collected); otherwise every request's signal outlives it by a GC
+    /// cycle or two, thousands of live objects at a high request rate. A truthy reason, so
+    /// undici does not build a `DOMException` (with a stack) for it. Not for a user's fetch:
+    /// it may watch the signal, and must not see an abort for a request that completed.
     pub(crate) fn exchange(
         fetch: &Function,
         this: &JsValue,
@@ -93,8 +107,31 @@ extern "C" {
         controller: &web_sys::AbortController,
         names: &js_sys::Array,
     ) -> Promise;
+    /// Calls `f(value, true)` or `f(reason, false)` once `p` settles: exactly once, so the
+    /// closure `f` is always freed. The promise returned follows what `f` returns or throws.
+    fn after(p: &JsValue, f: &JsValue) -> Promise;
+    /// Reports a rejection of `p` (a store write whose failure must not fail a task) on the
+    /// console, never as an unhandled rejection.
+    pub(crate) fn report(p: &JsValue);
     #[wasm_bindgen(js_name = makeWatch)]
     fn make_watch(start: JsValue, opts: &JsValue) -> JsValue;
+}
+
+/// Runs `f` once `p` settles, with `Ok(value)` or `Err(reason)`; the promise returned
+/// settles as `f` returns. The shell's one way of waiting: JavaScript awaits, Rust decides.
+pub(crate) fn then(
+    p: &JsValue,
+    f: impl FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue> + 'static,
+) -> Promise {
+    // A rejected promise rather than a throw: the closure returns a plain value (smaller
+    // glue than a `Result` return).
+    let f = Closure::once_into_js(move |v: JsValue, ok: bool| -> JsValue {
+        match f(if ok { Ok(v) } else { Err(v) }) {
+            Ok(v) => v,
+            Err(e) => Promise::reject(&e).into(),
+        }
+    });
+    after(p, &f)
 }
 
 /// One client for one provider: submit tasks, follow them to a result, cancel them.
@@ -210,9 +247,8 @@ impl TaskClient {
         let submitted = self.start(|e, now| e.submit(now, r), None, signal);
         let shared = self.shared.clone();
         let opts = expect_webhook_opts(&req, opts);
-        future_to_promise(async move {
-            let update = JsFuture::from(submitted).await?;
-            JsFuture::from(wait_on(&shared, &js::get(&update, "id"), &opts)).await
+        then(&submitted, move |update| {
+            Ok(wait_on(&shared, &js::get(&update?, "id"), &opts).into())
         })
     }
 
@@ -285,10 +321,9 @@ impl TaskClient {
 
     /// Ids in the store that have not reached a terminal state.
     pub fn pending(&self) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
+        with_records(&self.shared, |_, records| {
             let ids = Array::new();
-            for r in records(&shared).await? {
+            for r in records {
                 ids.push(&r.task.id.as_str().into());
             }
             Ok(ids.into())
@@ -302,33 +337,34 @@ impl TaskClient {
     /// rejects with a `TaskError` (the first such wait's code and `taskId`) that carries
     /// the other tasks' updates in `updates` and every such wait's error in `errors`.
     pub fn resume(&self, opts: JsValue) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
+        with_records(&self.shared, move |shared, records| {
             let waits = Array::new();
-            for r in records(&shared).await? {
-                waits.push(&wait_ref(&shared, TaskRef::from(&r), &opts));
+            for r in records {
+                waits.push(&wait_ref(shared, TaskRef::from(&r), &opts));
             }
-            let settled = JsFuture::from(Promise::all_settled(&waits)).await?;
-            let (updates, errors) = (Array::new(), Array::new());
-            for s in Array::from(&settled).iter() {
-                let value = js::get(&s, "value");
-                let reason = js::get(&s, "reason");
-                // A task that ended badly still has an update: resume reports it.
-                let update = if value.is_object() {
-                    value
-                } else {
-                    js::get(&reason, "update")
-                };
-                if update.is_object() {
-                    updates.push(&update);
-                } else {
-                    errors.push(&reason);
+            let settled = then(&Promise::all_settled(&waits), move |settled| {
+                let (updates, errors) = (Array::new(), Array::new());
+                for s in Array::from(&settled?).iter() {
+                    let value = js::get(&s, "value");
+                    let reason = js::get(&s, "reason");
+                    // A task that ended badly still has an update: resume reports it.
+                    let update = if value.is_object() {
+                        value
+                    } else {
+                        js::get(&reason, "update")
+                    };
+                    if update.is_object() {
+                        updates.push(&update);
+                    } else {
+                        errors.push(&reason);
+                    }
                 }
-            }
-            if errors.length() == 0 {
-                return Ok(updates.into());
-            }
-            Err(resume_error(&updates, &errors, waits.length()))
+                if errors.length() == 0 {
+                    return Ok(updates.into());
+                }
+                Err(resume_error(&updates, &errors, waits.length()))
+            });
+            Ok(settled.into())
         })
     }
 
@@ -456,17 +492,17 @@ fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
 /// cannot cancel, or a cancel that fails, leaves the `wait_timeout` as it is; a cancel that
 /// finds the task ended on its own settles as that end (`succeeded`, `failed`, `timed_out`).
 fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise {
-    future_to_promise(async move {
-        match JsFuture::from(waited).await {
-            Err(e) if js::get(&e, "code").as_string().as_deref() == Some("wait_timeout") => {
-                let reason = Some("tasklane: wait timed out (cancelOnTimeout)".to_owned());
-                let canceled = start(&shared, |en, now| en.cancel(now, &task, reason), None, None);
-                // The cancel may find the task already ended (it finished as the wait ran
-                // out). The client forgot the task when it saw that end, so the end is
-                // returned here rather than lost behind the `wait_timeout`.
-                // (A cancel refused because the task had just ended reads its state and
-                // resolves with that end: the core's cancel does that for every caller.)
-                let u = JsFuture::from(canceled).await.unwrap_or(JsValue::UNDEFINED);
+    then(&waited, move |waited| match waited {
+        Err(e) if js::get(&e, "code").as_string().as_deref() == Some("wait_timeout") => {
+            let reason = Some("tasklane: wait timed out (cancelOnTimeout)".to_owned());
+            let canceled = start(&shared, |en, now| en.cancel(now, &task, reason), None, None);
+            // The cancel may find the task already ended (it finished as the wait ran
+            // out). The client forgot the task when it saw that end, so the end is
+            // returned here rather than lost behind the `wait_timeout`.
+            // (A cancel refused because the task had just ended reads its state and
+            // resolves with that end: the core's cancel does that for every caller.)
+            let ended = then(&canceled, move |canceled| {
+                let u = canceled.unwrap_or(JsValue::UNDEFINED);
                 match js::get(&u, "state").as_string().as_deref() {
                     Some("succeeded") => Ok(u),
                     Some(s @ ("failed" | "timed_out")) => {
@@ -478,9 +514,10 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
                     }
                     _ => Err(e),
                 }
-            }
-            other => other,
+            });
+            Ok(ended.into())
         }
+        other => other,
     })
 }
 
@@ -535,18 +572,27 @@ fn record_from_js(r: &JsValue) -> Option<TaskRecord> {
     crate::convert::record(r)
 }
 
-/// The records of this client's provider in its store. A store can be shared (every client
-/// of a page with `store: "localStorage"` uses the same one), so another provider's records
-/// are left to that provider's client; an entry that is no task record is reported on the
-/// console (each time the store is listed) and skipped, not followed.
-async fn records(shared: &Shared) -> Result<Vec<TaskRecord>, JsValue> {
-    // Cloned out first: the user's `list()` may await, and the driver must not stay borrowed.
-    let (store, provider) = {
-        let d = shared.borrow();
-        (d.store.clone(), d.engine.profile().name.clone())
-    };
+/// Runs `f` with this client's records (see [`records`]) once its store has listed them.
+fn with_records(
+    shared: &Shared,
+    f: impl FnOnce(&Shared, Vec<TaskRecord>) -> Result<JsValue, JsValue> + 'static,
+) -> Promise {
+    // Cloned out first: the user's `list()` is user code, and the driver must not stay borrowed.
+    let store = shared.borrow().store.clone();
+    let shared = shared.clone();
+    then(&store.list(), move |list| {
+        f(&shared, records(&shared, &list?)?)
+    })
+}
+
+/// The records of this client's provider in `list`, what its store's `list()` gave. A store
+/// can be shared (every client of a page with `store: "localStorage"` uses the same one), so
+/// another provider's records are left to that provider's client; an entry that is no task
+/// record is reported on the console (each time the store is listed) and skipped, not followed.
+fn records(shared: &Shared, list: &JsValue) -> Result<Vec<TaskRecord>, JsValue> {
+    let provider = shared.borrow().engine.profile().name.clone();
     let mut out = Vec::new();
-    for entry in store.list().await? {
+    for entry in Store::tasks(list)? {
         match record_from_js(&entry) {
             Some(r) if r.provider == provider => out.push(r),
             Some(_) => {}

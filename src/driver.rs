@@ -4,6 +4,7 @@
 //! `onUpdate`, `Done` → settle the operation's promise, `Store` → the task store — then
 //! arms one timer for `next_wakeup()`.
 
+use crate::client::then;
 use crate::convert::to_js;
 use crate::errors::task_error;
 use crate::fetch::{controller, Fetcher};
@@ -19,11 +20,9 @@ use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use tasklane_core::{
     Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TransportError,
-    TransportErrorKind,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 /// The driver shared by a client, its timer and its in-flight fetches.
@@ -242,8 +241,8 @@ fn save_estimates(shared: &Shared) {
 /// vendor but will not be found by `pending()` / `resume()`.
 fn settle_after_put(entry: Op, r: OpResult, put: Result<Promise, JsValue>) {
     let value = op_result(&r);
-    let store_error = move |e: JsValue| {
-        let id = js::get(&value, "id").as_string().unwrap_or_default();
+    let store_error = |e: JsValue, value: &JsValue| {
+        let id = js::get(value, "id").as_string().unwrap_or_default();
         let why = js::get(&e, "message")
             .as_string()
             .or_else(|| e.as_string())
@@ -255,18 +254,25 @@ fn settle_after_put(entry: Op, r: OpResult, put: Result<Promise, JsValue>) {
             &why,
             "): wait on it by id, it will not be resumed",
         ]);
-        task_error("store", &message, Some(id), None, &value)
+        task_error("store", &message, Some(id), None, value)
     };
     match put {
         Err(e) => {
-            let _ = entry.reject.call1(&JsValue::UNDEFINED, &store_error(e));
+            let _ = entry
+                .reject
+                .call1(&JsValue::UNDEFINED, &store_error(e, &value));
         }
-        Ok(p) => wasm_bindgen_futures::spawn_local(async move {
-            let _ = match JsFuture::from(p).await {
-                Ok(_) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
-                Err(e) => entry.reject.call1(&JsValue::UNDEFINED, &store_error(e)),
-            };
-        }),
+        Ok(p) => {
+            let _ = then(&p, move |saved| {
+                let _ = match saved {
+                    Ok(_) => entry.resolve.call1(&JsValue::UNDEFINED, &value),
+                    Err(e) => entry
+                        .reject
+                        .call1(&JsValue::UNDEFINED, &store_error(e, &value)),
+                };
+                Ok(JsValue::UNDEFINED)
+            });
+        }
     }
 }
 
@@ -298,37 +304,33 @@ fn arm_timer(shared: &Shared) {
 
 /// Starts one fetch; its outcome goes back to the engine unless the engine aborted it.
 fn send(shared: &Shared, req: ReqId, request: tasklane_core::HttpRequest) {
-    let Some(ctrl) = controller() else {
-        let now = js::now();
-        shared
-            .borrow_mut()
-            .engine
-            .handle_response(now, req, Err(TransportError::network(false)));
-        return;
+    let fetcher = shared.borrow().fetcher.clone();
+    let sent = match controller() {
+        Some(ctrl) => fetcher.send(&request, &ctrl).map(|p| (p, ctrl)),
+        None => Err(TransportError::network(false)),
     };
-    let fetcher = {
-        let mut d = shared.borrow_mut();
-        d.in_flight.insert(req, ctrl.clone());
-        d.fetcher.clone()
+    let (answer, ctrl) = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            let now = js::now();
+            shared.borrow_mut().engine.handle_response(now, req, Err(e));
+            return;
+        }
     };
+    shared.borrow_mut().in_flight.insert(req, ctrl);
     let shared = shared.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let outcome = fetcher.send(&request, &ctrl).await;
-        let wanted = shared.borrow_mut().in_flight.remove(&req).is_some();
-        let outcome = match outcome {
-            // The engine aborted it: tell it so (it ignores what it no longer waits for).
-            Err(_) if !wanted => Err(TransportError {
-                kind: TransportErrorKind::Aborted,
-                sent: true,
-            }),
-            o => o,
-        };
+    let _ = then(&answer, move |answer| {
+        // `None` when the engine aborted it: it is told so (it ignores what it no longer
+        // waits for).
+        let ctrl = shared.borrow_mut().in_flight.remove(&req);
+        let outcome = crate::fetch::outcome(&answer.unwrap_or_default(), ctrl.as_ref());
         let now = js::now();
         shared
             .borrow_mut()
             .engine
             .handle_response(now, req, outcome);
         pump(&shared);
+        Ok(JsValue::UNDEFINED)
     });
 }
 
@@ -364,10 +366,13 @@ pub(crate) fn load_estimates(shared: &Shared) {
         let d = shared.borrow();
         (d.store.clone(), d.engine.profile().name.clone())
     };
+    let Some(found) = store.estimates(&provider) else {
+        return;
+    };
     let weak = Rc::downgrade(shared);
-    wasm_bindgen_futures::spawn_local(async move {
-        let Some(list) = store.estimates(&provider).await else {
-            return;
+    let _ = then(&found, move |found| {
+        let Some(list) = found.ok().and_then(|f| store.estimates_in(f, &provider)) else {
+            return Ok(JsValue::UNDEFINED);
         };
         let num = |v: &JsValue, k: &str| js::get(v, k).as_f64().filter(|x| x.is_finite());
         let entries = js_sys::Array::from(&list)
@@ -386,5 +391,6 @@ pub(crate) fn load_estimates(shared: &Shared) {
         if let Some(shared) = weak.upgrade() {
             shared.borrow_mut().engine.import_estimates(entries);
         }
+        Ok(JsValue::UNDEFINED)
     });
 }

@@ -8,7 +8,6 @@ use tasklane_core::http::{
     HttpRequest, HttpResponse, TransportError, TransportErrorKind, RESPONSE_HEADERS,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 /// The `fetch` a client uses: the user's, or `globalThis.fetch` looked up at each request
@@ -35,12 +34,14 @@ impl Fetcher {
         }
     }
 
-    /// Sends `request`; `controller` aborts it (the engine's `Abort`, or the timeout).
-    pub(crate) async fn send(
+    /// Starts `request`; `controller` aborts it (the engine's `Abort`, or the timeout).
+    /// The promise resolves with its outcome, which [`outcome`] reads; `Err` when nothing
+    /// could be sent.
+    pub(crate) fn send(
         &self,
         request: &HttpRequest,
         controller: &AbortController,
-    ) -> Result<HttpResponse, TransportError> {
+    ) -> Result<js_sys::Promise, TransportError> {
         let headers = Object::new();
         for (k, v) in &request.headers {
             js::set(&headers, k, &v.into());
@@ -53,52 +54,56 @@ impl Fetcher {
         }
         js::set(&init, "signal", &controller.signal());
         // No fetch (removed from globalThis since): nothing left this process.
-        let Some((func, this)) = self.target() else {
-            return Err(TransportError::network(false));
-        };
+        let (func, this) = self.target().ok_or(TransportError::network(false))?;
         let ms = crate::js::timer_ms(request.timeout_ms);
         let names = RESPONSE_NAMES.with(Clone::clone);
-        let pending =
-            crate::client::exchange(&func, &this, &request.url, &init, ms, controller, &names);
-        let outcome = JsFuture::from(pending).await.unwrap_or(JsValue::from(SENT));
-        let Some(answer) = outcome.dyn_ref::<js_sys::Array>() else {
-            let code = outcome.as_f64().unwrap_or(SENT);
-            let sent = code != NOT_SENT;
-            return Err(if code == TIMED_OUT {
-                TransportError::timeout()
-            } else if controller.signal().aborted() {
-                TransportError {
-                    kind: TransportErrorKind::Aborted,
-                    sent,
-                }
-            } else {
-                TransportError::network(sent)
-            });
-        };
-        if self.user.is_none() {
-            // The body is read, so aborting now changes nothing for this request, but it
-            // lets Node's fetch (undici) drop at once what it hangs on our signal (a
-            // listener, and a FinalizationRegistry entry holding the signal until its own
-            // controller is collected): otherwise every request's signal outlives it by a
-            // GC cycle or two, thousands of live objects at a high request rate. A truthy
-            // reason, so undici does not build a `DOMException` (with a stack) for it.
-            // Only for the global fetch: a user's fetch may watch the signal, and must not
-            // see an abort for a request that completed.
-            controller.abort_with_reason(&JsValue::from_str("tasklane: response read"));
-        }
-        let values = js_sys::Array::from(&answer.get(1));
-        let headers = RESPONSE_HEADERS
-            .iter()
-            .zip(values.iter())
-            .filter_map(|(name, v)| Some(((*name).to_owned(), v.as_string()?)))
-            .collect();
-        Ok(HttpResponse {
-            // Checked to be in 100..=999 by `exchange`.
-            status: answer.get(0).as_f64().unwrap_or(0.0) as u16,
-            headers,
-            body: answer.get(2).as_string().unwrap_or_default(),
-        })
+        Ok(crate::client::exchange(
+            &func,
+            &this,
+            &request.url,
+            &init,
+            ms,
+            controller,
+            &names,
+        ))
     }
+}
+
+/// What a request's `exchange` answered, as the core's outcome. `controller` is the
+/// request's while the engine still waits for the answer, `None` once it aborted it.
+pub(crate) fn outcome(
+    answer: &JsValue,
+    controller: Option<&AbortController>,
+) -> Result<HttpResponse, TransportError> {
+    let Some(answer) = answer.dyn_ref::<js_sys::Array>() else {
+        let code = answer.as_f64().unwrap_or(SENT);
+        let sent = code != NOT_SENT;
+        return Err(match controller {
+            // The engine aborted it: tell it so (it ignores what it no longer waits for).
+            None => TransportError {
+                kind: TransportErrorKind::Aborted,
+                sent: true,
+            },
+            Some(_) if code == TIMED_OUT => TransportError::timeout(),
+            Some(c) if c.signal().aborted() => TransportError {
+                kind: TransportErrorKind::Aborted,
+                sent,
+            },
+            Some(_) => TransportError::network(sent),
+        });
+    };
+    let values = js_sys::Array::from(&answer.get(1));
+    let headers = RESPONSE_HEADERS
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(name, v)| Some(((*name).to_owned(), v.as_string()?)))
+        .collect();
+    Ok(HttpResponse {
+        // Checked to be in 100..=999 by `exchange`.
+        status: answer.get(0).as_f64().unwrap_or(0.0) as u16,
+        headers,
+        body: answer.get(2).as_string().unwrap_or_default(),
+    })
 }
 
 /// `exchange`'s outcomes other than an answer: nothing left this process (fetch threw at

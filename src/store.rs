@@ -11,7 +11,6 @@ use std::rc::Rc;
 use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 /// The `localStorage` key prefix of task records.
 const LS_PREFIX: &str = "tasklane:task:";
@@ -129,29 +128,31 @@ impl Store {
         }
     }
 
-    /// The `estimates` array of `provider`'s saved record: at once from a synchronous
-    /// store, else from the user store's `get` (when it has one) or `list`.
-    pub(crate) async fn estimates(&self, provider: &str) -> Option<JsValue> {
+    /// Where `provider`'s saved estimates are: its record, at once from a synchronous
+    /// store; the answer of the user store's `get` (when it has one) or `list`, maybe a
+    /// promise, for [`Store::estimates_in`] to read once it has settled.
+    pub(crate) fn estimates(&self, provider: &str) -> Option<JsValue> {
+        let id = estimates_id(provider);
+        match self {
+            Store::Custom(s) => if js::get(s, "get").is_function() {
+                js::call_method(s, "get", &[&id.as_str().into()])
+            } else {
+                js::call_method(s, "list", &[])
+            }
+            .ok(),
+            _ => self.get_sync(&id),
+        }
+    }
+
+    /// The `estimates` array of `provider`'s saved record in `found`, what
+    /// [`Store::estimates`] gave (settled).
+    pub(crate) fn estimates_in(&self, found: JsValue, provider: &str) -> Option<JsValue> {
         let id = estimates_id(provider);
         let record = match self {
-            Store::Custom(s) => {
-                let v = if js::get(s, "get").is_function() {
-                    js::call_method(s, "get", &[&id.as_str().into()])
-                } else {
-                    js::call_method(s, "list", &[])
-                };
-                let v = JsFuture::from(js_sys::Promise::resolve(&v.ok()?))
-                    .await
-                    .ok()?;
-                if js_sys::Array::is_array(&v) {
-                    js_sys::Array::from(&v)
-                        .iter()
-                        .find(|r| js::get(r, "id").as_string().as_deref() == Some(&id))?
-                } else {
-                    v
-                }
-            }
-            _ => self.get_sync(&id)?,
+            Store::Custom(_) if js_sys::Array::is_array(&found) => js_sys::Array::from(&found)
+                .iter()
+                .find(|r| js::get(r, "id").as_string().as_deref() == Some(&id))?,
+            _ => found,
         };
         let e = js::get(&record, "estimates");
         js_sys::Array::is_array(&e).then_some(e)
@@ -184,8 +185,9 @@ impl Store {
         js_sys::JSON::parse(&text).ok().filter(JsValue::is_object)
     }
 
-    /// Every record (plain objects with an `id`).
-    pub(crate) async fn list(&self) -> Result<Vec<JsValue>, JsValue> {
+    /// Every record (plain objects with an `id`), as the array [`Store::tasks`] reads: a
+    /// promise of it, since a user store's `list()` may answer with one.
+    pub(crate) fn list(&self) -> js_sys::Promise {
         // An entry that is not a JSON object stays as its text, for `records` to report.
         let parse = |t: &str| {
             js_sys::JSON::parse(t)
@@ -194,10 +196,15 @@ impl Store {
                 .or_else(|| Some(t.into()))
         };
         let list = match self {
-            Store::Memory(m) => m.borrow().values().filter_map(|t| parse(t)).collect(),
-            Store::Local(ls) => {
+            Store::Memory(m) => Ok(m
+                .borrow()
+                .values()
+                .filter_map(|t| parse(t))
+                .collect::<js_sys::Array>()
+                .into()),
+            Store::Local(ls) => (|| {
                 let len = js::get(ls, "length").as_f64().unwrap_or(0.0) as u32;
-                let mut out = Vec::new();
+                let out = js_sys::Array::new();
                 for i in 0..len {
                     let key = js::call_method(ls, "key", &[&i.into()])?;
                     let Some(key) = key.as_string() else { continue };
@@ -206,25 +213,29 @@ impl Store {
                     }
                     let text = js::call_method(ls, "getItem", &[&key.into()])?;
                     if let Some(r) = text.as_string().as_deref().and_then(parse) {
-                        out.push(r);
+                        out.push(&r);
                     }
                 }
-                out
-            }
-            Store::Custom(s) => {
-                let v = js::call_method(s, "list", &[])?;
-                let v = JsFuture::from(js_sys::Promise::resolve(&v)).await?;
-                if !js_sys::Array::is_array(&v) {
-                    return Err(invalid_argument(
-                        "TaskStore.list() must return an array of records",
-                    ));
-                }
-                js_sys::Array::from(&v).iter().collect()
-            }
+                Ok(out.into())
+            })(),
+            Store::Custom(s) => js::call_method(s, "list", &[]),
         };
-        // Task records only: the estimates records are not tasks.
-        Ok(list
-            .into_iter()
+        match list {
+            Ok(v) => js_sys::Promise::resolve(&v),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
+    }
+
+    /// The task records in `list`, what [`Store::list`] gave (settled): the estimates
+    /// records are not tasks.
+    pub(crate) fn tasks(list: &JsValue) -> Result<Vec<JsValue>, JsValue> {
+        if !js_sys::Array::is_array(list) {
+            return Err(invalid_argument(
+                "TaskStore.list() must return an array of records",
+            ));
+        }
+        Ok(js_sys::Array::from(list)
+            .iter()
             .filter(|r| {
                 !js::get(r, "id")
                     .as_string()
@@ -239,14 +250,6 @@ impl Store {
 pub(crate) fn report(r: Result<JsValue, JsValue>) {
     match r {
         Err(e) => web_sys::console::warn_2(&"tasklane: TaskStore failed:".into(), &e),
-        Ok(v) => {
-            // Await it so a rejection is reported here, never an unhandled rejection.
-            let p = js_sys::Promise::resolve(&v);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = JsFuture::from(p).await {
-                    web_sys::console::warn_2(&"tasklane: TaskStore failed:".into(), &e);
-                }
-            });
-        }
+        Ok(v) => crate::client::report(&v),
     }
 }
