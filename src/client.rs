@@ -43,6 +43,11 @@ export function exchange(fetch, self, url, init, ms, controller, names) {
     }).catch(() => timedOut ? 2 : 1).then(end);
   });
 }
+export function deferred() {
+  const d = [];
+  d[0] = new Promise((resolve, reject) => { d[1] = resolve; d[2] = reject; });
+  return d;
+}
 export const after = (p, f) => Promise.resolve(p).then((v) => f(v, true), (e) => f(e, false));
 export const report = (p) => Promise.resolve(p).catch((e) => console.warn("tasklane: TaskStore failed:", e));
 
@@ -63,7 +68,7 @@ function iterate(start, opts) {
   // costs the iterator nothing.
   const onUpdate = (u) => { last = u; push({ value: u }); if (opts && opts.onUpdate) opts.onUpdate(u); };
   const end = (u) => { if (!same(last, u)) push({ value: u }); push({ done: true }); };
-  start({ ...opts, signal: ctrl.signal, onUpdate }).then(end,
+  start({ ...opts, signal: ctrl.signal, onUpdate }, true).then(end,
     (e) => { if (e && e.update && TERMINAL.includes(e.code)) end(e.update); else push({ error: e }); });
   const settle = (item) => {
     if (finished) return { done: true, value: undefined };
@@ -110,6 +115,8 @@ extern "C" {
     /// Calls `f(value, true)` or `f(reason, false)` once `p` settles: exactly once, so the
     /// closure `f` is always freed. The promise returned follows what `f` returns or throws.
     fn after(p: &JsValue, f: &JsValue) -> Promise;
+    /// `[promise, resolve, reject]`: a new promise and the functions that settle it.
+    pub(crate) fn deferred() -> Array;
     /// Reports a rejection of `p` (a store write whose failure must not fail a task) on the
     /// console, never as an unhandled rejection.
     pub(crate) fn report(p: &JsValue);
@@ -123,15 +130,23 @@ pub(crate) fn then(
     p: &JsValue,
     f: impl FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue> + 'static,
 ) -> Promise {
-    // A rejected promise rather than a throw: the closure returns a plain value (smaller
-    // glue than a `Result` return).
-    let f = Closure::once_into_js(move |v: JsValue, ok: bool| -> JsValue {
+    after(p, &continuation(f))
+}
+
+/// `f` as a JavaScript function to be called once, as `(value, true)` or `(reason, false)`:
+/// it returns what `f` returns, or a promise rejected with `f`'s error. Every Rust closure
+/// the client hands JavaScript to call once is one of these, so they share one signature's
+/// glue; a rejected promise rather than a throw, since a closure returning a plain value
+/// has the smaller glue.
+fn continuation(
+    f: impl FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue> + 'static,
+) -> JsValue {
+    Closure::once_into_js(move |v: JsValue, ok: bool| -> JsValue {
         match f(if ok { Ok(v) } else { Err(v) }) {
             Ok(v) => v,
             Err(e) => Promise::reject(&e).into(),
         }
-    });
-    after(p, &f)
+    })
 }
 
 /// One client for one provider: submit tasks, follow them to a result, cancel them.
@@ -277,11 +292,10 @@ impl TaskClient {
         // so the user's options are checked here, as `wait` checks them: a bad one is the
         // first `next()`'s rejection, not an iterator that ends without a word.
         let refused = parse_wait(&opts).err();
-        let start = Closure::once_into_js(move |wait_opts: JsValue| -> JsValue {
-            match refused {
-                Some(e) => rejected(e).into(),
-                None => wait_on(&shared, &id, &wait_opts).into(),
-            }
+        // Called by the snippet as `start(waitOpts, true)`.
+        let start = continuation(move |wait_opts| match refused {
+            Some(e) => Err(e),
+            None => Ok(wait_on(&shared, &id, &wait_opts?).into()),
         });
         make_watch(start, &opts)
     }

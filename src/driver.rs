@@ -81,18 +81,10 @@ pub(crate) fn track(
     on_update: Option<Function>,
     signal: Option<AbortSignal>,
 ) -> Promise {
-    let mut resolve_reject = None;
-    let promise = Promise::new(&mut |resolve, reject| resolve_reject = Some((resolve, reject)));
-    // The Promise constructor calls the executor synchronously, so both are set.
-    let Some((resolve, reject)) = resolve_reject else {
-        return Promise::reject(&task_error(
-            "bad_response",
-            "Promise executor did not run",
-            None,
-            None,
-            &JsValue::UNDEFINED,
-        ));
-    };
+    // From the snippet, not `Promise::new`: no executor closure to pass across.
+    let d = crate::client::deferred();
+    let (promise, resolve, reject) = (d.get(0), d.get(1), d.get(2));
+    let (resolve, reject) = (resolve.unchecked_into(), reject.unchecked_into());
     let abort = signal.map(|signal| {
         let weak = Rc::downgrade(shared);
         let listener = Closure::<dyn FnMut()>::new(move || {
@@ -123,7 +115,7 @@ pub(crate) fn track(
         }
     }
     pump(shared);
-    promise
+    promise.unchecked_into()
 }
 
 /// Drains the engine's outputs and performs them, then re-arms the timer. Never holds
