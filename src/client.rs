@@ -9,7 +9,6 @@ use crate::fetch::Fetcher;
 use crate::js;
 use crate::store::Store;
 use js_sys::{Array, Function, Promise};
-use tasklane_core::text::{concat, decimal};
 use tasklane_core::{
     ClientConfig, CoreError, Engine, SubmitRequest, TaskRecord, TaskRef, WaitOptions, WebhookTarget,
 };
@@ -23,7 +22,9 @@ use web_sys::AbortSignal;
 // JavaScript does, and calls back into it synchronously. `exchange` is one request in one
 // JavaScript call (src/fetch.rs: a timer, the fetch, the status check, the headers the core
 // reads and the body text); `after` hands a settled promise to a Rust continuation (`then`
-// below); `report` logs a store write's failure; `makeWatch` is `watch()`'s async iterator.
+// below); `report` logs a store write's failure; `canceledEnd` and `settleResumed` are the
+// ends of `cancelOnTimeout` and `resume()` (a few lines of `then` and `allSettled` where Rust
+// needed a state machine each); `makeWatch` is `watch()`'s async iterator.
 #[wasm_bindgen(inline_js = r#"
 export function exchange(fetch, self, url, init, ms, controller, names) {
   return Promise.resolve().then(() => {
@@ -50,6 +51,31 @@ export function deferred() {
 }
 export const after = (p, f) => Promise.resolve(p).then((v) => f(v, true), (e) => f(e, false));
 export const report = (p) => Promise.resolve(p).catch((e) => console.warn("tasklane: TaskStore failed:", e));
+const isObject = (v) => typeof v === "object" && v !== null;
+const text = (v) => typeof v === "string" ? v : undefined;
+export function canceledEnd(canceled, timeout, TaskError) {
+  const end = (u) => {
+    const s = u?.state;
+    if (s === "succeeded") return u;
+    if (s !== "failed" && s !== "timed_out") throw timeout;
+    throw new TaskError(s, text(u.error?.message) ?? `task ${s}`, text(u.id), undefined, u);
+  };
+  return canceled.then(end, () => end());
+}
+export function settleResumed(waits, TaskError) {
+  return Promise.allSettled(waits).then((all) => {
+    const updates = [], errors = [];
+    for (const { value, reason } of all) {
+      const u = isObject(value) ? value : reason?.update;
+      if (isObject(u)) updates.push(u); else errors.push(reason);
+    }
+    if (!errors.length) return updates;
+    const first = errors[0];
+    const e = new TaskError(text(first?.code) ?? "network", `${errors.length} of ${all.length} resumed waits stopped before any update of their task (first: ${text(first?.message) ?? ""}); those tasks stay pending, the others' updates are in \`updates\``, text(first?.taskId));
+    e.updates = updates; e.errors = errors;
+    throw e;
+  });
+}
 
 const same = (a, b) => a !== undefined && a.state === b.state && a.rawStatus === b.rawStatus && a.queuePosition === b.queuePosition;
 const TERMINAL = ["failed", "canceled", "timed_out"];
@@ -120,6 +146,19 @@ extern "C" {
     /// Reports a rejection of `p` (a store write whose failure must not fail a task) on the
     /// console, never as an unhandled rejection.
     pub(crate) fn report(p: &JsValue);
+    /// `cancelOnTimeout`'s end once the cancel it started settled: the task's end when the
+    /// cancel found it ended (`succeeded` resolves; `failed` and `timed_out` reject with a
+    /// `TaskError` of that code, the task's error message and the update), else the wait's
+    /// own `timeout` rejection.
+    #[wasm_bindgen(js_name = canceledEnd)]
+    fn canceled_end(canceled: &Promise, timeout: &JsValue, task_error: &JsValue) -> Promise;
+    /// `resume()`'s end once every wait in `waits` settled: each task's last update (a task
+    /// that ended badly still has one, on its `TaskError`), or, when some wait stopped before
+    /// any update of its task, a `TaskError` with the first such wait's code (`network` when
+    /// it has none), `taskId` and message, every update in `updates` and every stopped
+    /// wait's error in `errors`, so nothing the other waits saw is lost.
+    #[wasm_bindgen(js_name = settleResumed)]
+    fn settle_resumed(waits: &Array, task_error: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = makeWatch)]
     fn make_watch(start: JsValue, opts: &JsValue) -> JsValue;
 }
@@ -356,29 +395,7 @@ impl TaskClient {
             for r in records {
                 waits.push(&wait_ref(shared, TaskRef::from(&r), &opts));
             }
-            let settled = then(&Promise::all_settled(&waits), move |settled| {
-                let (updates, errors) = (Array::new(), Array::new());
-                for s in Array::from(&settled?).iter() {
-                    let value = js::get(&s, "value");
-                    let reason = js::get(&s, "reason");
-                    // A task that ended badly still has an update: resume reports it.
-                    let update = if value.is_object() {
-                        value
-                    } else {
-                        js::get(&reason, "update")
-                    };
-                    if update.is_object() {
-                        updates.push(&update);
-                    } else {
-                        errors.push(&reason);
-                    }
-                }
-                if errors.length() == 0 {
-                    return Ok(updates.into());
-                }
-                Err(resume_error(&updates, &errors, waits.length()))
-            });
-            Ok(settled.into())
+            Ok(settle_resumed(&waits, &crate::errors::task_error_class()).into())
         })
     }
 
@@ -445,29 +462,6 @@ fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
 /// whether to cancel the task when the wait times out.
 type ParsedWait = (Option<Function>, Option<AbortSignal>, WaitOptions, bool);
 
-/// The rejection of a `resume()` in which some waits stopped before any update: the first
-/// such wait's code, task and message, with every update in `updates` and every stopped
-/// wait's error in `errors`, so nothing the other waits saw is lost.
-fn resume_error(updates: &Array, errors: &Array, waits: u32) -> JsValue {
-    let first = errors.get(0);
-    let code = js::get(&first, "code")
-        .as_string()
-        .unwrap_or_else(|| "network".into());
-    let task_id = js::get(&first, "taskId").as_string();
-    let message = concat(&[
-        &decimal(u64::from(errors.length())),
-        " of ",
-        &decimal(u64::from(waits)),
-        " resumed waits stopped before any update of their task (first: ",
-        &js::get(&first, "message").as_string().unwrap_or_default(),
-        "); those tasks stay pending, the others' updates are in `updates`",
-    ]);
-    let e = task_error(&code, &message, task_id, None, &JsValue::UNDEFINED);
-    js::set(&e, "updates", &updates.into());
-    js::set(&e, "errors", &errors.into());
-    e
-}
-
 /// Reads and checks the options of `wait` / `run` / `watch` / `resume`.
 fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
     (|| {
@@ -515,21 +509,7 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
             // returned here rather than lost behind the `wait_timeout`.
             // (A cancel refused because the task had just ended reads its state and
             // resolves with that end: the core's cancel does that for every caller.)
-            let ended = then(&canceled, move |canceled| {
-                let u = canceled.unwrap_or(JsValue::UNDEFINED);
-                match js::get(&u, "state").as_string().as_deref() {
-                    Some("succeeded") => Ok(u),
-                    Some(s @ ("failed" | "timed_out")) => {
-                        let message = js::get(&js::get(&u, "error"), "message")
-                            .as_string()
-                            .unwrap_or_else(|| concat(&["task ", s]));
-                        let id = js::get(&u, "id").as_string();
-                        Err(task_error(s, &message, id, None, &u))
-                    }
-                    _ => Err(e),
-                }
-            });
-            Ok(ended.into())
+            Ok(canceled_end(&canceled, &e, &crate::errors::task_error_class()).into())
         }
         other => other,
     })

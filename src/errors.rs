@@ -68,6 +68,15 @@ pub(crate) fn task_error(
     )
 }
 
+/// The `TaskError` class, for the errors the client snippet builds (`resume()`'s and
+/// `cancelOnTimeout`'s ends).
+#[cfg(feature = "client")]
+pub(crate) fn task_error_class() -> JsValue {
+    TASK_ERROR
+        .with(|c| c.borrow().clone())
+        .map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
 /// A `TaskError{code: "invalid_argument"}` naming what was wrong.
 pub(crate) fn invalid_argument(message: &str) -> JsValue {
     task_error("invalid_argument", message, None, None, &JsValue::UNDEFINED)
