@@ -53,6 +53,11 @@ export const after = (p, f) => Promise.resolve(p).then((v) => f(v, true), (e) =>
 export const report = (p) => Promise.resolve(p).catch((e) => console.warn("tasklane: TaskStore failed:", e));
 const isObject = (v) => typeof v === "object" && v !== null;
 const text = (v) => typeof v === "string" ? v : undefined;
+export const afterPut = (put, value, TaskError) => Promise.resolve(put).then(() => value, (e) => {
+  const id = text(value.id) ?? "";
+  const why = text(e?.message) ?? text(e) ?? "unknown error";
+  throw new TaskError("store", `task ${id} was submitted and exists at the vendor, but the store did not save it (${why}): wait on it by id, it will not be resumed`, id, undefined, value);
+});
 export function canceledEnd(canceled, timeout, TaskError) {
   const end = (u) => {
     const s = u?.state;
@@ -146,6 +151,11 @@ extern "C" {
     /// Reports a rejection of `p` (a store write whose failure must not fail a task) on the
     /// console, never as an unhandled rejection.
     pub(crate) fn report(p: &JsValue);
+    /// A submit's `value` once the store's `put` of its task settled; when the put failed,
+    /// a `TaskError{code: "store"}` naming the task, which exists at the vendor but will not
+    /// be found by `pending()` / `resume()`.
+    #[wasm_bindgen(js_name = afterPut)]
+    pub(crate) fn after_put(put: &Promise, value: &JsValue, task_error: &JsValue) -> Promise;
     /// `cancelOnTimeout`'s end once the cancel it started settled: the task's end when the
     /// cancel found it ended (`succeeded` resolves; `failed` and `timed_out` reject with a
     /// `TaskError` of that code, the task's error message and the update), else the wait's

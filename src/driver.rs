@@ -16,7 +16,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
-use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use tasklane_core::{
     Engine, OpId, OpResult, ReqId, StoreOp, TaskEvent, TaskFailure, TransportError,
@@ -167,8 +166,14 @@ pub(crate) fn pump(shared: &Shared) {
                     let _ = match (result, put) {
                         (Ok(r), None) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
                         (Ok(r), Some(put)) => {
-                            settle_after_put(entry, r, put);
-                            Ok(JsValue::UNDEFINED)
+                            // The store's put threw at once: the same rejection, later.
+                            let put = put.unwrap_or_else(|e| Promise::reject(&e));
+                            let saved = crate::client::after_put(
+                                &put,
+                                &op_result(&r),
+                                &crate::errors::task_error_class(),
+                            );
+                            entry.resolve.call1(&JsValue::UNDEFINED, &saved)
                         }
                         (Err(f), _) => entry.reject.call1(&JsValue::UNDEFINED, &failure(&f)),
                     };
@@ -225,46 +230,6 @@ fn save_estimates(shared: &Shared) {
             list.push(&o);
         }
         store.put_estimates(&provider, &list);
-    }
-}
-
-/// Resolves a submit with `r` once the store's `put` of its task settled; when the put
-/// failed, rejects with `TaskError{code: "store"}` naming the task, which exists at the
-/// vendor but will not be found by `pending()` / `resume()`.
-fn settle_after_put(entry: Op, r: OpResult, put: Result<Promise, JsValue>) {
-    let value = op_result(&r);
-    let store_error = |e: JsValue, value: &JsValue| {
-        let id = js::get(value, "id").as_string().unwrap_or_default();
-        let why = js::get(&e, "message")
-            .as_string()
-            .or_else(|| e.as_string())
-            .unwrap_or_else(|| "unknown error".to_owned());
-        let message = concat(&[
-            "task ",
-            &id,
-            " was submitted and exists at the vendor, but the store did not save it (",
-            &why,
-            "): wait on it by id, it will not be resumed",
-        ]);
-        task_error("store", &message, Some(id), None, value)
-    };
-    match put {
-        Err(e) => {
-            let _ = entry
-                .reject
-                .call1(&JsValue::UNDEFINED, &store_error(e, &value));
-        }
-        Ok(p) => {
-            let _ = then(&p, move |saved| {
-                let _ = match saved {
-                    Ok(_) => entry.resolve.call1(&JsValue::UNDEFINED, &value),
-                    Err(e) => entry
-                        .reject
-                        .call1(&JsValue::UNDEFINED, &store_error(e, &value)),
-                };
-                Ok(JsValue::UNDEFINED)
-            });
-        }
     }
 }
 
