@@ -21,6 +21,7 @@ use tasklane_core::proxy::{
     check_allow, match_route, rate_limit, rewrite_urls, rewrites_answer, split_mount, Allow,
     ProxyError, RouteKind,
 };
+use tasklane_core::text::{concat, decimal};
 use tasklane_core::webhook::{WebhookError, DEFAULT_MAX_BODY_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -84,9 +85,12 @@ fn string_list(opts: &JsValue, key: &str, prefix: &str) -> Result<Option<Vec<Str
         return Ok(None);
     }
     let bad = || {
-        invalid_argument(&format!(
-            "invalid argument `{prefix}{key}`: must be an array of strings"
-        ))
+        invalid_argument(&concat(&[
+            "invalid argument `",
+            prefix,
+            key,
+            "`: must be an array of strings",
+        ]))
     };
     let arr: &Array = v.dyn_ref().ok_or_else(bad)?;
     arr.iter()
@@ -114,9 +118,7 @@ impl Proxy {
             ));
         }
         let spec = crate::convert::provider_spec(provider, "provider")?;
-        let profile = spec
-            .resolve()
-            .map_err(|e| invalid_argument(&e.to_string()))?;
+        let profile = spec.resolve().map_err(|e| invalid_argument(&e.message()))?;
         let base_url = crate::convert::string_field(opts, "baseUrl", "baseUrl")?
             .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
             .ok_or_else(|| {
@@ -134,7 +136,11 @@ impl Proxy {
                 return Ok(None);
             }
             v.dyn_into::<Function>().map(Some).map_err(|_| {
-                invalid_argument(&format!("invalid argument `{key}`: must be a function"))
+                invalid_argument(&concat(&[
+                    "invalid argument `",
+                    key,
+                    "`: must be a function",
+                ]))
             })
         };
         let allow_opt = js::get(opts, "allow");
@@ -158,9 +164,11 @@ impl Proxy {
             v if v.is_undefined() || v.is_null() => Ok(default),
             v => match v.as_f64() {
                 Some(n) if n.is_finite() && n >= 0.0 => Ok(n as u64),
-                _ => Err(invalid_argument(&format!(
-                    "invalid argument `{key}`: must be a non-negative number"
-                ))),
+                _ => Err(invalid_argument(&concat(&[
+                    "invalid argument `",
+                    key,
+                    "`: must be a non-negative number",
+                ]))),
             },
         };
         let base_path = crate::convert::string_field(opts, "basePath", "basePath")?
@@ -291,7 +299,7 @@ impl Proxy {
                     return error_response(&ProxyError::BodyTooLarge { limit }, &cors)
                 }
                 Err(Refusal::Webhook(e)) => {
-                    return error_response(&ProxyError::BadBody(e.to_string()), &cors)
+                    return error_response(&ProxyError::BadBody(e.message()), &cors)
                 }
                 // Answered, not thrown: a thrown error is the runtime's bare error page,
                 // without the JSON body or the CORS headers the caller can read.
@@ -305,7 +313,7 @@ impl Proxy {
             (Some((b, _)), RouteKind::Submit) if !b.is_empty() => {
                 let parsed = std::str::from_utf8(b)
                     .map_err(|_| "the body is not UTF-8".to_owned())
-                    .and_then(|t| tasklane_core::json::parse(t).map_err(|e| e.to_string()));
+                    .and_then(|t| tasklane_core::json::parse(t).map_err(|e| e.message()));
                 match parsed {
                     Ok(v) if v.is_object() => Some(v),
                     Ok(_) => {
@@ -343,7 +351,7 @@ impl Proxy {
         buffered: bool,
         cors: &[(&'static str, String)],
     ) -> Result<JsValue, JsValue> {
-        let target = format!("{}{}{}", self.base_url, rest, url.search());
+        let target = concat(&[&self.base_url, rest, &url.search()]);
         let out_headers = Object::new();
         for name in FORWARDED_REQUEST_HEADERS {
             if let Some(v) = header(headers, name) {
@@ -353,7 +361,7 @@ impl Proxy {
         js::set(
             &out_headers,
             "authorization",
-            &format!("Bearer {}", self.api_key).into(),
+            &concat(&["Bearer ", &self.api_key]).into(),
         );
         let init = Object::new();
         js::set(&init, "method", &method.into());
@@ -410,7 +418,7 @@ impl Proxy {
                 Ok(t) => t.as_string().unwrap_or_default(),
                 Err(_) => return failed(),
             };
-            let public_base = format!("{}{}", url.origin(), mount);
+            let public_base = concat(&[&url.origin(), mount]);
             match tasklane_core::json::parse(&text) {
                 Ok(mut v) => {
                     if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
@@ -463,7 +471,7 @@ fn error_response(e: &ProxyError, cors: &[(&'static str, String)]) -> Result<JsV
     match e {
         ProxyError::RateLimited {
             retry_after_s: Some(s),
-        } => h.push(("retry-after", s.to_string())),
+        } => h.push(("retry-after", decimal(*s))),
         // RFC 9110: a 405 names the methods the resource takes.
         ProxyError::MethodNotAllowed { allow, .. } => h.push(("allow", allow.clone())),
         _ => {}

@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 
 use js_sys::{JsString, Promise, Uint8Array};
+use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use tasklane_core::webhook::{check_content_length, BodyLimit, WebhookError};
 use wasm_bindgen::prelude::*;
@@ -133,9 +134,15 @@ impl From<WebhookError> for Refusal {
 /// handler can mean an open proxy or a looser check than the one written.
 pub(crate) fn known_keys(options: &JsValue, path: &str, known: &str) -> Result<(), JsValue> {
     match unknown_key(options, known) {
-        Some(key) => Err(invalid_argument(&format!(
-            "invalid argument `{path}.{key}`: unknown option (known: {known})"
-        ))),
+        Some(key) => Err(invalid_argument(&concat(&[
+            "invalid argument `",
+            path,
+            ".",
+            &key,
+            "`: unknown option (known: ",
+            known,
+            ")",
+        ]))),
         None => Ok(()),
     }
 }

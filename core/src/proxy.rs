@@ -3,6 +3,7 @@
 //! `allow` lists say about it, and how vendor URLs in answers are rewritten to point back
 //! at the proxy. The shell (`createProxyHandler`) does the HTTP around them.
 
+use crate::text::{concat, decimal};
 use crate::vecmap::VecMap;
 
 use crate::json::Value;
@@ -11,11 +12,10 @@ use crate::json_path;
 use crate::profile::{ProviderProfile, Route, Source};
 
 /// Why the proxy refused a request, with a stable `code()` and the HTTP `status()`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxyError {
     /// The path is not one of the dialect's routes.
-    #[error("no {dialect} route at {path}")]
     NotFound {
         /// The dialect.
         dialect: String,
@@ -23,7 +23,6 @@ pub enum ProxyError {
         path: String,
     },
     /// The path is a route of the dialect, but not with this method.
-    #[error("{path} does not take {method}")]
     MethodNotAllowed {
         /// The method used.
         method: String,
@@ -33,10 +32,8 @@ pub enum ProxyError {
         allow: String,
     },
     /// `authorize` said no.
-    #[error("not authorized to use this proxy")]
     Unauthorized,
     /// An `allow` list does not contain the value asked for.
-    #[error("{what} \"{value}\" is not allowed")]
     Forbidden {
         /// Which list: `model`, `operation`, `endpoint` or `taskType`.
         what: &'static str,
@@ -44,39 +41,67 @@ pub enum ProxyError {
         value: String,
     },
     /// The request's `Origin` is not in `allowOrigins`.
-    #[error("origin \"{0}\" is not allowed")]
     OriginNotAllowed(String),
     /// The body is larger than the limit.
-    #[error("body exceeds the limit of {limit} bytes")]
     BodyTooLarge {
         /// The limit in bytes.
         limit: u64,
     },
     /// A submit body that is not a JSON object (so the allow lists cannot be checked).
-    #[error("the request body is not a JSON object: {0}")]
     BadBody(String),
     /// The request's body could not be read on this side (the app's own `authorize` or
     /// `rateLimit` read it first, or the request is no `Request`): the app's bug, a 500.
-    #[error("the request body could not be read here: {0}")]
     BodyUnreadable(String),
     /// `rateLimit` refused the caller (see [`rate_limit`]).
-    #[error("too many requests")]
     RateLimited {
         /// Seconds until the caller may try again, sent as `Retry-After`, when known.
         retry_after_s: Option<u64>,
     },
     /// The vendor did not answer within `upstreamTimeoutMs`.
-    #[error("the vendor did not answer within {ms} ms")]
     UpstreamTimeout {
         /// The timeout in milliseconds.
         ms: u64,
     },
     /// The vendor could not be reached (DNS, connection, TLS...).
-    #[error("the vendor could not be reached")]
     UpstreamUnreachable,
 }
 
+// Display by hand over `message`, not thiserror's derive: the shell answers with
+// `body`, so the wasm needs no `core::fmt` (issue 7).
+impl std::fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for ProxyError {}
+
 impl ProxyError {
+    /// The human-readable message (what `Display` writes, and the answer's `message`).
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound { dialect, path } => concat(&["no ", dialect, " route at ", path]),
+            Self::MethodNotAllowed { method, path, .. } => {
+                concat(&[path, " does not take ", method])
+            }
+            Self::Unauthorized => "not authorized to use this proxy".into(),
+            Self::Forbidden { what, value } => concat(&[what, " \"", value, "\" is not allowed"]),
+            Self::OriginNotAllowed(origin) => concat(&["origin \"", origin, "\" is not allowed"]),
+            Self::BodyTooLarge { limit } => {
+                concat(&["body exceeds the limit of ", &decimal(*limit), " bytes"])
+            }
+            Self::BadBody(why) => concat(&["the request body is not a JSON object: ", why]),
+            Self::BodyUnreadable(why) => {
+                concat(&["the request body could not be read here: ", why])
+            }
+            Self::RateLimited { .. } => "too many requests".into(),
+            Self::UpstreamTimeout { ms } => {
+                concat(&["the vendor did not answer within ", &decimal(*ms), " ms"])
+            }
+            Self::UpstreamUnreachable => "the vendor could not be reached".into(),
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -112,7 +137,7 @@ impl ProxyError {
 
     /// `{"error":{"code":…,"message":…}}`.
     pub fn body(&self) -> String {
-        crate::webhook::answer::error_body(self.code(), &self.to_string())
+        crate::webhook::answer::error_body(self.code(), &self.message())
     }
 }
 
@@ -268,7 +293,7 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
 fn routes(profile: &ProviderProfile) -> Vec<(RouteKind, &Route, String)> {
     let status_prefix = {
         let p = crate::text::before_any(&profile.status.route.path, b"?");
-        crate::text::find(p, "{id}").map(|i| format!("{}{{id}}{{*}}", &p[..i]))
+        crate::text::find(p, "{id}").map(|i| concat(&[&p[..i], "{id}{*}"]))
     };
     let mut out = vec![
         (RouteKind::Submit, &profile.submit.route),
@@ -449,7 +474,7 @@ pub fn check_allow(
 
 /// Whether the dialect's submit takes `name` (in its path or body).
 fn uses(profile: &ProviderProfile, name: &str) -> bool {
-    crate::text::contains(&profile.submit.route.path, &format!("{{{name}}}"))
+    crate::text::contains(&profile.submit.route.path, &concat(&["{", name, "}"]))
         || profile.submit.body.iter().any(|f| {
             matches!(
                 (name, f.from),
@@ -472,7 +497,7 @@ pub fn rewrite_urls(v: &mut Value, from: &str, to: &str) -> usize {
                 .filter(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'));
             match hit {
                 Some(rest) => {
-                    *s = format!("{to}{rest}");
+                    *s = concat(&[to, rest]);
                     1
                 }
                 None => 0,
@@ -613,6 +638,70 @@ mod tests {
         let m = match_route(&ap, "POST", "/api/v1/generateTask/sim-fast").unwrap();
         check_allow(&ap, &allow, &m, Some(&json!({"input": {}}))).unwrap();
         check_allow(&ap, &Allow::default(), &m, None).unwrap();
+    }
+
+    /// Every message, as the thiserror derive wrote them before `message` did.
+    #[test]
+    fn messages() {
+        let cases = [
+            (
+                ProxyError::NotFound {
+                    dialect: "apixo".into(),
+                    path: "/x".into(),
+                },
+                "no apixo route at /x",
+            ),
+            (
+                ProxyError::MethodNotAllowed {
+                    method: "DELETE".into(),
+                    path: "/v1/tasks".into(),
+                    allow: "GET, POST".into(),
+                },
+                "/v1/tasks does not take DELETE",
+            ),
+            (ProxyError::Unauthorized, "not authorized to use this proxy"),
+            (
+                ProxyError::Forbidden {
+                    what: "model",
+                    value: "big".into(),
+                },
+                "model \"big\" is not allowed",
+            ),
+            (
+                ProxyError::OriginNotAllowed("https://evil.example".into()),
+                "origin \"https://evil.example\" is not allowed",
+            ),
+            (
+                ProxyError::BodyTooLarge { limit: 10 },
+                "body exceeds the limit of 10 bytes",
+            ),
+            (
+                ProxyError::BadBody("expected an object".into()),
+                "the request body is not a JSON object: expected an object",
+            ),
+            (
+                ProxyError::BodyUnreadable("used".into()),
+                "the request body could not be read here: used",
+            ),
+            (
+                ProxyError::RateLimited {
+                    retry_after_s: Some(3),
+                },
+                "too many requests",
+            ),
+            (
+                ProxyError::UpstreamTimeout { ms: 30_000 },
+                "the vendor did not answer within 30000 ms",
+            ),
+            (
+                ProxyError::UpstreamUnreachable,
+                "the vendor could not be reached",
+            ),
+        ];
+        for (e, m) in cases {
+            assert_eq!(e.message(), m);
+            assert_eq!(e.to_string(), m);
+        }
     }
 
     #[test]

@@ -121,7 +121,9 @@ pub fn hex16(n: u64) -> String {
     let mut s = String::with_capacity(16);
     for i in (0..16).rev() {
         // A nibble is below 16, so it indexes the table.
-        s.push(char::from(b"0123456789abcdef"[((n >> (i * 4)) & 0xf) as usize]));
+        s.push(char::from(
+            b"0123456789abcdef"[((n >> (i * 4)) & 0xf) as usize],
+        ));
     }
     s
 }

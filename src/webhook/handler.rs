@@ -8,6 +8,7 @@ use tasklane_core::vecmap::VecMap;
 
 use js_sys::{Array, Function, Object, Promise};
 use tasklane_core::state::TaskUpdate;
+use tasklane_core::text::concat;
 use tasklane_core::webhook::answer::{
     error_body, record_body, refusal_body, DUPLICATE_BODY, OK_BODY,
 };
@@ -226,7 +227,7 @@ fn duplicate_response() -> Result<JsValue, JsValue> {
 /// The 500 answered when the user's code (or store) failed; the error goes to the
 /// console for the operator, not to the sender.
 fn failure_response(code: &str, what: &str, err: &JsValue) -> JsValue {
-    web_sys::console::error_2(&format!("tasklane: {what}").into(), err);
+    web_sys::console::error_2(&concat(&["tasklane: ", what]).into(), err);
     json_response(500, &error_body(code, what)).unwrap_or_else(|e| e)
 }
 

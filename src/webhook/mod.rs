@@ -12,6 +12,7 @@ mod sign;
 mod verify;
 
 use js_sys::{Array, Promise, Uint8Array};
+use tasklane_core::text::concat;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{invalid_argument, webhook_error};
@@ -129,7 +130,7 @@ impl Refusal {
     /// or what the request object threw.
     fn into_js(self) -> JsValue {
         match self {
-            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.to_string()),
+            Refusal::Webhook(e) => webhook_error(e.status(), e.code(), &e.message()),
             Refusal::Js(v) => v,
         }
     }
@@ -142,8 +143,10 @@ fn number_field(opts: &JsValue, key: &'static str) -> Result<Option<f64>, JsValu
     }
     match v.as_f64() {
         Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
-        _ => Err(invalid_argument(&format!(
-            "invalid argument `options.{key}`: must be a non-negative number"
-        ))),
+        _ => Err(invalid_argument(&concat(&[
+            "invalid argument `options.",
+            key,
+            "`: must be a non-negative number",
+        ]))),
     }
 }

@@ -9,6 +9,7 @@ use tasklane_core::vecmap::VecMap;
 
 use js_sys::Uint8Array;
 use tasklane_core::profile::{ProviderProfile, ProviderSpec};
+use tasklane_core::text::concat;
 use tasklane_core::webhook::{
     Verifier, WebhookError, WebhookSecret, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECS,
 };
@@ -63,9 +64,14 @@ fn profile_of(provider: JsValue) -> Result<Rc<ProviderProfile>, JsValue> {
 fn core_invalid(e: &tasklane_core::CoreError) -> JsValue {
     match e {
         tasklane_core::CoreError::InvalidArgument { field, message } => {
-            invalid_argument(&format!("invalid argument `options.{field}`: {message}"))
+            invalid_argument(&concat(&[
+                "invalid argument `options.",
+                field,
+                "`: ",
+                message,
+            ]))
         }
-        other => invalid_argument(&other.to_string()),
+        other => invalid_argument(&other.message()),
     }
 }
 
@@ -113,9 +119,11 @@ impl Config {
             Some("webcrypto") => HmacMode::WebCrypto,
             Some("node") => HmacMode::Node,
             Some(other) => {
-                return Err(invalid_argument(&format!(
-                    "invalid argument `options.hmac`: \"{other}\"; expected auto, wasm, webcrypto or node"
-                )))
+                return Err(invalid_argument(&concat(&[
+                    "invalid argument `options.hmac`: \"",
+                    other,
+                    "\"; expected auto, wasm, webcrypto or node",
+                ])))
             }
         };
         Ok(Config {
@@ -135,10 +143,10 @@ impl Config {
 pub(super) fn secret_invalid(e: &WebhookError) -> JsValue {
     let message = match e {
         WebhookError::InvalidArgument(m) => m.clone(),
-        other => other.to_string(),
+        other => other.message(),
     };
     let why = message.strip_prefix("secret: ").unwrap_or(&message);
-    invalid_argument(&format!("invalid argument `options.secret`: {why}"))
+    invalid_argument(&concat(&["invalid argument `options.secret`: ", why]))
 }
 
 thread_local! {

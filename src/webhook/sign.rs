@@ -2,6 +2,7 @@
 //! headers, for tests and for senders written in JavaScript.
 
 use js_sys::{Object, Uint8Array};
+use tasklane_core::text::{concat, hex16, signed_decimal};
 use tasklane_core::webhook::signature::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use tasklane_core::webhook::{sign, WebhookSecret};
 use wasm_bindgen::prelude::*;
@@ -51,7 +52,7 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
             ))
         }
         Some(id) => id,
-        None => format!("msg_{:016x}{:016x}", js::seed(), js::seed()),
+        None => concat(&["msg_", &hex16(js::seed()), &hex16(js::seed())]),
     };
     let ts_value = get(&options, "timestamp");
     let timestamp = if ts_value.is_undefined() || ts_value.is_null() {
@@ -80,7 +81,11 @@ pub fn sign_webhook(body: JsValue, options: JsValue) -> Result<JsValue, JsValue>
     };
     let headers = Object::new();
     set(&headers, HEADER_ID, &id.as_str().into());
-    set(&headers, HEADER_TIMESTAMP, &timestamp.to_string().into());
+    set(
+        &headers,
+        HEADER_TIMESTAMP,
+        &signed_decimal(timestamp).into(),
+    );
     js::set(
         &headers,
         HEADER_SIGNATURE,

@@ -18,7 +18,7 @@ pub fn error_body(code: &str, message: &str) -> String {
 
 /// The error body of a refused delivery.
 pub fn refusal_body(err: &WebhookError) -> String {
-    error_body(err.code(), &err.to_string())
+    error_body(err.code(), &err.message())
 }
 
 /// What a dedupe store keeps for a handled delivery: `{"id":…,"state":…}`.

@@ -22,7 +22,7 @@ pub fn parse_json_text(text: &str) -> Result<crate::json::Value, WebhookError> {
     if text.bytes().all(|b| b.is_ascii_whitespace()) {
         return Err(WebhookError::EmptyBody);
     }
-    crate::json::parse(text).map_err(|e| WebhookError::MalformedJson(e.to_string()))
+    crate::json::parse(text).map_err(|e| WebhookError::MalformedJson(e.message()))
 }
 
 #[cfg(test)]

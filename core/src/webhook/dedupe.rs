@@ -14,6 +14,8 @@ use std::collections::VecDeque;
 
 use table::KeyTable;
 
+use crate::text::{concat, hex16};
+
 /// The dedupe key of a delivery, or `None` when it cannot be deduplicated.
 ///
 /// A terminal update is keyed by task id and state: a task ends once, so that end is passed
@@ -29,12 +31,10 @@ pub fn dedupe_key(
     terminal: bool,
 ) -> Option<String> {
     let key = if terminal && !task_id.is_empty() {
-        format!("tasklane:wh:{scope}:task:{task_id}:{state}")
+        concat(&["tasklane:wh:", scope, ":task:", task_id, ":", state])
     } else {
-        format!(
-            "tasklane:wh:{scope}:id:{}",
-            webhook_id.filter(|id| !id.is_empty())?
-        )
+        let id = webhook_id.filter(|id| !id.is_empty())?;
+        concat(&["tasklane:wh:", scope, ":id:", id])
     };
     Some(bounded(key))
 }
@@ -59,7 +59,7 @@ fn bounded(key: String) -> String {
     while !key.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}~{h:016x}", &key[..cut])
+    concat(&[&key[..cut], "~", &hex16(h)])
 }
 
 /// What [`DedupeWindow::begin`] found for a key.

@@ -35,7 +35,7 @@ pub fn update_from_value(
             "the body is not a JSON object".into(),
         ));
     }
-    status_fields(profile, raw, None).map_err(|e| unrecognized(profile, e.to_string()))
+    status_fields(profile, raw, None).map_err(|e| unrecognized(profile, e.message()))
 }
 
 fn unrecognized(profile: &ProviderProfile, reason: String) -> WebhookError {

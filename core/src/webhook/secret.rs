@@ -60,7 +60,7 @@ impl WebhookSecret {
 
     /// The secret in its `whsec_<base64>` text form.
     pub fn to_whsec(&self) -> String {
-        format!("{SECRET_PREFIX}{}", crate::base64::encode(&self.key))
+        crate::text::concat(&[SECRET_PREFIX, &crate::base64::encode(&self.key)])
     }
 }
 

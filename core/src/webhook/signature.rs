@@ -12,6 +12,7 @@ use sha2::Sha256;
 
 use super::ct::ct_eq;
 use super::{WebhookError, WebhookSecret};
+use crate::text::{concat, signed_decimal};
 
 /// Header carrying the unique message id.
 pub const HEADER_ID: &str = "webhook-id";
@@ -154,8 +155,8 @@ pub fn mac(secret: &WebhookSecret, id: &str, timestamp: &str, payload: &[u8]) ->
 
 /// The `webhook-signature` value (`v1,<base64>`) for one message.
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, payload: &[u8]) -> String {
-    let tag = mac(secret, id, &timestamp.to_string(), payload);
-    format!("v1,{}", crate::base64::encode(&tag))
+    let tag = mac(secret, id, &signed_decimal(timestamp), payload);
+    concat(&["v1,", &crate::base64::encode(&tag)])
 }
 
 /// The headers of a delivery whose id and timestamp passed, waiting for the MAC check.
@@ -172,7 +173,7 @@ pub struct Prechecked<'a> {
 impl Prechecked<'_> {
     /// The bytes signed before the body: `"{id}.{timestamp}."`.
     pub fn signed_prefix(&self) -> String {
-        format!("{}.{}.", self.id, self.timestamp)
+        concat(&[self.id, ".", self.timestamp, "."])
     }
 
     /// Accepts when `expected` (the MAC we computed) equals any offered MAC. Every offered
