@@ -249,7 +249,7 @@ impl Proxy {
         let split = match &self.base_path {
             Some(bp) => pathname
                 .strip_prefix(bp.as_str())
-                .filter(|rest| rest.starts_with('/'))
+                .filter(|rest| rest.starts_with("/"))
                 .map(|rest| (bp.as_str(), rest)),
             None => split_mount(&self.profile, &pathname),
         };

@@ -226,11 +226,11 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
     let path = crate::text::before_any(template, b"?");
     let mut out = Vec::new();
     let mut rest = path;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = crate::text::find(rest, "{") {
         if open > 0 {
             out.push(Piece::Lit(&rest[..open]));
         }
-        let Some(close) = rest[open..].find('}') else {
+        let Some(close) = crate::text::find(&rest[open..], "}") else {
             out.push(Piece::Lit(&rest[open..]));
             return out;
         };
@@ -255,7 +255,7 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
         Some((Piece::Rest, _)) => {
             path.is_empty()
                 || path
-                    .strip_prefix('/')
+                    .strip_prefix("/")
                     .is_some_and(|seg| !crate::text::has_byte(seg, b'/'))
         }
         Some((Piece::Lit(l), more)) => path
@@ -263,11 +263,7 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
             .is_some_and(|p| match_pieces(more, p, params)),
         Some((Piece::Var { name, multi }, more)) => {
             // The value ends at a '/' (or may span several segments when multi).
-            let mut ends: Vec<usize> = path
-                .char_indices()
-                .filter(|(_, c)| *c == '/')
-                .map(|(i, _)| i)
-                .collect();
+            let mut ends: Vec<usize> = slashes(path).collect();
             ends.push(path.len());
             if !multi {
                 ends.truncate(1);
@@ -285,6 +281,15 @@ fn match_pieces(pieces: &[Piece<'_>], path: &str, params: &mut VecMap<String, St
             false
         }
     }
+}
+
+/// The byte offsets of the `/`s in `path` (a byte scan: a `char` pattern would bring
+/// UTF-8 char decoding and encoding into the wasm, issue 7).
+fn slashes(path: &str) -> impl Iterator<Item = usize> + '_ {
+    path.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'/')
+        .map(|(i, _)| i)
 }
 
 /// The dialect's routes, with the path each is matched by. A route known only by a URL
@@ -388,11 +393,7 @@ fn encoded_separator(path: &str) -> bool {
 /// method). `None` when no suffix is a route.
 pub fn split_mount<'a>(profile: &ProviderProfile, path: &'a str) -> Option<(&'a str, &'a str)> {
     let all = routes(profile);
-    let starts = path
-        .char_indices()
-        .filter(|(_, c)| *c == '/')
-        .map(|(i, _)| i);
-    for i in starts {
+    for i in slashes(path) {
         let rest = &path[i..];
         if all
             .iter()
@@ -494,7 +495,7 @@ pub fn rewrite_urls(v: &mut Value, from: &str, to: &str) -> usize {
         Value::String(s) => {
             let hit = s
                 .strip_prefix(from)
-                .filter(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'));
+                .filter(|rest| rest.is_empty() || rest.starts_with("/") || rest.starts_with("?"));
             match hit {
                 Some(rest) => {
                     *s = concat(&[to, rest]);
