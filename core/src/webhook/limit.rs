@@ -17,8 +17,8 @@ pub fn check_content_length(value: Option<&str>, limit: u64) -> Result<(), Webho
         return Err(WebhookError::MalformedContentLength);
     }
     // All digits: a parse failure can only be overflow, which is certainly too large.
-    match value.parse::<u64>() {
-        Ok(n) if n <= limit => Ok(()),
+    match crate::text::digits(value) {
+        Some(n) if n <= limit => Ok(()),
         _ => Err(WebhookError::BodyTooLarge { limit }),
     }
 }

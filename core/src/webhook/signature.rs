@@ -115,7 +115,9 @@ pub fn parse_timestamp(value: &str) -> Result<i64, WebhookError> {
         return Err(WebhookError::MalformedTimestamp);
     }
     // At most 18 digits always fit an i64; the error arm is unreachable but kept typed.
-    value.parse().map_err(|_| WebhookError::MalformedTimestamp)
+    crate::text::digits(value)
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or(WebhookError::MalformedTimestamp)
 }
 
 /// Checks `timestamp` lies within `tolerance_secs` of `now_secs`, either way.
