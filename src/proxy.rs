@@ -19,18 +19,17 @@ use js_sys::{Array, Function, Object, Promise};
 use tasklane_core::profile::ProviderProfile;
 use tasklane_core::proxy::{
     check_allow, match_route, rate_limit, rewrite_urls, rewrites_answer, split_mount, Allow,
-    ProxyError, RouteKind,
+    Matched, ProxyError, RouteKind,
 };
 use tasklane_core::text::{concat, decimal};
 use tasklane_core::webhook::{WebhookError, DEFAULT_MAX_BODY_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortController;
 
 use crate::errors::invalid_argument;
 use crate::js;
-use crate::request::{header, read_body, Refusal};
+use crate::request::{begin, header, read_body, then, Body, Flow, Refusal};
 
 #[wasm_bindgen]
 extern "C" {
@@ -215,12 +214,10 @@ impl Proxy {
         ])
     }
 
-    async fn handle(
-        self: Rc<Self>,
-        request: JsValue,
-        env: JsValue,
-        ctx: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    /// One request: everything up to the first step that waits on JavaScript (the
+    /// `authorize` and `rateLimit` hooks, the body, the vendor), each of which goes on
+    /// in a continuation ([`then`]).
+    fn handle(self: Rc<Self>, request: JsValue, env: JsValue, ctx: JsValue) -> Flow {
         let headers = js::get(&request, "headers");
         let origin = header(&headers, "origin");
         let url_text = js::get(&request, "url").as_string().unwrap_or_default();
@@ -265,51 +262,83 @@ impl Proxy {
             Ok(m) => m,
             Err(e) => return error_response(&e, &cors),
         };
-        if let Some(authorize) = &self.authorize {
-            let allowed = match authorize.call1(&JsValue::UNDEFINED, &request) {
-                Ok(v) => JsFuture::from(Promise::resolve(&v))
-                    .await
-                    .map(|v| v.is_truthy()),
-                Err(e) => Err(e),
-            };
-            // An authorize that throws refuses, like one that says no.
-            if !allowed.unwrap_or(false) {
-                return error_response(&ProxyError::Unauthorized, &cors);
-            }
-        }
-        // After authorize (an unknown caller spends nobody's quota), before the body is
-        // read (a refused flood costs no reading or parsing).
-        if let Some(hook) = &self.rate_limit {
-            let answer = match hook.call3(&JsValue::UNDEFINED, &request, &env, &ctx) {
-                Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
-                Err(e) => Err(e),
-            };
-            // A hook that throws or rejects refuses (without Retry-After), like `false`.
-            let answer = answer.unwrap_or(JsValue::FALSE);
-            if let Err(e) = rate_limit(answer.as_f64(), answer.as_bool() == Some(true)) {
-                return error_response(&e, &cors);
-            }
-        }
-        let body = if method == "GET" || method == "HEAD" {
-            None
-        } else {
-            match read_body(&request, &headers, self.max_body).await {
-                Ok(read) => Some(read),
-                Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
-                    return error_response(&ProxyError::BodyTooLarge { limit }, &cors)
-                }
-                Err(Refusal::Webhook(e)) => {
-                    return error_response(&ProxyError::BadBody(e.message()), &cors)
-                }
-                // Answered, not thrown: a thrown error is the runtime's bare error page,
-                // without the JSON body or the CORS headers the caller can read.
-                Err(Refusal::Js(e)) => {
-                    let why = js::get(&e, "message").as_string().unwrap_or_default();
-                    return error_response(&ProxyError::BodyUnreadable(why), &cors);
-                }
-            }
+        let req = Req {
+            request,
+            env,
+            ctx,
+            headers,
+            url,
+            cors,
+            method,
+            mount,
+            rest,
+            matched,
         };
-        let json_body = match (&body, matched.kind) {
+        let Some(authorize) = &self.authorize else {
+            return self.limit_rate(req);
+        };
+        match authorize.call1(&JsValue::UNDEFINED, &req.request) {
+            Ok(v) => then(&v, move |allowed| {
+                // An authorize that rejects refuses, like one that says no.
+                if allowed.is_ok_and(|v| v.is_truthy()) {
+                    self.limit_rate(req)
+                } else {
+                    error_response(&ProxyError::Unauthorized, &req.cors)
+                }
+            }),
+            // An authorize that throws refuses too.
+            Err(_) => error_response(&ProxyError::Unauthorized, &req.cors),
+        }
+    }
+
+    /// After authorize (an unknown caller spends nobody's quota), before the body is read
+    /// (a refused flood costs no reading or parsing): the `rateLimit` hook.
+    fn limit_rate(self: Rc<Self>, req: Req) -> Flow {
+        let Some(hook) = &self.rate_limit else {
+            return self.read(req);
+        };
+        match hook.call3(&JsValue::UNDEFINED, &req.request, &req.env, &req.ctx) {
+            Ok(v) => then(&v, move |answer| self.rate_limited(req, answer)),
+            Err(e) => self.rate_limited(req, Err(e)),
+        }
+    }
+
+    /// What the `rateLimit` hook answered (or threw).
+    fn rate_limited(self: Rc<Self>, req: Req, answer: Result<JsValue, JsValue>) -> Flow {
+        // A hook that throws or rejects refuses (without Retry-After), like `false`.
+        let answer = answer.unwrap_or(JsValue::FALSE);
+        if let Err(e) = rate_limit(answer.as_f64(), answer.as_bool() == Some(true)) {
+            return error_response(&e, &req.cors);
+        }
+        self.read(req)
+    }
+
+    /// Reads the body (none for GET and HEAD) and goes on with [`Proxy::check`].
+    fn read(self: Rc<Self>, req: Req) -> Flow {
+        if req.method == "GET" || req.method == "HEAD" {
+            return self.check(req, None);
+        }
+        let (request, headers) = (req.request.clone(), req.headers.clone());
+        read_body(&request, &headers, self.max_body, move |read| match read {
+            Ok(read) => self.check(req, Some(read)),
+            Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
+                error_response(&ProxyError::BodyTooLarge { limit }, &req.cors)
+            }
+            Err(Refusal::Webhook(e)) => {
+                error_response(&ProxyError::BadBody(e.message()), &req.cors)
+            }
+            // Answered, not thrown: a thrown error is the runtime's bare error page,
+            // without the JSON body or the CORS headers the caller can read.
+            Err(Refusal::Js(e)) => {
+                let why = js::get(&e, "message").as_string().unwrap_or_default();
+                error_response(&ProxyError::BodyUnreadable(why), &req.cors)
+            }
+        })
+    }
+
+    /// The allow lists (a submit's against its body), then [`Proxy::forward`].
+    fn check(self: Rc<Self>, req: Req, body: Option<Body>) -> Flow {
+        let json_body = match (&body, req.matched.kind) {
             (Some((b, _)), RouteKind::Submit) if !b.is_empty() => {
                 let parsed = std::str::from_utf8(b)
                     .map_err(|_| "the body is not UTF-8".to_owned())
@@ -318,43 +347,30 @@ impl Proxy {
                     Ok(v) if v.is_object() => Some(v),
                     Ok(_) => {
                         let e = ProxyError::BadBody("expected an object".into());
-                        return error_response(&e, &cors);
+                        return error_response(&e, &req.cors);
                     }
-                    Err(why) => return error_response(&ProxyError::BadBody(why), &cors),
+                    Err(why) => return error_response(&ProxyError::BadBody(why), &req.cors),
                 }
             }
             _ => None,
         };
-        if let Err(e) = check_allow(&self.profile, &self.allow, &matched, json_body.as_ref()) {
-            return error_response(&e, &cors);
+        if let Err(e) = check_allow(&self.profile, &self.allow, &req.matched, json_body.as_ref()) {
+            return error_response(&e, &req.cors);
         }
         // The JavaScript side of the one read (the wasm copy is dropped here).
         let body = body.map(|(_, js)| js);
-        let buffered = rewrites_answer(&self.profile, matched.kind);
-        self.forward(
-            &method, &rest, &url, &mount, &headers, body, buffered, &cors,
-        )
-        .await
+        self.forward(req, body)
     }
 
     /// Sends the request on to the vendor and passes its answer back: streamed, or read
-    /// whole with vendor URLs rewritten to the proxy when `buffered`.
-    #[allow(clippy::too_many_arguments)]
-    async fn forward(
-        &self,
-        method: &str,
-        rest: &str,
-        url: &JsUrl,
-        mount: &str,
-        headers: &JsValue,
-        body: Option<JsValue>,
-        buffered: bool,
-        cors: &[(&'static str, String)],
-    ) -> Result<JsValue, JsValue> {
-        let target = concat(&[&self.base_url, rest, &url.search()]);
+    /// whole with vendor URLs rewritten to the proxy when the dialect's answers to this
+    /// route carry them (`rewrites_answer`).
+    fn forward(self: Rc<Self>, req: Req, body: Option<JsValue>) -> Flow {
+        let buffered = rewrites_answer(&self.profile, req.matched.kind);
+        let target = concat(&[&self.base_url, &req.rest, &req.url.search()]);
         let out_headers = Object::new();
         for name in FORWARDED_REQUEST_HEADERS {
-            if let Some(v) = header(headers, name) {
+            if let Some(v) = header(&req.headers, name) {
                 js::set(&out_headers, name, &v.into());
             }
         }
@@ -364,7 +380,7 @@ impl Proxy {
             &concat(&["Bearer ", &self.api_key]).into(),
         );
         let init = Object::new();
-        js::set(&init, "method", &method.into());
+        js::set(&init, "method", &req.method.as_str().into());
         js::set(&init, "headers", &out_headers);
         if let Some(b) = &body {
             js::set(&init, "body", b);
@@ -379,16 +395,6 @@ impl Proxy {
             let ms = crate::js::timer_ms(self.upstream_timeout);
             Timeout::new(ms, move || c.abort())
         });
-        let failed = || {
-            let refusal = if controller.signal().aborted() {
-                ProxyError::UpstreamTimeout {
-                    ms: self.upstream_timeout,
-                }
-            } else {
-                ProxyError::UpstreamUnreachable
-            };
-            error_response(&refusal, cors)
-        };
         let fetched = match &self.fetch {
             Some(f) => f.call2(&JsValue::UNDEFINED, &target.as_str().into(), &init),
             None => match crate::js::global_fetch() {
@@ -396,53 +402,89 @@ impl Proxy {
                 None => Err(JsValue::from_str("no fetch in this runtime")),
             },
         };
-        let answer = match fetched {
-            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-            Err(e) => Err(e),
+        let Ok(fetched) = fetched else {
+            return self.failed(&controller, &req.cors);
         };
-        let answer = match answer {
-            Ok(a) => a,
-            Err(_) => return failed(),
-        };
-        let status = js::get(&answer, "status").as_f64().unwrap_or(502.0) as u16;
-        let answer_headers = js::get(&answer, "headers");
-        let body = if !buffered {
-            drop(timer);
-            js::get(&answer, "body")
-        } else {
-            let read = match js::call_method(&answer, "text", &[]) {
-                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                Err(e) => Err(e),
+        then(&fetched, move |answer| {
+            let Ok(answer) = answer else {
+                return self.failed(&controller, &req.cors);
             };
-            let text = match read {
-                Ok(t) => t.as_string().unwrap_or_default(),
-                Err(_) => return failed(),
+            if !buffered {
+                drop(timer);
+                let body = js::get(&answer, "body");
+                return answer_response(&req, &answer, body);
+            }
+            let Ok(read) = js::call_method(&answer, "text", &[]) else {
+                return self.failed(&controller, &req.cors);
             };
-            let public_base = concat(&[&url.origin(), mount]);
-            match tasklane_core::json::parse(&text) {
-                Ok(mut v) => {
-                    if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
-                        v.to_text().into()
-                    } else {
-                        text.into()
+            then(&read, move |text| {
+                // The timer bounds the read too; it is cleared when this ends.
+                let _timer = timer;
+                let Ok(text) = text else {
+                    return self.failed(&controller, &req.cors);
+                };
+                let text = text.as_string().unwrap_or_default();
+                let public_base = concat(&[&req.url.origin(), &req.mount]);
+                let body = match tasklane_core::json::parse(&text) {
+                    Ok(mut v) => {
+                        if rewrite_urls(&mut v, &self.base_url, &public_base) > 0 {
+                            v.to_text().into()
+                        } else {
+                            text.into()
+                        }
                     }
-                }
-                Err(_) => text.into(),
-            }
-        };
-        let mut h: Vec<(&'static str, String)> = cors.to_vec();
-        for name in FORWARDED_RESPONSE_HEADERS {
-            if let Some(v) = header(&answer_headers, name) {
-                h.push((name, v));
-            }
-        }
-        let body = if matches!(status, 204 | 304) || method == "HEAD" {
-            JsValue::NULL
-        } else {
-            body
-        };
-        respond(status, &body, &h)
+                    Err(_) => text.into(),
+                };
+                answer_response(&req, &answer, body)
+            })
+        })
     }
+
+    /// The answer when the vendor could not be asked: 504 when the timeout aborted the
+    /// fetch, else 502.
+    fn failed(&self, controller: &AbortController, cors: &[(&'static str, String)]) -> Flow {
+        let refusal = if controller.signal().aborted() {
+            ProxyError::UpstreamTimeout {
+                ms: self.upstream_timeout,
+            }
+        } else {
+            ProxyError::UpstreamUnreachable
+        };
+        error_response(&refusal, cors)
+    }
+}
+
+/// A request on its way through the proxy: what the steps after a wait need.
+struct Req {
+    request: JsValue,
+    env: JsValue,
+    ctx: JsValue,
+    headers: JsValue,
+    url: JsUrl,
+    cors: Vec<(&'static str, String)>,
+    method: String,
+    mount: String,
+    rest: String,
+    matched: Matched,
+}
+
+/// The vendor's answer passed back: its status, the forwarded headers and `body` (none
+/// for 204, 304 and HEAD).
+fn answer_response(req: &Req, answer: &JsValue, body: JsValue) -> Flow {
+    let status = js::get(answer, "status").as_f64().unwrap_or(502.0) as u16;
+    let answer_headers = js::get(answer, "headers");
+    let mut h: Vec<(&'static str, String)> = req.cors.clone();
+    for name in FORWARDED_RESPONSE_HEADERS {
+        if let Some(v) = header(&answer_headers, name) {
+            h.push((name, v));
+        }
+    }
+    let body = if matches!(status, 204 | 304) || req.method == "HEAD" {
+        JsValue::NULL
+    } else {
+        body
+    };
+    respond(status, &body, &h)
 }
 
 fn json_headers(cors: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
@@ -497,7 +539,7 @@ pub fn create_proxy_handler(options: JsValue) -> Result<Function, JsValue> {
     let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
         move |request: JsValue, env: JsValue, ctx: JsValue| {
             let p = proxy.clone();
-            future_to_promise(async move { p.handle(request, env, ctx).await })
+            begin(move || p.handle(request, env, ctx))
         },
     );
     // The handler lives as long as the JavaScript function that holds it.

@@ -2,7 +2,9 @@
 //! receiver and the proxy alike: one header from a `Headers` or plain object, and the body
 //! as bytes under a size limit (`Content-Length` first, then the stream chunk by chunk,
 //! cancelled at the limit). A [`Refusal`] says why a request was not accepted. Also the
-//! cached property names both modules read on every call.
+//! cached property names both modules read on every call, and [`then`], the handlers' one
+//! way of waiting: JavaScript awaits, Rust continues synchronously (no futures runtime in
+//! the wasm, issue 7).
 
 use std::cell::RefCell;
 
@@ -12,7 +14,6 @@ use tasklane_core::vecmap::VecMap;
 use tasklane_core::webhook::{check_content_length, BodyLimit, WebhookError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::errors::invalid_argument;
 
@@ -41,6 +42,7 @@ export function encodeInto(text, memory, ptr, cap) {
   const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
   return r.read === text.length ? r.written : -1;
 }
+export const after = (p, f) => Promise.resolve(p).then((v) => f(v, true), (e) => f(e, false));
 export async function readBody(req, body, whole, limit) {
   if (whole) return new Uint8Array(await req.arrayBuffer());
   const reader = body.getReader();
@@ -83,6 +85,43 @@ extern "C" {
     /// `limit`) when it stopped there.
     #[wasm_bindgen(js_name = readBody)]
     fn read_body_js(req: &JsValue, body: &JsValue, whole: bool, limit: f64) -> Promise;
+    /// Calls `f(value, true)` or `f(reason, false)` once `p` settles: exactly once, so the
+    /// closure `f` is always freed. The promise returned follows what `f` returns or throws.
+    fn after(p: &JsValue, f: &JsValue) -> Promise;
+}
+
+/// What a handler comes to from some step on: `Ok` its value, or a promise of its end when
+/// it waits on JavaScript; `Err` a rejection. Only the outermost caller looks at it (a
+/// continuation hands it back to `after`, which follows a promise).
+pub(crate) type Flow = Result<JsValue, JsValue>;
+
+/// Runs `f` once `p` settles, with `Ok(value)` or `Err(reason)`; the promise it gives
+/// settles as `f`'s flow ends.
+pub(crate) fn then(
+    p: &JsValue,
+    f: impl FnOnce(Result<JsValue, JsValue>) -> Flow + 'static,
+) -> Flow {
+    Ok(promise_after(p, Box::new(f)).into())
+}
+
+/// Runs `f` in a microtask, not within its caller's call: a handler's whole flow, which so
+/// always ends as the promise returned (never as a synchronous throw).
+pub(crate) fn begin(f: impl FnOnce() -> Flow + 'static) -> Promise {
+    promise_after(&JsValue::UNDEFINED, Box::new(move |_| f()))
+}
+
+/// A continuation, boxed: every `then` shares one wasm-bindgen closure type (and its
+/// glue), each call site adds only its own body.
+type Continuation = Box<dyn FnOnce(Result<JsValue, JsValue>) -> Flow>;
+
+fn promise_after(p: &JsValue, f: Continuation) -> Promise {
+    let f = Closure::once_into_js(move |v: JsValue, ok: bool| -> JsValue {
+        match f(if ok { Ok(v) } else { Err(v) }) {
+            Ok(v) => v,
+            Err(e) => Promise::reject(&e).into(),
+        }
+    });
+    after(p, &f)
 }
 
 thread_local! {
@@ -179,7 +218,11 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
     ))
 }
 
-/// Reads the body as bytes, never more than `limit` of them (413 beyond).
+/// A body read: its bytes and the same body as a JavaScript value (see [`read_body`]).
+pub(crate) type Body = (Vec<u8>, JsValue);
+
+/// Reads the body as bytes, never more than `limit` of them (413 beyond), and continues
+/// with `k`: at once when the body is at hand, once read when it streams.
 ///
 /// A body given directly (`string`, `Uint8Array`, `ArrayBuffer`: the plain-object form) is
 /// checked by length. For a web `Request`, `Content-Length` is checked first (a declared
@@ -188,23 +231,46 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
 /// (chunked), the stream is read chunk by chunk and cancelled past the limit. The read
 /// itself runs in JavaScript (`readBody`): one await instead of two per chunk.
 ///
-/// Returns the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
+/// `k` gets the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
 /// which a native HMAC can read without another copy. When that value is a string, the
 /// bytes are its `TextEncoder` encoding, so they are valid UTF-8 (`verify` relies on it).
-pub(crate) async fn read_body(
+pub(crate) fn read_body(
     req: &JsValue,
     headers: &JsValue,
     limit: u64,
-) -> Result<(Vec<u8>, JsValue), Refusal> {
-    let body = get(req, "body");
+    k: impl FnOnce(Result<Body, Refusal>) -> Flow + 'static,
+) -> Flow {
     let mut counter = BodyLimit::new(limit);
+    match start_body(req, headers, limit, &mut counter) {
+        Ok(Started::Read(body)) => k(Ok(body)),
+        Ok(Started::Reading(read)) => then(&read, move |read| k(end_body(read, counter))),
+        Err(r) => k(Err(r)),
+    }
+}
+
+/// How [`start_body`] left the read.
+enum Started {
+    /// The body, already at hand.
+    Read(Body),
+    /// JavaScript is reading it (`readBody`'s promise).
+    Reading(Promise),
+}
+
+/// Everything of [`read_body`] up to the JavaScript read.
+fn start_body(
+    req: &JsValue,
+    headers: &JsValue,
+    limit: u64,
+    counter: &mut BodyLimit,
+) -> Result<Started, Refusal> {
+    let body = get(req, "body");
     if body.is_string() {
-        return Ok((utf8_of(&body, &mut counter)?, body));
+        return Ok(Started::Read((utf8_of(&body, counter)?, body)));
     }
     if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
         let bytes = Uint8Array::new(&body);
         counter.push(bytes.length() as usize)?;
-        return Ok((bytes.to_vec(), bytes.into()));
+        return Ok(Started::Read((bytes.to_vec(), bytes.into())));
     }
     if !get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
@@ -220,8 +286,17 @@ pub(crate) async fn read_body(
     check_content_length(content_length.as_deref(), limit)?;
     let whole = content_length.is_some() || body.is_null() || body.is_undefined();
     // A limit past 2^53 bytes reads as "no limit" to JavaScript, which is what it is.
-    let read = read_body_js(req, &body, whole, limit as f64);
-    let read = JsFuture::from(read).await.map_err(|e| unreadable(&e))?;
+    Ok(Started::Reading(read_body_js(
+        req,
+        &body,
+        whole,
+        limit as f64,
+    )))
+}
+
+/// The end of [`read_body`] once JavaScript's read settled.
+fn end_body(read: Result<JsValue, JsValue>, mut counter: BodyLimit) -> Result<Body, Refusal> {
+    let read = read.map_err(|e| unreadable(&e))?;
     if let Some(n) = read.as_f64() {
         // The stream went past the limit and was cancelled.
         counter.push(n as usize)?;

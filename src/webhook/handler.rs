@@ -15,14 +15,13 @@ use tasklane_core::webhook::answer::{
 use tasklane_core::webhook::{dedupe_key, DedupeWindow, Seen};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::options::Config;
 use super::verify::{verify_request, Verified};
 use super::{get, number_field, set, JsResponse};
 use crate::errors::invalid_argument;
 use crate::js;
-use crate::request::Refusal;
+use crate::request::{begin, then, Flow, Refusal};
 
 /// How long a handled delivery's key is remembered (in memory and in the `store`).
 const DEFAULT_DEDUPE_TTL_SECS: u64 = 24 * 3600;
@@ -68,7 +67,7 @@ fn refusal_response(r: Refusal) -> Result<JsValue, JsValue> {
 
 /// One `createWebhookHandler` instance.
 struct Handler {
-    cfg: Config,
+    cfg: Rc<Config>,
     on_update: Function,
     store: Option<JsValue>,
     ttl_secs: u64,
@@ -78,31 +77,53 @@ struct Handler {
     in_flight: RefCell<VecMap<String, Promise>>,
 }
 
+/// A verified delivery on its way through the handler: what the steps after a wait need.
+struct Delivery {
+    update: TaskUpdate,
+    /// `onUpdate`'s arguments: the `TaskUpdate` object, the request, `env` and `ctx`.
+    args: Array,
+}
+
+/// How a new delivery went: `Ok(true)` handled, `Ok(false)` a duplicate per the store,
+/// `Err(response)` the 500 to answer.
+type Handled = Result<bool, JsValue>;
+
 impl Handler {
-    async fn handle(
-        self: Rc<Self>,
-        request: JsValue,
-        env: JsValue,
-        ctx: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let Verified {
-            update,
-            js: update_js,
-            webhook_id,
-        } = match verify_request(&self.cfg, &request).await {
-            Ok(v) => v,
-            Err(r) => return refusal_response(r),
-        };
+    /// One request: verified (within the call when nothing waits), then deduplicated and
+    /// handed to `onUpdate`, each wait on JavaScript continued with [`then`].
+    fn handle(self: Rc<Self>, request: JsValue, env: JsValue, ctx: JsValue) -> Flow {
+        let req = request.clone();
+        let cfg = self.cfg.clone();
+        verify_request(
+            cfg,
+            &req,
+            Box::new(move |verified| {
+                let Verified {
+                    update,
+                    js: update_js,
+                    webhook_id,
+                } = match verified {
+                    Ok(v) => v,
+                    Err(r) => return refusal_response(r),
+                };
+                let args = Array::of4(&update_js, &request, &env, &ctx);
+                self.dedupe(Delivery { update, args }, webhook_id.as_deref())
+            }),
+        )
+    }
+
+    /// The duplicate checks: the in-memory window and the deliveries in flight.
+    fn dedupe(self: Rc<Self>, d: Delivery, webhook_id: Option<&str>) -> Flow {
         let key = dedupe_key(
             &self.cfg.profile.name,
-            webhook_id.as_deref(),
-            &update.id,
-            update.state.as_str(),
-            update.state.is_terminal(),
+            webhook_id,
+            &d.update.id,
+            d.update.state.as_str(),
+            d.update.state.is_terminal(),
         );
         let Some(key) = key else {
             // A live update without a webhook-id: nothing to deduplicate on.
-            return self.run_on_update(&update_js, &request, &env, &ctx).await;
+            return self.run_on_update(d.args, |outcome| outcome);
         };
         let now = js::now();
         let seen = self.window.borrow_mut().begin(now, &key);
@@ -110,34 +131,38 @@ impl Handler {
             Seen::Duplicate => return duplicate_response(),
             Seen::InFlight => {
                 let first = self.in_flight.borrow().get(&key).cloned();
-                let ok = match first {
-                    Some(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
-                    None => false,
+                let Some(first) = first else {
+                    return busy_response();
                 };
-                return if ok {
-                    duplicate_response()
-                } else {
-                    json_response(
-                        503,
-                        &error_body("retry", "the same delivery is being handled; try again"),
-                    )
-                };
+                return then(&first, |ok| {
+                    if ok.ok().and_then(|v| v.as_bool()) == Some(true) {
+                        duplicate_response()
+                    } else {
+                        busy_response()
+                    }
+                });
             }
             Seen::New => {}
         }
         let mut resolve: Option<Function> = None;
         let done = Promise::new(&mut |res, _rej| resolve = Some(res));
         self.in_flight.borrow_mut().insert(key.clone(), done);
-        let result = self
-            .handle_new(&key, &update, &update_js, &request, &env, &ctx)
-            .await;
-        self.in_flight.borrow_mut().remove(&key);
+        let h = self.clone();
+        self.handle_new(key.clone(), d, move |result| {
+            h.settle(&key, resolve, result)
+        })
+    }
+
+    /// The end of a new delivery: out of the in-flight list, its key kept or let go, the
+    /// duplicates waiting on it told, and the answer.
+    fn settle(&self, key: &str, resolve: Option<Function>, result: Handled) -> Flow {
+        self.in_flight.borrow_mut().remove(key);
         // Handled here, or found handled in the store: either way later copies are duplicates.
         let ok = result.is_ok();
         if ok {
-            self.window.borrow_mut().commit(js::now(), &key);
+            self.window.borrow_mut().commit(js::now(), key);
         } else {
-            self.window.borrow_mut().abandon(&key);
+            self.window.borrow_mut().abandon(key);
         }
         if let Some(resolve) = resolve {
             let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
@@ -150,78 +175,112 @@ impl Handler {
     }
 
     /// Handles a delivery the in-memory window has not seen: checks the shared store,
-    /// calls `onUpdate`, records the key. `Ok(true)` handled, `Ok(false)` a duplicate per
-    /// the store, `Err(response)` the 500 to answer.
-    async fn handle_new(
-        &self,
-        key: &str,
-        update: &TaskUpdate,
-        update_js: &JsValue,
-        request: &JsValue,
-        env: &JsValue,
-        ctx: &JsValue,
-    ) -> Result<bool, JsValue> {
-        if let Some(store) = &self.store {
-            let got = match js::call_method(store, "get", &[&key.into()]) {
-                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                Err(e) => Err(e),
-            };
-            match got {
-                Ok(v) if !v.is_null() && !v.is_undefined() => {
-                    // Seen by another instance: remember it here too.
-                    return Ok(false);
-                }
-                Ok(_) => {}
-                Err(e) => return Err(failure_response("store_failed", "store.get failed", &e)),
+    /// calls `onUpdate`, records the key; `k` gets how it went.
+    fn handle_new(
+        self: Rc<Self>,
+        key: String,
+        d: Delivery,
+        k: impl FnOnce(Handled) -> Flow + 'static,
+    ) -> Flow {
+        let Some(store) = &self.store else {
+            return self.call_update(key, d, k);
+        };
+        let got = match js::call_method(store, "get", &[&key.as_str().into()]) {
+            Ok(p) => p,
+            Err(e) => {
+                return k(Err(failure_response(
+                    "store_failed",
+                    "store.get failed",
+                    &e,
+                )))
             }
-        }
-        let answer = self.run_on_update(update_js, request, env, ctx).await?;
-        let status = get(&answer, "status").as_f64().unwrap_or(0.0);
-        if status >= 300.0 {
-            return Err(answer);
-        }
-        if let Some(store) = &self.store {
-            let opts = Object::new();
-            set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
-            let value = JsValue::from_str(&record_body(update));
-            let put = js::call_method(store, "put", &[&key.into(), &value, &opts]);
-            let put = match put {
-                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = put {
-                // The update was handled; only cross-instance dedupe of a later duplicate
-                // is lost. Say so, but acknowledge.
-                web_sys::console::warn_2(&"tasklane: webhook store.put failed".into(), &e);
-            }
-        }
-        Ok(true)
+        };
+        then(&got, move |got| match got {
+            // Seen by another instance: remember it here too.
+            Ok(v) if !v.is_null() && !v.is_undefined() => k(Ok(false)),
+            Ok(_) => self.call_update(key, d, k),
+            Err(e) => k(Err(failure_response(
+                "store_failed",
+                "store.get failed",
+                &e,
+            ))),
+        })
     }
 
-    /// Calls `onUpdate(update, request, env, ctx)` and awaits it: 200 when it resolved,
-    /// 500 when it threw or rejected (so the sender retries).
-    async fn run_on_update(
-        &self,
-        update: &JsValue,
-        request: &JsValue,
-        env: &JsValue,
-        ctx: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let args = Array::of4(update, request, env, ctx);
-        let called = self.on_update.apply(&JsValue::UNDEFINED, &args);
-        let outcome = match called {
-            Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
+    /// `onUpdate`, then the key into the shared store.
+    fn call_update(
+        self: Rc<Self>,
+        key: String,
+        d: Delivery,
+        k: impl FnOnce(Handled) -> Flow + 'static,
+    ) -> Flow {
+        let args = d.args.clone();
+        self.clone().run_on_update(args, move |answer| {
+            let answer = match answer {
+                Ok(a) => a,
+                Err(e) => return k(Err(e)),
+            };
+            let status = get(&answer, "status").as_f64().unwrap_or(0.0);
+            if status >= 300.0 {
+                return k(Err(answer));
+            }
+            let Some(store) = &self.store else {
+                return k(Ok(true));
+            };
+            let opts = Object::new();
+            set(&opts, "expirationTtl", &JsValue::from(self.ttl_secs as f64));
+            let value = JsValue::from_str(&record_body(&d.update));
+            let put = js::call_method(store, "put", &[&key.as_str().into(), &value, &opts]);
+            // The update was handled; a failed put only loses cross-instance dedupe of a
+            // later duplicate. Say so, but acknowledge.
+            match put {
+                Ok(p) => then(&p, move |put| {
+                    if let Err(e) = put {
+                        put_failed(&e);
+                    }
+                    k(Ok(true))
+                }),
+                Err(e) => {
+                    put_failed(&e);
+                    k(Ok(true))
+                }
+            }
+        })
+    }
+
+    /// Calls `onUpdate(update, request, env, ctx)` and continues with `k` once it settled:
+    /// `Ok` a 200 when it resolved, `Err` a 500 when it threw or rejected (so the sender
+    /// retries).
+    fn run_on_update(
+        self: Rc<Self>,
+        args: Array,
+        k: impl FnOnce(Result<JsValue, JsValue>) -> Flow + 'static,
+    ) -> Flow {
+        let outcome = |called: Result<JsValue, JsValue>| match called {
             Ok(_) => json_response(200, OK_BODY),
             Err(e) => Err(failure_response("handler_failed", "onUpdate threw", &e)),
+        };
+        match self.on_update.apply(&JsValue::UNDEFINED, &args) {
+            Ok(v) => then(&v, move |called| k(outcome(called))),
+            Err(e) => k(outcome(Err(e))),
         }
     }
 }
 
 fn duplicate_response() -> Result<JsValue, JsValue> {
     json_response(200, DUPLICATE_BODY)
+}
+
+/// The 503 for a copy of a delivery that is being handled and did not end well (yet).
+fn busy_response() -> Result<JsValue, JsValue> {
+    json_response(
+        503,
+        &error_body("retry", "the same delivery is being handled; try again"),
+    )
+}
+
+fn put_failed(e: &JsValue) {
+    web_sys::console::warn_2(&"tasklane: webhook store.put failed".into(), e);
 }
 
 /// The 500 answered when the user's code (or store) failed; the error goes to the
@@ -258,7 +317,7 @@ pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
     let ttl_secs = number_field(&options, "dedupeTtlSec")?
         .map_or(DEFAULT_DEDUPE_TTL_SECS, |n| (n as u64).max(60));
     let handler = Rc::new(Handler {
-        cfg,
+        cfg: Rc::new(cfg),
         on_update,
         store,
         ttl_secs,
@@ -268,7 +327,7 @@ pub fn create_webhook_handler(options: JsValue) -> Result<Function, JsValue> {
     let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(
         move |request: JsValue, env: JsValue, ctx: JsValue| {
             let h = handler.clone();
-            future_to_promise(async move { h.handle(request, env, ctx).await })
+            begin(move || h.handle(request, env, ctx))
         },
     );
     // The handler lives as long as the JavaScript function that holds it: hand ownership

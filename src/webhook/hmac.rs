@@ -3,17 +3,18 @@
 //! Web Crypto and `node:crypto` keys are imported once per config.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use tasklane_core::vecmap::VecMap;
 
 use js_sys::{Array, Object, Uint8Array};
 use tasklane_core::webhook::signature::{Prechecked, MAC_LEN};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::options::Config;
 use super::{get, node_hmac, set, NodeCrypto, Subtle, MEMORY};
 use crate::js;
+use crate::request::{then, Flow};
 
 /// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
 /// smaller ones in wasm (see [`choose_hmac`] for why).
@@ -69,7 +70,7 @@ thread_local! {
 /// Node's Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds),
 /// so in Node the synchronous native `node:crypto` HMAC is used at every size (wasm only
 /// ties it at 1 KiB). workerd's Web Crypto is native and resolves at once, but that promise
-/// and the Rust future around it cost about as much as hashing a few KiB in wasm: wasm wins
+/// and the Rust wait around it cost about as much as hashing a few KiB in wasm: wasm wins
 /// up to about 6 KiB (1 KiB: ~76k vs ~51k ops/s; 4 KiB: 42k vs 36k; 8 KiB: 28k vs 31k), Web
 /// Crypto from there on. Elsewhere (browsers, Deno) Web Crypto's fixed cost loses to wasm
 /// for small bodies and wins from a few KiB.
@@ -142,52 +143,81 @@ fn subtle() -> Option<Subtle> {
     subtle.is_object().then(|| subtle.unchecked_into())
 }
 
-/// The Web Crypto HMAC key for `secret`, imported once.
-async fn crypto_key(cfg: &Config, subtle: &Subtle) -> Result<JsValue, JsValue> {
-    if let Some(k) = cfg.crypto_key.borrow().as_ref() {
-        return Ok(k.clone());
-    }
-    // `cfg.verifier` is Some whenever a MAC is computed at all.
-    let Some(verifier) = cfg.verifier.as_ref() else {
-        return Err(JsValue::from_str("no secret"));
-    };
-    let cache_key = verifier.secret().to_whsec();
-    if let Some(k) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
-        *cfg.crypto_key.borrow_mut() = Some(k.clone());
-        return Ok(k);
-    }
-    let alg = Object::new();
-    set(&alg, "name", &"HMAC".into());
-    set(&alg, "hash", &"SHA-256".into());
-    let usages = Array::of1(&"sign".into());
-    let key_bytes = Uint8Array::from(verifier.secret().key());
-    let key = JsFuture::from(subtle.import_key("raw", &key_bytes, &alg, false, &usages)?).await?;
-    KEYS.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= 64 {
-            m.clear();
-        }
-        m.insert(cache_key, key.clone());
-    });
-    *cfg.crypto_key.borrow_mut() = Some(key.clone());
-    Ok(key)
-}
-
-/// HMAC-SHA256 of `"{id}.{timestamp}.{body}"` with Web Crypto.
-pub(super) async fn webcrypto_mac(
-    cfg: &Config,
-    subtle: &Subtle,
-    pre: &Prechecked<'_>,
-    body: &[u8],
-) -> Result<[u8; MAC_LEN], JsValue> {
-    let key = crypto_key(cfg, subtle).await?;
+/// `"{id}.{timestamp}.{body}"` in one JavaScript array, for Web Crypto.
+pub(super) fn signed_data(pre: &Prechecked<'_>, body: &[u8]) -> Uint8Array {
     let prefix = pre.signed_prefix();
     let data = Uint8Array::new_with_length((prefix.len() + body.len()) as u32);
     data.subarray(0, prefix.len() as u32)
         .copy_from(prefix.as_bytes());
     data.subarray(prefix.len() as u32, data.length())
         .copy_from(body);
-    let sig = Uint8Array::new(&JsFuture::from(subtle.sign("HMAC", &key, &data)?).await?);
+    data
+}
+
+/// HMAC-SHA256 of `data` (from [`signed_data`]) with Web Crypto, the key imported once;
+/// `k` gets the tag.
+pub(super) fn webcrypto_mac(
+    cfg: &Rc<Config>,
+    subtle: Subtle,
+    data: Uint8Array,
+    k: impl FnOnce(Result<[u8; MAC_LEN], JsValue>) -> Flow + 'static,
+) -> Flow {
+    let cached = cfg.crypto_key.borrow().clone();
+    if let Some(key) = cached {
+        return sign(&subtle, &key, &data, k);
+    }
+    // `cfg.verifier` is Some whenever a MAC is computed at all.
+    let Some(verifier) = cfg.verifier.as_ref() else {
+        return k(Err(JsValue::from_str("no secret")));
+    };
+    let cache_key = verifier.secret().to_whsec();
+    if let Some(key) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
+        *cfg.crypto_key.borrow_mut() = Some(key.clone());
+        return sign(&subtle, &key, &data, k);
+    }
+    let alg = Object::new();
+    set(&alg, "name", &"HMAC".into());
+    set(&alg, "hash", &"SHA-256".into());
+    let usages = Array::of1(&"sign".into());
+    let key_bytes = Uint8Array::from(verifier.secret().key());
+    let imported = match subtle.import_key("raw", &key_bytes, &alg, false, &usages) {
+        Ok(p) => p,
+        Err(e) => return k(Err(e)),
+    };
+    let cfg = cfg.clone();
+    then(&imported, move |key| {
+        let key = match key {
+            Ok(key) => key,
+            Err(e) => return k(Err(e)),
+        };
+        KEYS.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= 64 {
+                m.clear();
+            }
+            m.insert(cache_key, key.clone());
+        });
+        *cfg.crypto_key.borrow_mut() = Some(key.clone());
+        sign(&subtle, &key, &data, k)
+    })
+}
+
+/// Web Crypto's `sign` with `key`; `k` gets the tag.
+fn sign(
+    subtle: &Subtle,
+    key: &JsValue,
+    data: &Uint8Array,
+    k: impl FnOnce(Result<[u8; MAC_LEN], JsValue>) -> Flow + 'static,
+) -> Flow {
+    match subtle.sign("HMAC", key, data) {
+        Ok(signed) => then(&signed, move |sig| k(sig.and_then(|sig| tag(&sig)))),
+        Err(e) => k(Err(e)),
+    }
+}
+
+/// The tag in Web Crypto's answer (an `ArrayBuffer` of 32 bytes).
+fn tag(sig: &JsValue) -> Result<[u8; MAC_LEN], JsValue> {
+    let sig = Uint8Array::new(sig);
     let mut tag = [0u8; MAC_LEN];
     if sig.length() as usize != MAC_LEN {
         return Err(JsValue::from_str(

@@ -2,14 +2,13 @@
 //! signature headers and timestamp, then the body, its HMAC and the dialect's shape.
 //! `verifyWebhook` is this check alone, exported to JavaScript.
 //!
-//! `verifyWebhook` polls the check once before handing out a promise: a delivery given as
-//! `{headers, body}`, checked with `node:crypto` or in wasm, never waits, so it comes back
-//! as an already settled promise without a task on the microtask queue (the promise and
-//! future plumbing were about a tenth of a small delivery's time). Only what really waits (a
-//! web `Request`'s body, Web Crypto) goes on as a future.
+//! The check runs as far as it can within the call and continues ([`then`]) only where
+//! something really waits (a web `Request`'s body, Web Crypto): a delivery given as
+//! `{headers, body}`, checked with `node:crypto` or in wasm, never waits, so
+//! `verifyWebhook` hands it back as an already settled promise, without a task on the
+//! microtask queue (the promise plumbing was about a tenth of a small delivery's time).
 
-use std::future::Future;
-use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::rc::Rc;
 
 use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
@@ -19,14 +18,13 @@ use tasklane_core::webhook::signature::{
 };
 use tasklane_core::webhook::{update_from_value, verify_bearer, WebhookError, WebhookHeaders};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac};
 use super::options::{cached_config, Config};
 use super::{get, update_object};
 use crate::errors::invalid_argument;
 use crate::js;
-use crate::request::{header, read_body, Refusal};
+use crate::request::{header, read_body, Flow, Refusal};
 
 /// What the checks before the body found.
 pub(super) struct Front {
@@ -36,19 +34,6 @@ pub(super) struct Front {
     webhook_id: Option<String>,
     /// When a secret is configured: the checked `webhook-timestamp` and the offered MACs.
     signed: Option<(String, Vec<[u8; MAC_LEN]>)>,
-}
-
-impl Front {
-    /// What the MAC check needs, when a secret is configured.
-    fn prechecked(&self) -> Option<Prechecked<'_>> {
-        let (timestamp, macs) = self.signed.as_ref()?;
-        Some(Prechecked {
-            // `signed` is only set once the id was found (precheck refuses a missing one).
-            id: self.webhook_id.as_deref().unwrap_or_default(),
-            timestamp,
-            macs: macs.clone(),
-        })
-    }
 }
 
 /// Method, bearer token, Standard Webhooks headers and timestamp: everything checked before
@@ -89,28 +74,66 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
     })
 }
 
-/// The MAC check, with whichever HMAC suits the body (only Web Crypto waits).
-async fn check_mac(cfg: &Config, front: &Front, body: &[u8]) -> Result<(), Refusal> {
-    let Some(pre) = front.prechecked() else {
-        return Ok(());
+/// What a verification continues with, given the verified delivery or the refusal. Boxed:
+/// its two callers (`verifyWebhook` and the handler) share one copy of the checks and of
+/// each continuation inside them (generic, they took two: +5 KB of wasm).
+pub(super) type Then = Box<dyn FnOnce(Result<Verified, Refusal>) -> Flow>;
+
+/// The MAC check, with whichever HMAC suits the body (only Web Crypto waits), then
+/// [`finish`].
+fn check_mac(cfg: Rc<Config>, front: Front, body: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
+    let Front {
+        webhook_id, signed, ..
+    } = front;
+    let Some((timestamp, macs)) = signed else {
+        return k(finish(&cfg, webhook_id, &body, &body_js));
     };
-    // There is a `Prechecked` only when a secret is configured; fail closed anyway.
+    // There is a timestamp only when a secret is configured; fail closed anyway.
     let Some(verifier) = cfg.verifier.as_ref() else {
-        return Err(WebhookError::BadSignature.into());
+        return k(Err(WebhookError::BadSignature.into()));
+    };
+    let pre = Prechecked {
+        // `signed` is only set once the id was found (precheck refuses a missing one).
+        id: webhook_id.as_deref().unwrap_or_default(),
+        timestamp: &timestamp,
+        macs,
     };
     let expected = match choose_hmac(cfg.hmac, body.len()) {
-        Hmac::Node(nc) => node_mac(cfg, &nc, &pre, body).map_err(Refusal::Js)?,
-        Hmac::Wasm => mac(verifier.secret(), pre.id, pre.timestamp, body),
-        Hmac::WebCrypto(subtle) => webcrypto_mac(cfg, &subtle, &pre, body)
-            .await
-            .map_err(Refusal::Js)?,
+        Hmac::Node(nc) => node_mac(&cfg, &nc, &pre, &body),
+        Hmac::Wasm => Ok(mac(verifier.secret(), pre.id, pre.timestamp, &body)),
+        Hmac::WebCrypto(subtle) => {
+            let data = super::hmac::signed_data(&pre, &body);
+            let macs = pre.macs;
+            let key_cfg = cfg.clone();
+            return webcrypto_mac(&key_cfg, subtle, data, move |expected| {
+                let pre = Prechecked {
+                    id: webhook_id.as_deref().unwrap_or_default(),
+                    timestamp: &timestamp,
+                    macs,
+                };
+                let checked = checked(&pre, expected);
+                k(checked.and_then(|()| finish(&cfg, webhook_id, &body, &body_js)))
+            });
+        }
     };
+    let checked = checked(&pre, expected);
+    k(checked.and_then(|()| finish(&cfg, webhook_id, &body, &body_js)))
+}
+
+/// Whether the MAC computed (or the error computing it) matches one the sender offered.
+fn checked(pre: &Prechecked<'_>, expected: Result<[u8; MAC_LEN], JsValue>) -> Result<(), Refusal> {
+    let expected = expected.map_err(Refusal::Js)?;
     pre.check_mac(&expected).map_err(Refusal::from)
 }
 
 /// The dialect's shape, and the `TaskUpdate` object for JavaScript. `body_js` is the body
 /// as the caller gave it (a string is parsed as `raw` without another copy).
-fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<Verified, Refusal> {
+fn finish(
+    cfg: &Config,
+    webhook_id: Option<String>,
+    body: &[u8],
+    body_js: &JsValue,
+) -> Result<Verified, Refusal> {
     // `raw` is left null: it goes to JavaScript through the runtime's own JSON.parse of the
     // body text (native speed) rather than copied and written back out by the core.
     // The body as text, once: a string body as given, bytes checked as UTF-8.
@@ -131,18 +154,23 @@ fn finish(cfg: &Config, front: Front, body: &[u8], body_js: &JsValue) -> Result<
     Ok(Verified {
         update,
         js,
-        webhook_id: front.webhook_id,
+        webhook_id,
     })
 }
 
 /// Checks one delivery: method, bearer token, Standard Webhooks headers and timestamp (all
 /// before the body is read), the body under its limit, the signature, then the dialect's
-/// shape.
-pub(super) async fn verify_request(cfg: &Config, req: &JsValue) -> Result<Verified, Refusal> {
-    let front = front(cfg, req)?;
-    let (body, body_js) = read_body(req, &front.headers, cfg.max_body).await?;
-    check_mac(cfg, &front, &body).await?;
-    finish(cfg, front, &body, &body_js)
+/// shape; and continues with `k`, within this call when nothing had to wait.
+pub(super) fn verify_request(cfg: Rc<Config>, req: &JsValue, k: Then) -> Flow {
+    let front = match front(&cfg, req) {
+        Ok(f) => f,
+        Err(r) => return k(Err(r)),
+    };
+    let headers = front.headers.clone();
+    read_body(req, &headers, cfg.max_body, move |read| match read {
+        Ok((body, body_js)) => check_mac(cfg, front, body, body_js, k),
+        Err(r) => k(Err(r)),
+    })
 }
 
 /// A delivery that passed every check.
@@ -165,30 +193,17 @@ pub(super) struct Verified {
 /// `TaskError{code: "invalid_argument"}` for bad options.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub fn verify_webhook(request: JsValue, options: JsValue) -> Promise {
-    let mut verify = Box::pin(async move {
-        let cfg = cached_config(&options)?;
-        let verified = verify_request(&cfg, &request)
-            .await
-            .map_err(Refusal::into_js)?;
-        Ok(verified.js)
+    let flow = cached_config(&options).and_then(|cfg| {
+        verify_request(
+            cfg,
+            &request,
+            Box::new(|verified| verified.map(|v| v.js).map_err(Refusal::into_js)),
+        )
     });
-    // One poll now, with a waker that does nothing: a check that did not have to wait is
-    // done. One that waits is polled again by future_to_promise (a JsFuture keeps the
-    // waker of its latest poll, so the real one replaces this).
-    // SAFETY: the vtable's functions ignore the (null) data pointer and never touch it.
-    let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &NOOP)) };
-    match verify.as_mut().poll(&mut Context::from_waker(&waker)) {
-        Poll::Ready(Ok(update)) => Promise::resolve(&update),
-        Poll::Ready(Err(e)) => Promise::reject(&e),
-        Poll::Pending => future_to_promise(verify),
+    // A check that did not have to wait is settled here; one that waits is a promise of
+    // its end already, which `Promise.resolve` hands back as it is.
+    match flow {
+        Ok(end) => Promise::resolve(&end),
+        Err(e) => Promise::reject(&e),
     }
 }
-
-/// The vtable of a waker that does nothing, for the first poll of [`verify_webhook`]
-/// (`Waker::noop` is newer than the crate's minimum Rust).
-const NOOP: RawWakerVTable = RawWakerVTable::new(
-    |_| RawWaker::new(std::ptr::null(), &NOOP),
-    |_| {},
-    |_| {},
-    |_| {},
-);
