@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::options::Config;
 use super::verify::{verify_request, Verified};
-use super::{get, number_field, set, JsResponse};
+use super::{deferred, get, number_field, set, JsResponse};
 use crate::errors::invalid_argument;
 use crate::js;
 use crate::request::{begin, then, Flow, Refusal};
@@ -144,9 +144,11 @@ impl Handler {
             }
             Seen::New => {}
         }
-        let mut resolve: Option<Function> = None;
-        let done = Promise::new(&mut |res, _rej| resolve = Some(res));
-        self.in_flight.borrow_mut().insert(key.clone(), done);
+        let done = deferred();
+        let resolve: Function = done.get(1).unchecked_into();
+        self.in_flight
+            .borrow_mut()
+            .insert(key.clone(), done.get(0).unchecked_into());
         let h = self.clone();
         self.handle_new(key.clone(), d, move |result| {
             h.settle(&key, resolve, result)
@@ -155,7 +157,7 @@ impl Handler {
 
     /// The end of a new delivery: out of the in-flight list, its key kept or let go, the
     /// duplicates waiting on it told, and the answer.
-    fn settle(&self, key: &str, resolve: Option<Function>, result: Handled) -> Flow {
+    fn settle(&self, key: &str, resolve: Function, result: Handled) -> Flow {
         self.in_flight.borrow_mut().remove(key);
         // Handled here, or found handled in the store: either way later copies are duplicates.
         let ok = result.is_ok();
@@ -164,9 +166,7 @@ impl Handler {
         } else {
             self.window.borrow_mut().abandon(key);
         }
-        if let Some(resolve) = resolve {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
-        }
+        let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
         match result {
             Ok(true) => json_response(200, OK_BODY),
             Ok(false) => duplicate_response(),

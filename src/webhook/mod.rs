@@ -90,6 +90,11 @@ export function optionFields(o) {
 export function sameOptions(o, seen) {
   return FIELDS.every((k, i) => Object.is(read(o, k), seen[i]));
 }
+export function deferred() {
+  const d = [];
+  d[0] = new Promise((resolve) => { d[1] = resolve; });
+  return d;
+}
 "#)]
 extern "C" {
     /// `createHmac("sha256", key).update(prefix).update(body).digest()` over bytes in wasm
@@ -118,6 +123,9 @@ extern "C" {
     /// Whether each of those fields is the same value (`Object.is`) as in `seen`.
     #[wasm_bindgen(js_name = sameOptions)]
     fn same_options(options: &JsValue, seen: &JsValue) -> bool;
+    /// `[promise, resolve]`: a new promise and the function that resolves it (without a
+    /// Rust executor closure and its glue).
+    fn deferred() -> Array;
 }
 
 /// `obj[key] = value` with a cached key string, on an object this module created (cannot fail).
