@@ -260,7 +260,7 @@ impl Handler {
             Ok(_) => json_response(200, OK_BODY),
             Err(e) => Err(failure_response("handler_failed", "onUpdate threw", &e)),
         };
-        match self.on_update.apply(&JsValue::UNDEFINED, &args) {
+        match js_sys::Reflect::apply(&self.on_update, &JsValue::UNDEFINED, &args) {
             Ok(v) => then(&v, move |called| k(outcome(called))),
             Err(e) => k(outcome(Err(e))),
         }

@@ -178,7 +178,8 @@ pub(super) fn webcrypto_mac(
     let alg = Object::new();
     set(&alg, "name", &"HMAC".into());
     set(&alg, "hash", &"SHA-256".into());
-    let usages = Array::of1(&"sign".into());
+    let usages = Array::new();
+    usages.push(&"sign".into());
     let key_bytes = Uint8Array::from(verifier.secret().key());
     let imported = match subtle.import_key("raw", &key_bytes, &alg, false, &usages) {
         Ok(p) => p,
