@@ -122,8 +122,9 @@ impl Handler {
             d.update.state.is_terminal(),
         );
         let Some(key) = key else {
-            // A live update without a webhook-id: nothing to deduplicate on.
-            return self.run_on_update(d.args, |outcome| outcome);
+            // A live update without a webhook-id: nothing to deduplicate on. A failed
+            // onUpdate's 500 is the answer, as `settle` answers it for keyed deliveries.
+            return self.run_on_update(d.args, |outcome| Ok(outcome.unwrap_or_else(|e| e)));
         };
         let now = js::now();
         let seen = self.window.borrow_mut().begin(now, &key);

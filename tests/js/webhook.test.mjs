@@ -473,6 +473,18 @@ describe("createWebhookHandler: delivery, failures and duplicates", () => {
     assert.deepEqual(await res.json(), { ok: true });
   });
 
+  test("a live update without a webhook-id whose onUpdate throws is answered 500, not a rejected promise", async () => {
+    for (const fail of [() => { throw new Error("sync"); }, async () => { throw new Error("async"); }]) {
+      const handler = createWebhookHandler({ provider: "mirako", authToken: "tok", onUpdate: fail });
+      const body = JSON.stringify({ data: { task_id: "m9", status: "IN_PROGRESS" } });
+      const origError = console.error;
+      console.error = () => {};
+      const res = await handler(post(body, { authorization: "Bearer tok" })).finally(() => { console.error = origError; });
+      assert.equal(res.status, 500);
+      assert.equal((await res.json()).error.code, "handler_failed");
+    }
+  });
+
   test("onUpdate throwing or rejecting → 500, and the retry is handled again", async () => {
     for (const fail of [() => { throw new Error("sync"); }, async () => { throw new Error("async"); }]) {
       let n = 0;
