@@ -190,6 +190,14 @@ pub(crate) fn then(
 fn continuation(
     f: impl FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue> + 'static,
 ) -> JsValue {
+    boxed_continuation(Box::new(f))
+}
+
+/// A continuation, boxed: one closure type (one invoke shim and its glue) for every call
+/// site, which adds only its own body.
+type Continuation = Box<dyn FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue>>;
+
+fn boxed_continuation(f: Continuation) -> JsValue {
     Closure::once_into_js(move |v: JsValue, ok: bool| -> JsValue {
         match f(if ok { Ok(v) } else { Err(v) }) {
             Ok(v) => v,
