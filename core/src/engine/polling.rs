@@ -100,6 +100,18 @@ fn estimate_key(profile: &str, t: &TaskRef) -> String {
     crate::text::concat(&[profile, ":", m])
 }
 
+/// `⌊a·b/c⌋` for `a`, `b` and `c` below 2^36, in `u64`: a `u128` product and quotient
+/// cost the wasm its 128-bit shift and division routines (≈ 0.5 KB, issue 7). Delays stay
+/// far below that bound: every duration option is at most a year (< 2^35 ms), and a
+/// jittered delay is at most its base plus one.
+fn mul_div(a: u64, b: u64, c: u64) -> u64 {
+    // a·b = a·hi·2^18 + a·lo, each product below 2^54; the remainder of the first
+    // quotient, shifted back, stays below 2^54 too.
+    let (hi, lo) = (b >> 18, b & 0x3_ffff);
+    let x = a * hi;
+    ((x / c) << 18) + (((x % c) << 18) + a * lo) / c
+}
+
 /// How long to sleep before the next poll of a live task (see [`Engine::poll_delay`]).
 pub(super) fn poll_delay(
     estimates: &Estimates,
@@ -136,7 +148,7 @@ pub(super) fn poll_delay(
             };
             let cap = (now.saturating_sub(r0) / divisor).max(op.poll.initial_delay_ms);
             if base > cap {
-                d = (u128::from(d) * u128::from(cap) / u128::from(base)) as u64;
+                d = mul_div(d, cap, base);
             }
         }
         if let (Some(e), Some(t0)) = (estimates.get(&key), op.task.submitted_at) {
@@ -175,4 +187,23 @@ pub(super) fn poll_delay(
         d = d.max(op.poll.safety_net_ms);
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mul_div;
+
+    #[test]
+    fn mul_div_is_exact() {
+        let mut r = crate::rng::SplitMix64::new(9);
+        let year = 365 * 24 * 3600 * 1000u64;
+        for _ in 0..100_000 {
+            let c = r.next_u64() % year + 1;
+            let a = r.next_u64() % (c + 2);
+            let b = r.next_u64() % c;
+            let want = (u128::from(a) * u128::from(b) / u128::from(c)) as u64;
+            assert_eq!(mul_div(a, b, c), want, "{a} {b} {c}");
+        }
+        assert_eq!(mul_div(year + 1, year - 1, year), year - 1);
+    }
 }
