@@ -105,87 +105,89 @@ impl Default for PollConfig {
 /// The longest any single duration option may be (one year): keeps arithmetic far from overflow.
 const MAX_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
 
-fn ms(field: &str, v: Option<f64>, default: u64, min: f64) -> Result<u64, CoreError> {
-    match v {
-        None => Ok(default),
-        Some(x) if !x.is_finite() => Err(CoreError::invalid(field, "must be a finite number")),
-        Some(x) if x < min => Err(CoreError::invalid(
-            field,
-            if min > 0.0 {
-                "must be positive"
-            } else {
-                "must not be negative"
-            },
-        )),
-        Some(x) if x > MAX_MS => Err(CoreError::invalid(field, "must be at most one year")),
+/// `poll.<name>` is wrong: every refusal of [`PollOptions::resolve`] is built here, once.
+fn invalid_poll(name: &str, message: &str) -> CoreError {
+    CoreError::invalid(crate::text::concat(&["poll.", name]), message)
+}
+
+fn ms(name: &str, v: Option<f64>, default: u64, min: f64) -> Result<u64, CoreError> {
+    let x = match v {
+        None => return Ok(default),
+        Some(x) => x,
+    };
+    let problem = if !x.is_finite() {
+        "must be a finite number"
+    } else if x < min {
+        if min > 0.0 {
+            "must be positive"
+        } else {
+            "must not be negative"
+        }
+    } else if x > MAX_MS {
+        "must be at most one year"
+    } else {
         // in range 0..=MAX_MS, so the cast is exact enough and cannot wrap.
-        Some(x) => Ok(x.round() as u64),
-    }
+        return Ok(x.round() as u64);
+    };
+    Err(invalid_poll(name, problem))
 }
 
 impl PollOptions {
     /// Checks these options over `base` (unset fields keep `base`'s values). Errors name
     /// the field as `poll.<name>`.
     pub fn resolve(&self, base: &PollConfig) -> Result<PollConfig, CoreError> {
-        let f = |n: &str| crate::text::concat(&["poll.", n]);
         let multiplier = match self.multiplier {
             None => base.multiplier,
             Some(m) if m.is_finite() && (1.0..=100.0).contains(&m) => m,
-            Some(_) => {
-                return Err(CoreError::invalid(
-                    f("multiplier"),
-                    "must be between 1 and 100",
-                ))
-            }
+            Some(_) => return Err(invalid_poll("multiplier", "must be between 1 and 100")),
         };
         let jitter = match self.jitter {
             None => base.jitter,
             Some(j) if (0.0..=1.0).contains(&j) => j,
-            Some(_) => return Err(CoreError::invalid(f("jitter"), "must be between 0 and 1")),
+            Some(_) => return Err(invalid_poll("jitter", "must be between 0 and 1")),
         };
         let max_retries = match self.max_retries {
             None => base.max_retries,
             Some(r) if (0.0..=1000.0).contains(&r) && r.fract() == 0.0 => r as u32,
             Some(_) => {
-                return Err(CoreError::invalid(
-                    f("maxRetries"),
+                return Err(invalid_poll(
+                    "maxRetries",
                     "must be a whole number between 0 and 1000",
                 ))
             }
         };
-        let c = PollConfig {
-            initial_delay_ms: ms(
-                &f("initialDelayMs"),
-                self.initial_delay_ms,
-                base.initial_delay_ms,
-                0.0,
-            )?,
-            max_delay_ms: ms(&f("maxDelayMs"), self.max_delay_ms, base.max_delay_ms, 0.0)?,
-            multiplier,
-            jitter,
-            timeout_ms: ms(&f("timeoutMs"), self.timeout_ms, base.timeout_ms, 1.0)?,
-            request_timeout_ms: ms(
-                &f("requestTimeoutMs"),
-                self.request_timeout_ms,
-                base.request_timeout_ms,
-                1.0,
-            )?,
-            max_retries,
-            safety_net_ms: ms(
-                &f("safetyNetMs"),
-                self.safety_net_ms,
-                base.safety_net_ms,
-                1.0,
-            )?,
-            adaptive: self.adaptive.unwrap_or(base.adaptive),
-        };
-        if c.max_delay_ms < c.initial_delay_ms {
-            return Err(CoreError::invalid(
-                f("maxDelayMs"),
+        let initial_delay_ms = ms(
+            "initialDelayMs",
+            self.initial_delay_ms,
+            base.initial_delay_ms,
+            0.0,
+        )?;
+        let max_delay_ms = ms("maxDelayMs", self.max_delay_ms, base.max_delay_ms, 0.0)?;
+        let timeout_ms = ms("timeoutMs", self.timeout_ms, base.timeout_ms, 1.0)?;
+        let request_timeout_ms = ms(
+            "requestTimeoutMs",
+            self.request_timeout_ms,
+            base.request_timeout_ms,
+            1.0,
+        )?;
+        let safety_net_ms = ms("safetyNetMs", self.safety_net_ms, base.safety_net_ms, 1.0)?;
+        if max_delay_ms < initial_delay_ms {
+            return Err(invalid_poll(
+                "maxDelayMs",
                 "must not be smaller than initialDelayMs",
             ));
         }
-        Ok(c)
+        Ok(PollConfig {
+            initial_delay_ms,
+            max_delay_ms,
+            multiplier,
+            jitter,
+            timeout_ms,
+            request_timeout_ms,
+            max_retries,
+            safety_net_ms,
+            adaptive: self.adaptive.unwrap_or(base.adaptive),
+        })
     }
 }
 
