@@ -62,12 +62,16 @@ impl NormalizeError {
 /// The HTTP status a 2xx body's envelope code stands for, when the profile has an envelope
 /// and the body's code is not a success code.
 pub fn envelope_status(profile: &ProviderProfile, body: &str) -> Option<u16> {
+    envelope_code(profile, &parse_json(body).ok()?)
+}
+
+/// [`envelope_status`] of a body already parsed.
+pub fn envelope_code(profile: &ProviderProfile, raw: &Value) -> Option<u16> {
     let env = profile.envelope.as_ref()?;
-    let raw = parse_json(body).ok()?;
-    let code = json_path::get(&raw, &env.code_path)?.as_i64()?;
+    let code = json_path::get(raw, &env.code_path)?.as_i64()?;
     // A body that still carries a task id or a status is read as such: the code may
     // describe the task (a failed generation) rather than the request.
-    let readable = |p: &str| !p.is_empty() && json_path::get(&raw, p).is_some_and(|v| !v.is_null());
+    let readable = |p: &str| !p.is_empty() && json_path::get(raw, p).is_some_and(|v| !v.is_null());
     if env.ok.contains(&code)
         || readable(&profile.status.state_path)
         || readable(&profile.submit.id_path)

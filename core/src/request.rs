@@ -463,15 +463,27 @@ impl Requests {
         now: u64,
     ) -> Result<(TaskUpdate, TaskRef), NormalizeError> {
         let raw = normalize::parse_json(body)?;
+        self.read_submit(req, &raw, body.to_owned(), now)
+    }
+
+    /// [`Requests::parse_submit`] of a body already parsed (`raw`, from `body`), which
+    /// the update keeps as its `raw` text.
+    pub(crate) fn read_submit(
+        &self,
+        req: &SubmitRequest,
+        raw: &Value,
+        body: String,
+        now: u64,
+    ) -> Result<(TaskUpdate, TaskRef), NormalizeError> {
         let spec = &self.profile.submit;
-        let id = json_path::get(&raw, &spec.id_path)
+        let id = json_path::get(raw, &spec.id_path)
             .and_then(scalar_text)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| NormalizeError::NoId(spec.id_path.clone()))?;
         let url = |k: UrlKind| {
             spec.urls
                 .get(&k)
-                .and_then(|p| json_path::get(&raw, p))
+                .and_then(|p| json_path::get(raw, p))
                 .and_then(Value::as_str)
                 .filter(|u| is_absolute_http(u))
                 .map(str::to_owned)
@@ -492,12 +504,12 @@ impl Requests {
         };
         // The answer may already carry a status (mirako, mindproxy, queue); a live one is
         // taken as is, anything else (absent, unknown, even terminal) reads as `queued`.
-        let mut update = match normalize::status_fields(&self.profile, &raw, Some(&id)) {
+        let mut update = match normalize::status_fields(&self.profile, raw, Some(&id)) {
             Ok(u) if !u.state.is_terminal() => u,
             _ => TaskUpdate::new(id.clone(), TaskState::Queued, ""),
         };
         update.id = id;
-        update.raw = crate::json::RawJson::parsed_text(body.to_owned());
+        update.raw = crate::json::RawJson::parsed_text(body);
         Ok((update, task))
     }
 }

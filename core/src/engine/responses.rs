@@ -9,7 +9,7 @@ use super::{
 use crate::config::TaskRecord;
 use crate::error::{ErrorCode, TaskFailure};
 use crate::http::{HttpResponse, TransportError};
-use crate::json::RawJson;
+use crate::json::{RawJson, Value};
 use crate::normalize::{self, NormalizeError};
 use crate::retry_after::retry_after_ms;
 use crate::state::{TaskState, TaskUpdate};
@@ -27,57 +27,81 @@ impl Engine {
         let Some(meta) = self.reqs.remove(&req) else {
             return;
         };
-        if let Some(h) = meta.host.as_ref().and_then(|h| self.hosts.get_mut(h)) {
-            h.ended();
-        }
-        if let Some(host) = meta.host.clone() {
-            self.pump(now, &host);
+        if let Some(host) = &meta.host {
+            if let Some(h) = self.hosts.get_mut(host) {
+                h.ended();
+            }
+            self.pump(now, host);
         }
         let op_id = meta.op;
         match self.ops.get_mut(&op_id) {
             Some(o) if o.phase == Phase::InFlight(req) => o.phase = Phase::Idle,
             _ => return,
         }
-        let outcome = outcome.map(|mut resp| {
-            if (200..300).contains(&resp.status) {
-                if let Some(s) = normalize::envelope_status(&self.rq.profile, &resp.body) {
-                    resp.status = s;
-                }
+        let mut resp = match outcome {
+            Ok(resp) => resp,
+            Err(e) => return self.on_transport_error(now, op_id, meta.purpose, e),
+        };
+        // A 2xx body is parsed once, here: its envelope may say it is an error, and
+        // otherwise every kind of answer reads its fields from this tree.
+        let ok = |status: u16| (200..300).contains(&status);
+        let parsed = if ok(resp.status) {
+            normalize::parse_json(&resp.body)
+        } else {
+            Err(NormalizeError::NotJson)
+        };
+        if let Ok(raw) = &parsed {
+            if let Some(s) = normalize::envelope_code(&self.rq.profile, raw) {
+                resp.status = s;
             }
-            resp
-        });
-        match outcome {
-            Ok(resp) if (200..300).contains(&resp.status) => {
-                self.on_success(now, op_id, meta.purpose, resp)
-            }
-            Ok(resp) => self.on_http_error(now, op_id, meta.purpose, &meta.host, resp),
-            Err(e) => self.on_transport_error(now, op_id, meta.purpose, e),
+        }
+        if ok(resp.status) {
+            self.on_success(now, op_id, meta.purpose, resp, parsed)
+        } else {
+            self.on_http_error(now, op_id, meta.purpose, &meta.host, resp)
         }
     }
 
-    pub(super) fn on_success(&mut self, now: u64, id: OpId, purpose: Purpose, resp: HttpResponse) {
+    /// A 2xx answer, its body already parsed (`NotJson` when it is not JSON).
+    pub(super) fn on_success(
+        &mut self,
+        now: u64,
+        id: OpId,
+        purpose: Purpose,
+        resp: HttpResponse,
+        parsed: Result<Value, NormalizeError>,
+    ) {
+        let profile = &self.rq.profile;
         match purpose {
-            Purpose::Submit => self.on_submit_answer(now, id, resp),
-            Purpose::Status => {
+            Purpose::Submit => self.on_submit_answer(now, id, resp, parsed),
+            Purpose::Status | Purpose::Cancel => {
                 let Some(op) = self.ops.get(&id) else { return };
-                // The body is kept as its text (`RawJson`): no copy of the parsed tree.
-                let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
-                    normalize::status_fields(&self.rq.profile, &raw, Some(&op.task.id))
-                });
-                match parsed {
+                let read = parsed
+                    .and_then(|raw| normalize::status_fields(profile, &raw, Some(&op.task.id)));
+                match read {
                     Ok(mut u) => {
-                        let hint = resp
-                            .header("retry-after")
-                            .and_then(|v| retry_after_ms(v, now));
-                        u.raw = RawJson::parsed_text(resp.body);
-                        if let Some(o) = self.ops.get_mut(&id) {
-                            o.hint_ms = hint;
-                            o.strikes = 0;
-                            o.failures = 0;
-                            // we asked about this id (bodies may echo another form of it)
-                            u.id.clone_from(&o.task.id);
+                        if purpose == Purpose::Status {
+                            let hint = resp
+                                .header("retry-after")
+                                .and_then(|v| retry_after_ms(v, now));
+                            if let Some(o) = self.ops.get_mut(&id) {
+                                o.hint_ms = hint;
+                                o.strikes = 0;
+                                o.failures = 0;
+                                // we asked about this id (bodies may echo another form of it)
+                                u.id.clone_from(&o.task.id);
+                            }
                         }
+                        // The body is kept as its text (`RawJson`): no copy of the tree.
+                        u.raw = RawJson::parsed_text(resp.body);
                         self.apply_update(now, id, u, true)
+                    }
+                    Err(_) if purpose == Purpose::Cancel => {
+                        // the answer is no status: read one
+                        if let Some(o) = self.ops.get_mut(&id) {
+                            o.next = Purpose::Status;
+                        }
+                        self.act(now, id);
                     }
                     // Damaged or unexpected answers are retried (a later one may read).
                     Err(
@@ -89,11 +113,8 @@ impl Engine {
                 }
             }
             Purpose::Result => {
-                let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
-                    normalize::result_outputs(&self.rq.profile, &raw).map(|o| (raw, o))
-                });
-                match parsed {
-                    Ok((_, outputs)) => {
+                match parsed.and_then(|raw| normalize::result_outputs(profile, &raw)) {
+                    Ok(outputs) => {
                         let Some(mut u) = self.ops.get_mut(&id).and_then(|o| o.pending.take())
                         else {
                             return;
@@ -107,44 +128,28 @@ impl Engine {
                     Err(e) => self.strike(now, id, e),
                 }
             }
-            Purpose::Cancel => {
-                let Some(op) = self.ops.get(&id) else { return };
-                let parsed = normalize::parse_json(&resp.body).and_then(|raw| {
-                    normalize::status_fields(&self.rq.profile, &raw, Some(&op.task.id))
-                });
-                match parsed {
-                    Ok(mut u) => {
-                        u.raw = RawJson::parsed_text(resp.body);
-                        self.apply_update(now, id, u, true)
-                    }
-                    Err(_) => {
-                        // the answer is no status: read one
-                        if let Some(o) = self.ops.get_mut(&id) {
-                            o.next = Purpose::Status;
-                        }
-                        self.act(now, id);
-                    }
-                }
-            }
-            Purpose::Events => {
-                let parsed = normalize::parse_json(&resp.body)
-                    .and_then(|raw| normalize::events(&self.rq.profile, &raw));
-                match parsed {
-                    Ok(ev) => self.finish(now, id, Ok(OpResult::Events(ev))),
-                    Err(e @ NormalizeError::NotJson) => self.strike(now, id, e),
-                    Err(e) => self.fail_bad(now, id, e.message()),
-                }
-            }
+            Purpose::Events => match parsed.and_then(|raw| normalize::events(profile, &raw)) {
+                Ok(ev) => self.finish(now, id, Ok(OpResult::Events(ev))),
+                Err(e @ NormalizeError::NotJson) => self.strike(now, id, e),
+                Err(e) => self.fail_bad(now, id, e.message()),
+            },
         }
     }
 
-    pub(super) fn on_submit_answer(&mut self, now: u64, id: OpId, resp: HttpResponse) {
+    pub(super) fn on_submit_answer(
+        &mut self,
+        now: u64,
+        id: OpId,
+        resp: HttpResponse,
+        parsed: Result<Value, NormalizeError>,
+    ) {
         let Some(op) = self.ops.get(&id) else { return };
         let Some(req) = op.submit.as_deref() else {
             return;
         };
         let keyed = op.idempotency_key.is_some();
-        match self.rq.parse_submit(req, &resp.body, now) {
+        let status = resp.status;
+        match parsed.and_then(|raw| self.rq.read_submit(req, &raw, resp.body, now)) {
             Ok((mut update, task)) => {
                 update.eta_ms = self.eta(&task, now);
                 let record = TaskRecord {
@@ -161,7 +166,7 @@ impl Engine {
             // safe, and it finds the task this answer was about.
             Err(e @ NormalizeError::NotJson) if keyed => {
                 let what = concat(&["unreadable submit answer (", &e.message(), ")"]);
-                self.retry(now, id, None, what, Some(resp.status));
+                self.retry(now, id, None, what, Some(status));
             }
             Err(e) => {
                 let f = TaskFailure::new(
@@ -172,7 +177,7 @@ impl Engine {
                         "); the task may exist",
                     ]),
                 )
-                .with_http_status(resp.status);
+                .with_http_status(status);
                 self.finish(now, id, Err(f));
             }
         }
