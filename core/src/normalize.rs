@@ -154,15 +154,20 @@ pub fn status_fields(
         .filter(|_| !spec.id_path.is_empty())
         .and_then(scalar_text)
         .filter(|s| !s.is_empty())
-        .or_else(|| known_id.map(str::to_owned))
-        .ok_or_else(|| NormalizeError::NoId(spec.id_path.clone()))?;
-    let raw_status = json_path::get(&v, &spec.state_path)
-        .and_then(scalar_text)
-        .ok_or_else(|| NormalizeError::NoStatus(spec.state_path.clone()))?;
-    let mut state = *spec
-        .states
-        .get(&raw_status)
-        .ok_or_else(|| NormalizeError::UnknownStatus(raw_status.clone()))?;
+        .or_else(|| known_id.map(str::to_owned));
+    let raw_status = json_path::get(&v, &spec.state_path).and_then(scalar_text);
+    let state = raw_status
+        .as_ref()
+        .and_then(|r| spec.states.get(r))
+        .copied();
+    // One exit for the three ways the body can fail to say what it is (each `?` of its
+    // own wrote out the drops of what was read before it, issue 7).
+    let (id, raw_status, mut state) = match (id, raw_status, state) {
+        (Some(id), Some(r), Some(state)) => (id, r, state),
+        (None, ..) => return Err(NormalizeError::NoId(spec.id_path.clone())),
+        (_, None, _) => return Err(NormalizeError::NoStatus(spec.state_path.clone())),
+        (_, Some(r), None) => return Err(NormalizeError::UnknownStatus(r)),
+    };
 
     let text_at = |p: &Option<String>| -> Option<String> {
         let x = json_path::get(&v, p.as_deref()?)?;

@@ -100,14 +100,17 @@ impl OutputKind {
         }
         let last = text::after_last(text::before_any(url, b"?#"), b'/');
         let ext = text::cut_last(last, b'.')?.1.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "bmp" | "svg" | "heic" => {
-                OutputKind::Image
-            }
-            "mp4" | "webm" | "mov" | "mkv" | "avi" | "m4v" => OutputKind::Video,
-            "mp3" | "wav" | "ogg" | "flac" | "m4a" | "aac" | "opus" => OutputKind::Audio,
-            _ => return None,
-        })
+        // Lists searched word by word rather than a `match` of 22 string arms (issue 7:
+        // each arm was a comparison call of its own).
+        const EXTENSIONS: [&str; 3] = [
+            "png jpg jpeg gif webp avif bmp svg heic",
+            "mp4 webm mov mkv avi m4v",
+            "mp3 wav ogg flac m4a aac opus",
+        ];
+        let i = EXTENSIONS
+            .iter()
+            .position(|list| text::split(list, b' ').any(|e| e == ext))?;
+        Some([OutputKind::Image, OutputKind::Video, OutputKind::Audio][i])
     }
 
     /// Guesses a kind from a field name such as `image_url` or `video`; `None` when the
@@ -352,6 +355,29 @@ mod tests {
             r#"[{"id":"e1","type":"created","rawStatus":"1","state":"queued","createdAt":"2026-01-01T00:00:00Z","raw":{"k":true}}]"#
         );
         assert_eq!(TaskEvent::list_json_text(&[]), "[]");
+    }
+
+    #[test]
+    fn every_extension() {
+        let kinds = [
+            (OutputKind::Image, "png jpg jpeg gif webp avif bmp svg heic"),
+            (OutputKind::Video, "mp4 webm mov mkv avi m4v"),
+            (OutputKind::Audio, "mp3 wav ogg flac m4a aac opus"),
+        ];
+        for (kind, list) in kinds {
+            for ext in list.split(' ') {
+                let url = format!("https://x/a.{}", ext.to_uppercase());
+                assert_eq!(OutputKind::from_extension(&url), Some(kind), "{url}");
+            }
+        }
+        for url in [
+            "https://x/a.",
+            "https://x/a.pn",
+            "https://x/a.png jpg",
+            "https://x/a.mp4x",
+        ] {
+            assert_eq!(OutputKind::from_extension(url), None, "{url}");
+        }
     }
 
     #[test]
