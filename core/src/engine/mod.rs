@@ -191,12 +191,34 @@ pub struct Engine {
     estimates: Estimates,
     /// Tasks this engine submitted, so a `wait(id)` finds their model and URLs.
     known: VecMap<String, TaskRef>,
-    known_order: VecDeque<String>,
+    known_order: Recent,
     /// Ids seen in a terminal state (a later terminal delivery is a duplicate).
     terminal_seen: VecMap<String, ()>,
-    terminal_order: VecDeque<String>,
+    terminal_order: Recent,
     next_id: u64,
     stats: Stats,
+}
+
+/// The last [`MEMORY`] task ids remembered, so the oldest can be forgotten: a ring over a
+/// `Vec` (a `VecDeque<String>` of its own cost the wasm ≈ 0.6 KB, issue 7).
+#[derive(Debug, Default)]
+struct Recent {
+    ids: Vec<String>,
+    /// Where the oldest id is once the ring is full.
+    oldest: usize,
+}
+
+impl Recent {
+    /// Adds `id`; the id it pushes out, once [`MEMORY`] are held.
+    fn push(&mut self, id: String) -> Option<String> {
+        if self.ids.len() < MEMORY {
+            self.ids.push(id);
+            return None;
+        }
+        let old = std::mem::replace(&mut self.ids[self.oldest], id);
+        self.oldest = (self.oldest + 1) % MEMORY;
+        Some(old)
+    }
 }
 
 /// Counts one more (`up`) or one less of `key`, forgetting a count that reaches 0.
@@ -246,9 +268,9 @@ impl Engine {
             out: VecDeque::new(),
             estimates: Estimates::new(),
             known: VecMap::default(),
-            known_order: VecDeque::new(),
+            known_order: Recent::default(),
             terminal_seen: VecMap::default(),
-            terminal_order: VecDeque::new(),
+            terminal_order: Recent::default(),
             next_id: 1,
             stats: Stats::default(),
         })
@@ -284,5 +306,21 @@ impl Engine {
     /// Loads persisted estimates.
     pub fn import_estimates(&mut self, entries: Vec<EstimateEntry>) {
         self.estimates.import(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Recent, MEMORY};
+
+    #[test]
+    fn recent_forgets_the_oldest_first() {
+        let mut r = Recent::default();
+        for i in 0..MEMORY {
+            assert_eq!(r.push(i.to_string()), None);
+        }
+        for i in MEMORY..3 * MEMORY + 5 {
+            assert_eq!(r.push(i.to_string()), Some((i - MEMORY).to_string()));
+        }
     }
 }

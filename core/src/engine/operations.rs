@@ -3,7 +3,7 @@
 //! webhook) to the waits on that task. Also the ids and the bounded memory of submitted
 //! tasks that a later `wait(id)` finds.
 
-use super::{tally, Engine, Kind, Op, OpId, Output, Phase, Purpose, StoreOp, MEMORY};
+use super::{tally, Engine, Kind, Op, OpId, Output, Phase, Purpose, StoreOp};
 use crate::backoff::Backoff;
 use crate::config::{PollConfig, SubmitRequest, TaskRef, WaitOptions};
 use crate::error::{CoreError, ErrorCode};
@@ -85,11 +85,8 @@ impl Engine {
 
     pub(super) fn remember(&mut self, task: &TaskRef) {
         if self.known.insert(task.id.clone(), task.clone()).is_none() {
-            self.known_order.push_back(task.id.clone());
-            while self.known_order.len() > MEMORY {
-                if let Some(old) = self.known_order.pop_front() {
-                    self.known.remove(&old);
-                }
+            if let Some(old) = self.known_order.push(task.id.clone()) {
+                self.known.remove(&old);
             }
         }
     }

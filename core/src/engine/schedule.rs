@@ -7,7 +7,6 @@
 use super::hosts::{Host, Lane};
 use super::{
     tally, Engine, Kind, OpId, OpResult, Output, Phase, Purpose, ReqId, ReqMeta, COALESCE_MS,
-    MEMORY,
 };
 use crate::error::{CoreError, ErrorCode, TaskFailure};
 use crate::http::HttpRequest;
@@ -243,11 +242,8 @@ impl Engine {
 
     pub(super) fn note_terminal(&mut self, task_id: &str) {
         if self.terminal_seen.insert(task_id.to_owned(), ()).is_none() {
-            self.terminal_order.push_back(task_id.to_owned());
-            while self.terminal_order.len() > MEMORY {
-                if let Some(old) = self.terminal_order.pop_front() {
-                    self.terminal_seen.remove(&old);
-                }
+            if let Some(old) = self.terminal_order.push(task_id.to_owned()) {
+                self.terminal_seen.remove(&old);
             }
         }
     }
