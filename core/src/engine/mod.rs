@@ -28,7 +28,6 @@ use crate::rng::SplitMix64;
 use crate::state::TaskUpdate;
 use crate::vecmap::VecMap;
 use hosts::Host;
-use std::collections::VecDeque;
 use timers::Timers;
 
 /// Timers due within this many ms of a wake-up fire together with it.
@@ -187,7 +186,7 @@ pub struct Engine {
     reqs: VecMap<ReqId, ReqMeta>,
     timers: Timers,
     hosts: VecMap<String, Host>,
-    out: VecDeque<Output>,
+    out: Outbox,
     estimates: Estimates,
     /// Tasks this engine submitted, so a `wait(id)` finds their model and URLs.
     known: VecMap<String, TaskRef>,
@@ -197,6 +196,30 @@ pub struct Engine {
     terminal_order: Recent,
     next_id: u64,
     stats: Stats,
+}
+
+/// The outputs waiting to be drained, first in first out, in two `Vec`s: pushed onto
+/// `back`; popped from `front`, which takes `back` reversed whenever it runs dry (a
+/// `VecDeque<Output>` of its own cost the wasm more, issue 7).
+#[derive(Debug, Default)]
+struct Outbox {
+    back: Vec<Output>,
+    /// The oldest outputs, the oldest last.
+    front: Vec<Output>,
+}
+
+impl Outbox {
+    fn push_back(&mut self, o: Output) {
+        self.back.push(o);
+    }
+
+    fn pop_front(&mut self) -> Option<Output> {
+        if self.front.is_empty() {
+            std::mem::swap(&mut self.front, &mut self.back);
+            self.front.reverse();
+        }
+        self.front.pop()
+    }
 }
 
 /// The last [`MEMORY`] task ids remembered, so the oldest can be forgotten: a ring over a
@@ -265,7 +288,7 @@ impl Engine {
             reqs: VecMap::default(),
             timers: Timers::default(),
             hosts: VecMap::default(),
-            out: VecDeque::new(),
+            out: Outbox::default(),
             estimates: Estimates::new(),
             known: VecMap::default(),
             known_order: Recent::default(),
@@ -311,7 +334,30 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use super::{Recent, MEMORY};
+    use super::{Outbox, Output, Recent, ReqId, MEMORY};
+
+    #[test]
+    fn outbox_is_first_in_first_out() {
+        let mut o = Outbox::default();
+        let abort = |n| Output::Abort { req: ReqId(n) };
+        let mut popped = Vec::new();
+        let mut next = 0;
+        for round in 0..20 {
+            for _ in 0..round % 4 {
+                o.push_back(abort(next));
+                next += 1;
+            }
+            for _ in 0..round % 3 {
+                if let Some(Output::Abort { req }) = o.pop_front() {
+                    popped.push(req.0);
+                }
+            }
+        }
+        while let Some(Output::Abort { req }) = o.pop_front() {
+            popped.push(req.0);
+        }
+        assert_eq!(popped, (0..next).collect::<Vec<_>>());
+    }
 
     #[test]
     fn recent_forgets_the_oldest_first() {
