@@ -5,7 +5,6 @@
 
 use super::OpId;
 use crate::config::Limits;
-use std::collections::VecDeque;
 
 /// One host's budget.
 #[derive(Debug, Default)]
@@ -15,7 +14,7 @@ pub(crate) struct Host {
     /// No status requests before this time (a 429's Retry-After).
     pub(crate) paused_until: u64,
     /// Start times of the status requests of the last second (sliding window).
-    recent: VecDeque<u64>,
+    recent: Fifo<u64>,
     /// Operations waiting for a slot.
     pub(crate) queue: Lanes,
     /// When a queue blocked by time (pause or rate cap) may move again.
@@ -69,6 +68,58 @@ impl Host {
     }
 }
 
+/// A first-in, first-out queue of small `Copy` values: a `Vec` and the place of its front,
+/// moved back to the start once the front is past the middle (so each value is copied
+/// once more at most, on average). `VecDeque`'s ring costs the wasm more (issue 7).
+#[derive(Debug)]
+pub(crate) struct Fifo<T> {
+    items: Vec<T>,
+    head: usize,
+}
+
+impl<T> Default for Fifo<T> {
+    fn default() -> Self {
+        Fifo {
+            items: Vec::new(),
+            head: 0,
+        }
+    }
+}
+
+impl<T: Copy> Fifo<T> {
+    /// Queues `x` last.
+    pub(crate) fn push_back(&mut self, x: T) {
+        self.items.push(x);
+    }
+
+    /// The first value.
+    pub(crate) fn front(&self) -> Option<T> {
+        self.items.get(self.head).copied()
+    }
+
+    /// Takes the first value.
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        let x = self.front()?;
+        self.head += 1;
+        if self.head * 2 >= self.items.len() {
+            self.items.copy_within(self.head.., 0);
+            self.items.truncate(self.items.len() - self.head);
+            self.head = 0;
+        }
+        Some(x)
+    }
+
+    /// How many values wait.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len() - self.head
+    }
+
+    /// Whether none waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Which lane a waiting operation goes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lane {
@@ -91,9 +142,9 @@ pub(crate) enum Lane {
 /// length of that queue (seconds), not the schedule's.
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
-    results: VecDeque<OpId>,
-    likely: VecDeque<OpId>,
-    other: VecDeque<OpId>,
+    results: Fifo<OpId>,
+    likely: Fifo<OpId>,
+    other: Fifo<OpId>,
     /// `Likely` slots given in a row while `other` waited.
     likely_run: u32,
 }
@@ -130,7 +181,7 @@ impl Lanes {
         }
     }
 
-    fn lane(&self, lane: Lane) -> &VecDeque<OpId> {
+    fn lane(&self, lane: Lane) -> &Fifo<OpId> {
         match lane {
             Lane::Result => &self.results,
             Lane::Likely => &self.likely,
@@ -140,7 +191,7 @@ impl Lanes {
 
     /// The operation the next slot goes to.
     pub(crate) fn front(&self) -> Option<OpId> {
-        self.lane(self.next()?).front().copied()
+        self.lane(self.next()?).front()
     }
 
     /// Takes the operation [`Lanes::front`] named.
@@ -162,6 +213,31 @@ impl Lanes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fifo_keeps_order_across_compactions() {
+        let mut q = Fifo::default();
+        let (mut next, mut want) = (0u64, 0u64);
+        for round in 0..200 {
+            for _ in 0..round % 7 {
+                q.push_back(next);
+                next += 1;
+            }
+            for _ in 0..round % 5 {
+                if let Some(x) = q.pop_front() {
+                    assert_eq!(x, want);
+                    want += 1;
+                }
+            }
+            assert_eq!(q.len() as u64, next - want);
+            assert_eq!(q.front(), (want < next).then_some(want));
+        }
+        while let Some(x) = q.pop_front() {
+            assert_eq!(x, want);
+            want += 1;
+        }
+        assert!(q.is_empty() && want == next);
+    }
 
     #[test]
     fn caps_and_pauses() {
