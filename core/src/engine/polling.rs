@@ -89,7 +89,7 @@ const EARLY_Z: f64 = -1.5;
 
 /// The key of a task's duration estimate: the dialect and the model (or endpoint,
 /// operation, task type).
-fn estimate_key(profile: &str, t: &TaskRef) -> String {
+pub(super) fn estimate_key(profile: &str, t: &TaskRef) -> String {
     let m = t
         .model
         .as_deref()

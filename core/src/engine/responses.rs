@@ -305,21 +305,22 @@ impl Engine {
         };
         op.last = Some(u.clone());
         let kind = op.kind;
-        let task = op.task.clone();
+        let t0 = op.task.submitted_at;
         // The task ended between the last live answer and this one: learn the midpoint,
         // not `now`, or the estimate would grow by each detection delay.
         // Seen terminal at the first look, it ended at some unknown time before: learn a
         // little less than `now` so the next task is looked at earlier, until a live
         // answer brackets the end again.
-        let ended = match (op.live_at, task.submitted_at) {
+        let ended = match (op.live_at, t0) {
             (Some(l), _) if l < now => l + (now - l) / 2,
             (None, Some(t0)) if t0 < now => t0 + (now - t0) / 100 * 85,
             _ => now,
         };
         if u.state == TaskState::Succeeded {
-            let key = self.estimate_key(&task);
+            // The key is read in place: the op's task is not copied for it.
+            let key = polling::estimate_key(&self.rq.profile.name, &op.task);
             let first = self.estimates.get(&key).is_none();
-            match (task.submitted_at, u.cost_ms) {
+            match (t0, u.cost_ms) {
                 (Some(t0), _) if ended > t0 => self.estimates.observe_at(&key, ended - t0, now),
                 (_, Some(c)) => self.estimates.observe_at(&key, c, now),
                 _ => {}
@@ -333,12 +334,12 @@ impl Engine {
         self.out
             .push_back(Output::Store(StoreOp::Delete(u.id.clone())));
         let shared = u.clone();
-        if kind == Kind::Wait {
+        let result = if kind == Kind::Wait {
             self.out.push_back(Output::Update {
                 op: id,
                 update: u.clone(),
             });
-            let result = match u.state {
+            match u.state {
                 TaskState::Succeeded => Ok(OpResult::Update(u)),
                 s => {
                     let code = match s {
@@ -354,11 +355,11 @@ impl Engine {
                         .with_task(Some(&u.id))
                         .with_update(Some(u)))
                 }
-            };
-            self.finish(now, id, result);
+            }
         } else {
-            self.finish(now, id, Ok(OpResult::Update(u)));
-        }
+            Ok(OpResult::Update(u))
+        };
+        self.finish(now, id, result);
         self.share_terminal(now, &shared);
     }
 
