@@ -299,6 +299,19 @@ impl Engine {
         })
     }
 
+    /// The ids of the operations `keep` picks, in id order. Every scan of the operations
+    /// goes through this one loop (a `filter`/`collect` chain per caller cost the wasm an
+    /// iterator instantiation each, issue 7).
+    fn ops_where(&self, keep: &dyn Fn(&Op) -> bool) -> Vec<OpId> {
+        let mut ids = Vec::new();
+        for (id, o) in self.ops.iter() {
+            if keep(o) {
+                ids.push(*id);
+            }
+        }
+        ids
+    }
+
     /// The dialect's profile.
     pub fn profile(&self) -> &crate::ProviderProfile {
         &self.rq.profile

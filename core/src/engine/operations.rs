@@ -234,15 +234,11 @@ impl Engine {
         }
         // No wait on this task: nothing to scan the ops for.
         let ids: Vec<OpId> = if self.waits.contains_key(&update.id) {
-            self.ops
-                .iter()
-                .filter(|(_, o)| {
-                    o.kind == Kind::Wait
-                        && o.task.id == update.id
-                        && (o.pending.is_none() || carries_result)
-                })
-                .map(|(id, _)| *id)
-                .collect()
+            self.ops_where(&|o| {
+                o.kind == Kind::Wait
+                    && o.task.id == update.id
+                    && (o.pending.is_none() || carries_result)
+            })
         } else {
             Vec::new()
         };

@@ -2,7 +2,7 @@
 //! adaptive delay from a task's running time and the learned per-model estimates,
 //! clamped to the operation's deadline.
 
-use super::{Engine, Kind, Op, OpId, Phase};
+use super::{Engine, Kind, Op, Phase};
 use crate::config::TaskRef;
 use crate::estimate::Estimates;
 use crate::state::TaskState;
@@ -46,13 +46,9 @@ impl Engine {
             return;
         }
         let profile = &self.rq.profile.name;
-        let asleep: Vec<OpId> = self
-            .ops
-            .iter()
-            .filter(|(_, o)| o.kind == Kind::Wait && o.phase == Phase::Idle)
-            .filter(|(_, o)| estimate_key(profile, &o.task) == key)
-            .map(|(id, _)| *id)
-            .collect();
+        let asleep = self.ops_where(&|o| {
+            o.kind == Kind::Wait && o.phase == Phase::Idle && estimate_key(profile, &o.task) == key
+        });
         for id in asleep {
             let Some(op) = self.ops.get_mut(&id) else {
                 continue;

@@ -370,12 +370,8 @@ impl Engine {
         if !self.waits.contains_key(&u.id) {
             return;
         }
-        let ids: Vec<OpId> = self
-            .ops
-            .iter()
-            .filter(|(_, o)| o.kind == Kind::Wait && o.task.id == u.id && o.pending.is_none())
-            .map(|(id, _)| *id)
-            .collect();
+        let ids =
+            self.ops_where(&|o| o.kind == Kind::Wait && o.task.id == u.id && o.pending.is_none());
         for id in ids {
             self.drop_request(now, id);
             if let Some(o) = self.ops.get_mut(&id) {
