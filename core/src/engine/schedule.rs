@@ -32,13 +32,13 @@ impl Engine {
     }
 
     pub(super) fn run_timers(&mut self, now: u64) {
-        let hosts: Vec<String> = self
-            .hosts
-            .iter()
-            .filter(|(_, h)| !h.queue.is_empty())
-            .map(|(k, _)| k.clone())
-            .collect();
-        for h in hosts {
+        let mut busy = Vec::new();
+        for (name, h) in self.hosts.iter() {
+            if !h.queue.is_empty() {
+                busy.push(name.clone());
+            }
+        }
+        for h in busy {
             self.pump(now, &h);
         }
         while let Some(op) = self.timers.pop_due(now.saturating_add(COALESCE_MS)) {
