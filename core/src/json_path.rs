@@ -8,7 +8,7 @@ use crate::text::split;
 /// empty path is the value itself.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     if split(path, b'.').any(|seg| seg.ends_with("[]")) {
-        return collect(v, path).into_iter().next();
+        return collect(v, path).first().copied();
     }
     // A plain path leads to at most one value: walked without a list (a webhook or status
     // body is read at a dozen paths, and a list per step was a fifth of its normalizing).

@@ -266,7 +266,7 @@ pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
             .filter(|s| !s.is_empty() && *s != "url" && *s != "[]")
             .last()
             .unwrap_or("");
-        for x in json_path::collect(v, &rule.path) {
+        for &x in &json_path::collect(v, &rule.path) {
             let s = match x {
                 Value::String(s) if !s.trim().is_empty() => s.trim(),
                 Value::Object(m) => match m.get("url") {
