@@ -365,23 +365,24 @@ pub fn events(profile: &ProviderProfile, raw: &Value) -> Result<Vec<TaskEvent>, 
         }
         json_path::get(e, p).and_then(scalar_text)
     };
-    Ok(list
-        .iter()
-        .map(|e| {
-            let raw_status = text(e, &spec.status_path);
-            TaskEvent {
-                id: text(e, &spec.id_path),
-                event_type: text(e, &spec.type_path),
-                state: raw_status
-                    .as_ref()
-                    .and_then(|s| profile.status.states.get(s).copied()),
-                raw_status,
-                message: text(e, &spec.message_path),
-                created_at: text(e, &spec.created_at_path),
-                raw: e.clone(),
-            }
-        })
-        .collect())
+    // A plain loop: a `map`/`collect` chain cost the wasm an iterator instantiation
+    // (issue 7).
+    let mut events = Vec::with_capacity(list.len());
+    for e in list {
+        let raw_status = text(e, &spec.status_path);
+        events.push(TaskEvent {
+            id: text(e, &spec.id_path),
+            event_type: text(e, &spec.type_path),
+            state: raw_status
+                .as_ref()
+                .and_then(|s| profile.status.states.get(s).copied()),
+            raw_status,
+            message: text(e, &spec.message_path),
+            created_at: text(e, &spec.created_at_path),
+            raw: e.clone(),
+        });
+    }
+    Ok(events)
 }
 
 #[cfg(test)]
