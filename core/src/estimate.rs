@@ -95,12 +95,15 @@ impl Estimates {
         }
         let x = (duration_ms as f64).ln();
         if !self.map.contains_key(key) && self.map.len() >= MAX_KEYS {
-            if let Some(k) = self
-                .map
-                .iter()
-                .min_by_key(|(_, s)| s.est.count)
-                .map(|(k, _)| k.clone())
-            {
+            // The first of the least-seen (plain loops here and in `export`: iterator
+            // chains cost the wasm an instantiation each, issue 7).
+            let mut least: Option<(&String, u32)> = None;
+            for (k, s) in self.map.iter() {
+                if least.is_none_or(|(_, n)| s.est.count < n) {
+                    least = Some((k, s.est.count));
+                }
+            }
+            if let Some(k) = least.map(|(k, _)| k.clone()) {
                 self.map.remove(&k);
             }
         }
@@ -135,13 +138,14 @@ impl Estimates {
 
     /// Every estimate, for persisting.
     pub fn export(&self) -> Vec<EstimateEntry> {
-        self.map
-            .iter()
-            .map(|(k, s)| EstimateEntry {
+        let mut all = Vec::with_capacity(self.map.len());
+        for (k, s) in self.map.iter() {
+            all.push(EstimateEntry {
                 key: k.clone(),
                 estimate: s.est,
-            })
-            .collect()
+            });
+        }
+        all
     }
 
     /// Loads persisted estimates (entries with non-finite numbers are skipped).
@@ -230,6 +234,25 @@ mod tests {
     /// (`Φ(x) ≈ 1 / (1 + exp(-1.702 x))`): close enough for a test sample.
     fn probit(p: f64) -> f64 {
         (p / (1.0 - p)).ln() / 1.702
+    }
+
+    #[test]
+    fn forgets_the_first_least_seen_model() {
+        let mut e = Estimates::new();
+        let key = |i: usize| format!("m{i:03}");
+        for i in 0..MAX_KEYS {
+            for _ in 0..(if i % 7 == 3 { 1 } else { 2 }) {
+                e.observe(&key(i), 1000);
+            }
+        }
+        e.observe("new", 1000);
+        assert!(e.get("new").is_some());
+        assert!(
+            e.get(&key(3)).is_none(),
+            "the first model seen once is forgotten"
+        );
+        assert!(e.get(&key(10)).is_some());
+        assert_eq!(e.export().len(), MAX_KEYS);
     }
 
     #[test]

@@ -262,10 +262,14 @@ fn number_text(s: &str) -> Option<f64> {
 pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
     let mut out: Vec<Output> = Vec::new();
     for rule in rules {
-        let field = crate::text::split(&rule.path, b'.')
-            .filter(|s| !s.is_empty() && *s != "url" && *s != "[]")
-            .last()
-            .unwrap_or("");
+        // The last segment that names something (a plain loop: a `filter`/`last` chain
+        // cost the wasm an iterator instantiation, issue 7).
+        let mut field = "";
+        for seg in crate::text::split(&rule.path, b'.') {
+            if !seg.is_empty() && seg != "url" && seg != "[]" {
+                field = seg;
+            }
+        }
         for &x in &json_path::collect(v, &rule.path) {
             let s = match x {
                 Value::String(s) if !s.trim().is_empty() => s.trim(),
