@@ -65,7 +65,7 @@ pub fn collect<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
             None => (seg, false),
         };
         let mut next = Vec::new();
-        for c in cur {
+        for &c in &cur {
             match (child(c, name), each) {
                 (Some(Value::Array(a)), true) => next.extend(a.iter()),
                 (Some(_), true) | (None, _) => {}

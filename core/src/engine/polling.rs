@@ -49,7 +49,7 @@ impl Engine {
         let asleep = self.ops_where(&|o| {
             o.kind == Kind::Wait && o.phase == Phase::Idle && estimate_key(profile, &o.task) == key
         });
-        for id in asleep {
+        for &id in &asleep {
             let Some(op) = self.ops.get_mut(&id) else {
                 continue;
             };

@@ -372,7 +372,7 @@ impl Engine {
         }
         let ids =
             self.ops_where(&|o| o.kind == Kind::Wait && o.task.id == u.id && o.pending.is_none());
-        for id in ids {
+        for &id in &ids {
             self.drop_request(now, id);
             if let Some(o) = self.ops.get_mut(&id) {
                 o.phase = Phase::Idle;

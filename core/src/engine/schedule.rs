@@ -38,8 +38,8 @@ impl Engine {
                 busy.push(name.clone());
             }
         }
-        for h in busy {
-            self.pump(now, &h);
+        for h in &busy {
+            self.pump(now, h);
         }
         while let Some(op) = self.timers.pop_due(now.saturating_add(COALESCE_MS)) {
             self.on_timer(now, op);
