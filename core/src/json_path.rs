@@ -96,13 +96,11 @@ pub fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
 /// Sets `value` at a plain dotted path of an object, creating objects on the way (and
 /// replacing non-objects in the way).
 pub fn set(root: &mut Map, path: &str, value: Value) {
-    let mut segs = split(path, b'.').peekable();
+    // Cut segment by segment (a `Peekable` split to spot the last one cost the wasm an
+    // iterator instantiation, issue 7): what is left after the last `.` is the key.
     let mut cur = root;
-    while let Some(seg) = segs.next() {
-        if segs.peek().is_none() {
-            cur.insert(seg.to_owned(), value);
-            return;
-        }
+    let mut rest = path;
+    while let Some((seg, tail)) = crate::text::cut(rest, b'.') {
         let slot = cur.get_or_insert_with(seg, || Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
@@ -112,7 +110,9 @@ pub fn set(root: &mut Map, path: &str, value: Value) {
             // made an object just above.
             _ => return,
         };
+        rest = tail;
     }
+    cur.insert(rest.to_owned(), value);
 }
 
 /// A scalar as text: strings as they are, numbers and booleans written out; `None` for
@@ -163,5 +163,11 @@ mod tests {
             Value::Object(m),
             json!({"webhook": {"url": "u", "auth_token": "t"}, "a": {"b": 2}})
         );
+        // Empty segments are keys like any other.
+        let mut m = Map::new();
+        set(&mut m, "", json!(1));
+        set(&mut m, "x.", json!(2));
+        set(&mut m, ".y", json!(3));
+        assert_eq!(Value::Object(m).to_text(), r#"{"":{"y":3},"x":{"":2}}"#);
     }
 }
