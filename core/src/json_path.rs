@@ -7,12 +7,18 @@ use crate::text::split;
 /// The value at `path` (the first one, if the path walks arrays); `None` when absent. An
 /// empty path is the value itself.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    if split(path, b'.').any(|seg| seg.ends_with("[]")) {
-        return collect(v, path).first().copied();
-    }
     // A plain path leads to at most one value: walked without a list (a webhook or status
     // body is read at a dozen paths, and a list per step was a fifth of its normalizing).
-    split(path, b'.').try_fold(v, |cur, seg| child(cur, seg))
+    // A path that walks arrays is handed to `collect` once it reaches a `[]` (the steps
+    // before it are the same in both).
+    let mut cur = v;
+    for seg in split(path, b'.') {
+        if seg.ends_with("[]") {
+            return collect(v, path).first().copied();
+        }
+        cur = child(cur, seg)?;
+    }
+    Some(cur)
 }
 
 /// An array index as `name.parse::<usize>()` reads it.
@@ -142,6 +148,11 @@ mod tests {
         assert_eq!(get(&v, "l.1"), Some(&json!("q")));
         assert_eq!(get(&v, "images[].url"), Some(&json!("a")));
         assert_eq!(get(&v, "l[]"), Some(&json!("p")));
+        assert_eq!(get(&v, "missing.l[]"), None);
+        assert_eq!(get(&v, "data.l[]"), None);
+        let odd = json!({"a[]b": {"c": [1]}});
+        assert_eq!(get(&odd, "a[]b.c[]"), Some(&json!(1)));
+        assert_eq!(get(&odd, "a[]b"), Some(&json!({"c": [1]})));
         assert_eq!(collect(&v, "data.id"), vec![&json!("x")]);
         assert_eq!(collect(&v, "data.missing"), Vec::<&Value>::new());
         assert_eq!(collect(&v, "data[]"), Vec::<&Value>::new());
