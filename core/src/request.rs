@@ -359,11 +359,14 @@ impl Requests {
         self.status(task, 1).map(|_| ())
     }
 
-    /// Checks that the status and result requests of `task` can be built, as far as they do
-    /// not wait for a URL the submit answer will hand out (a route without a path).
-    pub fn check_followable(&self, task: &TaskRef) -> Result<(), CoreError> {
+    /// Checks that the status and result requests of the task `req` would create can be
+    /// built, as far as they do not wait for a URL the submit answer will hand out (a route
+    /// without a path): its id stands in as `x`, its model and the like come from `req`.
+    pub fn check_followable(&self, req: &SubmitRequest) -> Result<(), CoreError> {
+        let task = TaskRef::new("x");
         let args = Args {
-            task: Some(task),
+            task: Some(&task),
+            submit: Some(req),
             ..Args::default()
         };
         let p = &self.profile;

@@ -103,21 +103,14 @@ impl Engine {
         } else {
             None
         };
-        // build once now so bad arguments fail synchronously
-        self.rq.submit(&req, key.as_deref(), 1)?;
-        // The task's status and result requests too: a profile whose routes cannot be
-        // built for it (a typo in a custom profile's placeholder, a field it needs that the
-        // request left out) is refused before the task is created (and billed), not at
-        // its first poll or, worse, after it ran.
-        let task = TaskRef {
-            id: "x".to_owned(),
-            model: req.model.clone(),
-            operation: req.operation.clone(),
-            endpoint: req.endpoint.clone(),
-            task_type: req.task_type.clone(),
-            ..TaskRef::default()
-        };
-        self.rq.check_followable(&task)?;
+        // Built once now so bad arguments fail synchronously; the task's status and result
+        // requests too: a profile whose routes cannot be built for it (a typo in a custom
+        // profile's placeholder, a field it needs that the request left out) is refused
+        // before the task is created (and billed), not at its first poll or, worse, after
+        // it ran. One exit for both refusals.
+        self.rq
+            .submit(&req, key.as_deref(), 1)
+            .and_then(|_| self.rq.check_followable(&req))?;
         let mut op = self.new_op(
             now,
             Kind::Submit,
