@@ -132,6 +132,11 @@ fn ms(name: &str, v: Option<f64>, default: u64, min: f64) -> Result<u64, CoreErr
     Err(invalid_poll(name, problem))
 }
 
+/// A wait's own `timeoutMs`, checked as [`PollOptions::resolve`] checks `poll.timeoutMs`.
+pub(crate) fn timeout_ms(v: f64) -> Option<u64> {
+    ms("timeoutMs", Some(v), 0, 1.0).ok()
+}
+
 impl PollOptions {
     /// Checks these options over `base` (unset fields keep `base`'s values). Errors name
     /// the field as `poll.<name>`.
@@ -345,6 +350,31 @@ impl From<&TaskRecord> for TaskRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_waits_timeout_is_checked_as_poll_timeout_ms() {
+        for v in [
+            0.0,
+            -1.0,
+            0.4,
+            0.5,
+            1.0,
+            1.4,
+            2.5,
+            f64::NAN,
+            f64::INFINITY,
+            MAX_MS,
+            MAX_MS + 1.0,
+            1e20,
+        ] {
+            let opts = PollOptions {
+                timeout_ms: Some(v),
+                ..Default::default()
+            };
+            let resolved = opts.resolve(&PollConfig::default());
+            assert_eq!(timeout_ms(v), resolved.ok().map(|c| c.timeout_ms), "{v}");
+        }
+    }
 
     #[test]
     fn poll_options_are_checked_and_named() {

@@ -145,12 +145,9 @@ impl Engine {
             None => self.poll,
         };
         if let Some(ms) = opts.timeout_ms {
-            poll = crate::config::PollOptions {
-                timeout_ms: Some(ms),
-                ..Default::default()
-            }
-            .resolve(&poll)
-            .map_err(|_| CoreError::invalid("timeoutMs", "must be a positive number of ms"))?;
+            poll.timeout_ms = crate::config::timeout_ms(ms).ok_or_else(|| {
+                CoreError::invalid("timeoutMs", "must be a positive number of ms")
+            })?;
         }
         let mut op = self.new_op(now, Kind::Wait, t, poll, Purpose::Status);
         op.expect_webhook = opts.expect_webhook;
