@@ -301,8 +301,12 @@ pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
 }
 
 fn looks_like_url(s: &str) -> bool {
-    let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("data:")
+    let starts = |p: &str| {
+        s.as_bytes()
+            .get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    starts("http://") || starts("https://") || starts("data:")
 }
 
 /// `data:<mime>;base64,<b64>` for base64 file content, with the MIME type its first bytes
@@ -514,6 +518,33 @@ mod tests {
                 t.push_str(pieces[(r.next_u64() % pieces.len() as u64) as usize]);
             }
             assert_eq!(data_url(&t), old_data_url(&t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn url_prefixes_any_case() {
+        let old = |s: &str| {
+            let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+            l.starts_with("http://") || l.starts_with("https://") || l.starts_with("data:")
+        };
+        for s in [
+            "",
+            "http:/",
+            "http://",
+            "HTTP://x",
+            "hTtPs://x",
+            "https:/x",
+            "data:",
+            "DATA:image",
+            "dat",
+            "ftp://x",
+            "iVBORw0K",
+            "httpsé://",
+            "http://é",
+            "éhttp://",
+            "https:/é",
+        ] {
+            assert_eq!(looks_like_url(s), old(s), "{s:?}");
         }
     }
 

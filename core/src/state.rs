@@ -99,7 +99,7 @@ impl OutputKind {
             return OutputKind::from_mime(mime);
         }
         let last = text::after_last(text::before_any(url, b"?#"), b'/');
-        let ext = text::cut_last(last, b'.')?.1.to_ascii_lowercase();
+        let ext = text::cut_last(last, b'.')?.1;
         // Lists searched word by word rather than a `match` of 22 string arms (issue 7:
         // each arm was a comparison call of its own).
         const EXTENSIONS: [&str; 3] = [
@@ -109,7 +109,7 @@ impl OutputKind {
         ];
         let i = EXTENSIONS
             .iter()
-            .position(|list| text::split(list, b' ').any(|e| e == ext))?;
+            .position(|list| text::split(list, b' ').any(|e| e.eq_ignore_ascii_case(ext)))?;
         Some([OutputKind::Image, OutputKind::Video, OutputKind::Audio][i])
     }
 
