@@ -42,18 +42,19 @@ impl fmt::Display for Number {
 /// Valid JSON number text as `f64`, without core's `dec2flt` (its power-of-five table is
 /// ≈10 KB of wasm that gzips badly): at most 19 significant digits scaled by a power of ten.
 pub(super) fn text_to_f64(s: &str) -> f64 {
-    let (neg, s) = match s.strip_prefix("-") {
-        Some(r) => (true, r),
-        None => (false, s),
+    // Read as bytes: the text is ASCII, and byte slices need no char-boundary checks.
+    let (neg, s) = match s.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
     };
-    let (mant, exp) = match s.bytes().position(|b| b == b'e' || b == b'E') {
-        Some(i) => (&s[..i], &s[i + 1..]),
-        None => (s, ""),
+    let (mant, exp) = match s.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(i) => s.split_at(i),
+        None => (s, &[][..]),
     };
     let mut m: u64 = 0;
     let mut scale: i32 = 0;
     let mut seen_dot = false;
-    for b in mant.bytes() {
+    for &b in mant {
         match b {
             b'.' => seen_dot = true,
             d if m < 1_000_000_000_000_000_000 => {
@@ -68,12 +69,13 @@ pub(super) fn text_to_f64(s: &str) -> f64 {
         }
     }
     let e: i32 = {
-        let (eneg, digits) = match exp.as_bytes().first() {
-            Some(b'-') => (true, &exp[1..]),
-            Some(b'+') => (false, &exp[1..]),
-            _ => (false, exp),
+        // `exp` is empty or starts with the `e`.
+        let (eneg, digits) = match exp {
+            [_, b'-', d @ ..] => (true, d),
+            [_, b'+', d @ ..] | [_, d @ ..] => (false, d),
+            [] => (false, exp),
         };
-        let mag = digits.bytes().fold(0i32, |acc, b| {
+        let mag = digits.iter().fold(0i32, |acc, &b| {
             acc.saturating_mul(10).saturating_add(i32::from(b - b'0'))
         });
         if eneg {
