@@ -39,7 +39,7 @@ impl BaseUrl {
 
     /// `scheme://host[:port]`.
     pub fn origin(&self) -> &str {
-        &self.full[..self.origin_len.min(self.full.len())]
+        self.full.get(..self.origin_len).unwrap_or(&self.full)
     }
 
     /// Appends a path (which starts with `/`, possibly with a query) to the base, keeping
@@ -87,12 +87,16 @@ fn origin_len(s: &str) -> Option<usize> {
 
 /// The origin (`scheme://host[:port]`, lowercased) of an absolute URL, or `None`.
 pub fn origin_of(url: &str) -> Option<String> {
-    origin_len(url).map(|n| url[..n].to_ascii_lowercase())
+    origin_len(url).map(|n| url.get(..n).unwrap_or_default().to_ascii_lowercase())
 }
 
 /// True when `url` is an absolute http(s) URL on `origin` (`scheme://host[:port]`, any case).
 pub fn on_origin(url: &str, origin: &str) -> bool {
-    origin_len(url).is_some_and(|n| url[..n].eq_ignore_ascii_case(origin))
+    origin_len(url).is_some_and(|n| {
+        url.get(..n)
+            .unwrap_or_default()
+            .eq_ignore_ascii_case(origin)
+    })
 }
 
 /// True when `url` is an absolute http(s) URL.

@@ -17,7 +17,7 @@ fn snippet(body: &str) -> String {
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    body[..end].to_owned()
+    body.get(..end).unwrap_or_default().to_owned()
 }
 
 impl Engine {
