@@ -81,7 +81,7 @@ pub fn envelope_code(profile: &ProviderProfile, raw: &Value) -> Option<u16> {
     Some(
         u16::try_from(code)
             .ok()
-            .filter(|c| (100..=599).contains(c))
+            .filter(|c| matches!(c, 100..=599))
             .unwrap_or(502),
     )
 }

@@ -9,7 +9,7 @@ use crate::retry_after::retry_after_ms;
 use crate::text::{concat, decimal};
 
 fn is_transient_status(s: u16) -> bool {
-    s == 408 || s == 425 || s == 429 || (500..=599).contains(&s)
+    matches!(s, 408 | 425 | 429 | 500..=599)
 }
 
 fn snippet(body: &str) -> String {
