@@ -85,11 +85,12 @@ build_variant() {
     # The glue and snippets minified (esbuild from package-lock.json): a page that loads
     # dist/ straight from a CDN ships them as they are. -3 KB gzip for the client build.
     # The types are in the .d.ts beside them; the first line's @ts-self-types (Deno reads
-    # it) is put back.
+    # it) is put back. wasm-bindgen's import object names the snippet file once per import
+    # (the same module each time), which esbuild would warn about on every build.
     for js in "$out/$name.js" "$out"/snippets/*/*.js; do
       local head=""
       [[ "$js" == "$out/$name.js" ]] && head="$(head -n1 "$js")"
-      "$root/node_modules/.bin/esbuild" "$js" --minify --format=esm --log-level=warning --outfile="$js.min"
+      "$root/node_modules/.bin/esbuild" "$js" --minify --format=esm --log-level=warning --log-override:duplicate-object-key=silent --outfile="$js.min"
       { [[ -n "$head" ]] && printf '%s\n' "$head"; cat "$js.min"; } >"$js"
       rm "$js.min"
     done

@@ -45,7 +45,12 @@
 //   proxy 44,253 B → 44 KiB. Then core messages and the client shell without core::fmt
 //   (text::concat), the profile reader with one exit, and the client shell without
 //   wasm-bindgen-futures (JavaScript awaits, the wasm continues synchronously): full
-//   112,399 B → 110 KiB, client 73,537 B → 72 KiB, proxy 41,324 B → 41 KiB.
+//   112,399 B → 110 KiB, client 73,537 B → 72 KiB, proxy 41,324 B → 41 KiB. Then the
+//   client's wasm through binaryen's flatten + rereloop, the webhook and proxy shells without
+//   core::fmt and wasm-bindgen-futures too, and two dozen small cuts in the engine,
+//   normalizer and request builder (u64 instead of u128, no VecDeque, loops for iterator
+//   chains): full 104,093 B → 102 KiB, client 69,524 B → 68 KiB, webhook 50,529 B, proxy
+//   37,499 B → 37 KiB.
 // They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -57,10 +62,10 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 110 * 1024 },
-  { name: "tasklane/client", dist: "client/dist", ceiling: 72 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 102 * 1024 },
+  { name: "tasklane/client", dist: "client/dist", ceiling: 68 * 1024 },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
-  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 41 * 1024 },
+  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 37 * 1024 },
 ];
 
 for (const { name, dist, ceiling } of BUILDS) {
