@@ -603,8 +603,13 @@ fn with_records(
 /// record is reported on the console (each time the store is listed) and skipped, not followed.
 fn records(shared: &Shared, list: &JsValue) -> Result<Vec<TaskRecord>, JsValue> {
     let provider = shared.borrow().engine.profile().name.clone();
+    let list = Store::tasks(list)?;
     let mut out = Vec::new();
-    for entry in Store::tasks(list)? {
+    for i in 0..list.length() {
+        let entry = list.get(i);
+        if !Store::is_task(&entry) {
+            continue;
+        }
         match record_from_js(&entry) {
             Some(r) if r.provider == provider => out.push(r),
             Some(_) => {}

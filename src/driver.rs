@@ -145,7 +145,8 @@ pub(crate) fn pump(shared: &Shared) {
                     .and_then(|o| o.on_update.clone());
                 if let Some(cb) = cb {
                     // A throwing onUpdate is the user's bug; it must not stop the wait.
-                    if let Err(e) = cb.call1(&JsValue::UNDEFINED, &to_js(&update.to_json_text())) {
+                    let update = to_js(&update.to_json_text());
+                    if let Err(e) = js::apply(&cb, &JsValue::UNDEFINED, &[&update]) {
                         web_sys::console::error_2(&"tasklane: onUpdate threw:".into(), &e);
                     }
                 }
@@ -163,8 +164,8 @@ pub(crate) fn pump(shared: &Shared) {
                         Ok(OpResult::Update(u)) => shared.borrow_mut().puts.remove(&u.id),
                         _ => None,
                     };
-                    let _ = match (result, put) {
-                        (Ok(r), None) => entry.resolve.call1(&JsValue::UNDEFINED, &op_result(&r)),
+                    let (settle, value) = match (result, put) {
+                        (Ok(r), None) => (&entry.resolve, op_result(&r)),
                         (Ok(r), Some(put)) => {
                             // The store's put threw at once: the same rejection, later.
                             let put = put.unwrap_or_else(|e| Promise::reject(&e));
@@ -173,10 +174,11 @@ pub(crate) fn pump(shared: &Shared) {
                                 &op_result(&r),
                                 &crate::errors::task_error_class(),
                             );
-                            entry.resolve.call1(&JsValue::UNDEFINED, &saved)
+                            (&entry.resolve, saved.into())
                         }
-                        (Err(f), _) => entry.reject.call1(&JsValue::UNDEFINED, &failure(&f)),
+                        (Err(f), _) => (&entry.reject, failure(&f)),
                     };
+                    let _ = js::apply(settle, &JsValue::UNDEFINED, &[&value]);
                 }
             }
             Output::Store(op) => {
@@ -332,19 +334,30 @@ pub(crate) fn load_estimates(shared: &Shared) {
             return Ok(JsValue::UNDEFINED);
         };
         let num = |v: &JsValue, k: &str| js::get(v, k).as_f64().filter(|x| x.is_finite());
-        let entries = js_sys::Array::from(&list)
-            .iter()
-            .filter_map(|v| {
-                Some(EstimateEntry {
-                    key: js::get(&v, "key").as_string()?,
+        // `estimates_in` checked that it is an array.
+        let list: &js_sys::Array = list.unchecked_ref();
+        let mut entries = Vec::new();
+        for i in 0..list.length() {
+            let v = list.get(i);
+            // Every number is read before the key, the one owned value.
+            let (Some(count), Some(log_mean), Some(log_var)) = (
+                num(&v, "count").filter(|c| *c >= 1.0),
+                num(&v, "logMean"),
+                num(&v, "logVar"),
+            ) else {
+                continue;
+            };
+            if let Some(key) = js::get(&v, "key").as_string() {
+                entries.push(EstimateEntry {
+                    key,
                     estimate: Estimate {
-                        count: num(&v, "count").filter(|c| *c >= 1.0)? as u32,
-                        log_mean: num(&v, "logMean")?,
-                        log_var: num(&v, "logVar")?,
+                        count: count as u32,
+                        log_mean,
+                        log_var,
                     },
-                })
-            })
-            .collect();
+                });
+            }
+        }
         if let Some(shared) = weak.upgrade() {
             shared.borrow_mut().engine.import_estimates(entries);
         }

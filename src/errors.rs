@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::thread::LocalKey;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -40,9 +40,8 @@ fn construct(class: &'static LocalKey<RefCell<Option<Function>>>, args: &[&JsVal
     // do in their setup, so a missing class is a packaging bug: trap loudly rather than
     // hand back a plain Error without `code` that `instanceof` checks would miss.
     let class = class.expect("tasklane: the error classes were not registered (__setErrorClasses)");
-    let args: Array = args.iter().copied().collect();
     // The classes' constructors only assign fields, so they do not throw.
-    Reflect::construct(&class, &args).unwrap_or(JsValue::UNDEFINED)
+    Reflect::construct(&class, &crate::js::array(args)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Builds a `TaskError` (`name: "TaskError"`, `code`, `message`, and `taskId`,

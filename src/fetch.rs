@@ -8,6 +8,7 @@ use tasklane_core::http::{
     HttpRequest, HttpResponse, TransportError, TransportErrorKind, RESPONSE_HEADERS,
 };
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::AbortController;
 
 /// The `fetch` a client uses: the user's, or `globalThis.fetch` looked up at each request
@@ -92,12 +93,14 @@ pub(crate) fn outcome(
             Some(_) => TransportError::network(sent),
         });
     };
-    let values = js_sys::Array::from(&answer.get(1));
-    let headers = RESPONSE_HEADERS
-        .iter()
-        .zip(values.iter())
-        .filter_map(|(name, v)| Some(((*name).to_owned(), v.as_string()?)))
-        .collect();
+    // `exchange` answers one value per name of `RESPONSE_NAMES`.
+    let values: js_sys::Array = answer.get(1).unchecked_into();
+    let mut headers = Vec::new();
+    for (i, name) in (0u32..).zip(RESPONSE_HEADERS) {
+        if let Some(v) = values.get(i).as_string() {
+            headers.push(((*name).to_owned(), v));
+        }
+    }
     Ok(HttpResponse {
         // Checked to be in 100..=999 by `exchange`.
         status: answer.get(0).as_f64().unwrap_or(0.0) as u16,
@@ -117,8 +120,13 @@ const TIMED_OUT: f64 = 2.0;
 
 thread_local! {
     /// [`RESPONSE_HEADERS`] as a JavaScript array, made once.
-    static RESPONSE_NAMES: js_sys::Array =
-        RESPONSE_HEADERS.iter().map(|n| JsValue::from_str(n)).collect();
+    static RESPONSE_NAMES: js_sys::Array = {
+        let names = js_sys::Array::new();
+        for n in RESPONSE_HEADERS {
+            names.push(&JsValue::from_str(n));
+        }
+        names
+    };
 }
 
 /// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).

@@ -13,6 +13,16 @@ extern "C" {
     type Crypto;
     #[wasm_bindgen(method, js_name = getRandomValues, catch)]
     fn get_random_values(this: &Crypto, buf: &js_sys::Uint32Array) -> Result<JsValue, JsValue>;
+    /// `globalThis` itself: one import, where `js_sys::global()` probes four names
+    /// (`globalThis`, `self`, `window`, `global`) for runtimes older than every one the
+    /// package supports.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
+/// `globalThis`.
+pub(crate) fn global() -> JsValue {
+    GLOBAL_THIS.with(JsValue::clone)
 }
 
 /// Milliseconds since the Unix epoch (`Date.now()`), the core's clock.
@@ -27,7 +37,7 @@ pub(crate) fn now() -> u64 {
 #[cfg(any(feature = "client", feature = "webhook"))]
 pub(crate) fn seed() -> u64 {
     let buf = js_sys::Uint32Array::new_with_length(2);
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
+    let crypto = Reflect::get(&global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
     if crypto.is_object()
         && crypto
             .unchecked_ref::<Crypto>()
@@ -45,7 +55,7 @@ pub(crate) fn seed() -> u64 {
 /// `fetch` reference throws "Illegal invocation" in browsers and workerd).
 #[cfg(any(feature = "client", feature = "proxy"))]
 pub(crate) fn global_fetch() -> Option<(Function, JsValue)> {
-    let global: JsValue = js_sys::global().into();
+    let global = global();
     let f = Reflect::get(&global, &"fetch".into()).ok()?;
     f.dyn_into::<Function>().ok().map(|f| (f, global))
 }
@@ -54,7 +64,7 @@ pub(crate) fn global_fetch() -> Option<(Function, JsValue)> {
 #[cfg(feature = "client")]
 pub(crate) fn local_storage() -> Option<JsValue> {
     // Reading localStorage can throw (sandboxed iframes, Node's --localstorage-file), hence ok().
-    let ls = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;
+    let ls = Reflect::get(&global(), &"localStorage".into()).ok()?;
     ls.is_object().then_some(ls)
 }
 
@@ -81,11 +91,22 @@ pub(crate) fn call_method(
     let f = get(obj, name)
         .dyn_into::<Function>()
         .map_err(|_| JsValue::from_str(&concat(&["`", name, "` is not a function"])))?;
+    apply(&f, obj, args)
+}
+
+/// `f.apply(this, args)`: every call of a JavaScript function from the shell goes through
+/// `Reflect.apply`, one import where `Function.call0` / `call1` would add one each.
+pub(crate) fn apply(f: &Function, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    Reflect::apply(f, this, &array(args))
+}
+
+/// A new JavaScript array of `items`.
+pub(crate) fn array(items: &[&JsValue]) -> js_sys::Array {
     let arr = js_sys::Array::new();
-    for a in args {
+    for a in items {
         arr.push(a);
     }
-    Reflect::apply(&f, obj, &arr)
+    arr
 }
 
 /// A delay for `setTimeout`, which takes a signed 32-bit count of milliseconds (~24.8

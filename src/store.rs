@@ -11,6 +11,7 @@ use std::rc::Rc;
 use tasklane_core::text::concat;
 use tasklane_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The `localStorage` key prefix of task records.
 const LS_PREFIX: &str = "tasklane:task:";
@@ -63,10 +64,10 @@ impl Store {
             });
         }
         if v.as_string().as_deref() == Some("indexedDB") {
-            let has_idb = js::get(&js_sys::global().into(), "indexedDB").is_object();
+            let has_idb = js::get(&js::global(), "indexedDB").is_object();
             let factory = IDB_FACTORY.with(|f| f.borrow().clone());
             return match factory.filter(|_| has_idb) {
-                Some(f) => f.call0(&JsValue::UNDEFINED).map(Store::Custom),
+                Some(f) => js::apply(&f, &JsValue::UNDEFINED, &[]).map(Store::Custom),
                 None => Err(invalid_argument(
                     "invalid argument `store`: \"indexedDB\" is not available in this runtime",
                 )),
@@ -149,9 +150,18 @@ impl Store {
     pub(crate) fn estimates_in(&self, found: JsValue, provider: &str) -> Option<JsValue> {
         let id = estimates_id(provider);
         let record = match self {
-            Store::Custom(_) if js_sys::Array::is_array(&found) => js_sys::Array::from(&found)
-                .iter()
-                .find(|r| js::get(r, "id").as_string().as_deref() == Some(&id))?,
+            Store::Custom(_) if js_sys::Array::is_array(&found) => {
+                let list: &js_sys::Array = found.unchecked_ref();
+                let mut i = 0;
+                loop {
+                    // `None` past the end: no record of this provider's estimates.
+                    let r = (i < list.length()).then(|| list.get(i))?;
+                    if js::get(&r, "id").as_string().as_deref() == Some(&id) {
+                        break r;
+                    }
+                    i += 1;
+                }
+            }
             _ => found,
         };
         let e = js::get(&record, "estimates");
@@ -196,12 +206,15 @@ impl Store {
                 .or_else(|| Some(t.into()))
         };
         let list = match self {
-            Store::Memory(m) => Ok(m
-                .borrow()
-                .values()
-                .filter_map(|t| parse(t))
-                .collect::<js_sys::Array>()
-                .into()),
+            Store::Memory(m) => {
+                let out = js_sys::Array::new();
+                for t in m.borrow().values() {
+                    if let Some(r) = parse(t) {
+                        out.push(&r);
+                    }
+                }
+                Ok(out.into())
+            }
             Store::Local(ls) => (|| {
                 let len = js::get(ls, "length").as_f64().unwrap_or(0.0) as u32;
                 let out = js_sys::Array::new();
@@ -226,22 +239,22 @@ impl Store {
         }
     }
 
-    /// The task records in `list`, what [`Store::list`] gave (settled): the estimates
-    /// records are not tasks.
-    pub(crate) fn tasks(list: &JsValue) -> Result<Vec<JsValue>, JsValue> {
+    /// `list`, what [`Store::list`] gave (settled), checked to be an array; its entries
+    /// that are tasks are those [`Store::is_task`] keeps.
+    pub(crate) fn tasks(list: &JsValue) -> Result<&js_sys::Array, JsValue> {
         if !js_sys::Array::is_array(list) {
             return Err(invalid_argument(
                 "TaskStore.list() must return an array of records",
             ));
         }
-        Ok(js_sys::Array::from(list)
-            .iter()
-            .filter(|r| {
-                !js::get(r, "id")
-                    .as_string()
-                    .is_some_and(|id| id.starts_with(ESTIMATES_PREFIX))
-            })
-            .collect())
+        Ok(list.unchecked_ref())
+    }
+
+    /// Whether an entry of a store's list may be a task: the estimates records are not.
+    pub(crate) fn is_task(r: &JsValue) -> bool {
+        !js::get(r, "id")
+            .as_string()
+            .is_some_and(|id| id.starts_with(ESTIMATES_PREFIX))
     }
 }
 

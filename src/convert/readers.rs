@@ -110,7 +110,9 @@ pub(crate) fn headers(obj: &JsValue) -> Result<VecMap<String, String>, JsValue> 
     if absent(&h) {
         return Ok(out);
     }
-    for pair in js_sys::Object::entries(h.unchecked_ref()).iter() {
+    let pairs = js_sys::Object::entries(h.unchecked_ref());
+    for i in 0..pairs.length() {
+        let pair = pairs.get(i);
         let (k, v) = (crate::js::get(&pair, "0"), crate::js::get(&pair, "1"));
         if v.is_undefined() {
             continue;
@@ -229,7 +231,8 @@ pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
             .dyn_ref()
             .ok_or_else(|| no("outputs", "must be an array"))?;
         let mut v = Vec::new();
-        for o in list.iter() {
+        for i in 0..list.length() {
+            let o = list.get(i);
             let kind = text(&o, "kind").ok().flatten();
             let kind = kind
                 .as_deref()

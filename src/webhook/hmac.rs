@@ -46,7 +46,7 @@ pub(super) enum Hmac {
 thread_local! {
     /// `node:crypto` through `process.getBuiltinModule` (Node ≥ 20.16), looked up once.
     static NODE_CRYPTO: Option<NodeCrypto> = {
-        let process = js::get(&js_sys::global().into(), "process");
+        let process = js::get(&js::global(), "process");
         js::call_method(&process, "getBuiltinModule", &[&"node:crypto".into()])
             .ok()
             .filter(|m| get(m, "createHmac").is_function())
@@ -55,7 +55,7 @@ thread_local! {
     /// Whether this is workerd (Cloudflare Workers), whose Web Crypto answers in the same
     /// turn of the event loop.
     static WORKERD: bool = {
-        let nav = js::get(&js_sys::global().into(), "navigator");
+        let nav = js::get(&js::global(), "navigator");
         get(&nav, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
     };
 }
@@ -138,7 +138,7 @@ pub(super) fn node_mac(
 }
 
 fn subtle() -> Option<Subtle> {
-    let crypto = js::get(&js_sys::global().into(), "crypto");
+    let crypto = js::get(&js::global(), "crypto");
     let subtle = get(&crypto, "subtle");
     subtle.is_object().then(|| subtle.unchecked_into())
 }
