@@ -2,7 +2,7 @@
 //! `TaskError{code: "invalid_argument"}` naming the bad one), owns one engine driver, and
 //! turns each method call into an engine operation whose promise the driver settles.
 
-use crate::convert::{field, finite_numbers, optional_object, string_field, POLL_NUMBERS};
+use crate::convert::{field, finite_numbers, function, optional_object, string_field, FirstError};
 use crate::driver::{self, Driver, Shared};
 use crate::errors::{invalid_argument, task_error};
 use crate::fetch::Fetcher;
@@ -250,22 +250,10 @@ impl TaskClient {
             invalid_argument("invalid argument `baseUrl`: required (the provider's base URL)")
         })?;
         let api_key = string_field(&options, "apiKey", "apiKey")?;
-        optional_object(&js::get(&options, "headers"), "headers")?;
         let headers = crate::convert::headers(&options)?;
-        optional_object(&js::get(&options, "poll"), "poll")?;
-        finite_numbers(&js::get(&options, "poll"), "poll.", POLL_NUMBERS)?;
         let poll = crate::convert::poll_options(&options)?.unwrap_or_default();
-        optional_object(&js::get(&options, "limits"), "limits")?;
         let limits = crate::convert::limits(&options)?;
-        let user_fetch = js::get(&options, "fetch");
-        let user_fetch =
-            if user_fetch.is_undefined() || user_fetch.is_null() {
-                None
-            } else {
-                Some(user_fetch.dyn_into::<Function>().map_err(|_| {
-                    invalid_argument("invalid argument `fetch`: must be a function")
-                })?)
-            };
+        let user_fetch = function(&options, "fetch")?;
         let store = Store::from_option(&js::get(&options, "store"))?;
         let fetcher = Fetcher::new(user_fetch).ok_or_else(|| {
             invalid_argument("invalid argument `fetch`: this runtime has no global fetch; pass one")
@@ -411,7 +399,7 @@ impl TaskClient {
         with_records(&self.shared, move |shared, records| {
             let waits = Array::new();
             for r in records {
-                waits.push(&wait_ref(shared, TaskRef::from(&r), &opts));
+                waits.push(&wait_ref(shared, r.task, &opts));
             }
             Ok(settle_resumed(&waits, &crate::errors::task_error_class()).into())
         })
@@ -482,35 +470,22 @@ type ParsedWait = (Option<Function>, Option<AbortSignal>, WaitOptions, bool);
 
 /// Reads and checks the options of `wait` / `run` / `watch` / `resume`.
 fn parse_wait(opts: &JsValue) -> Result<ParsedWait, JsValue> {
-    (|| {
-        optional_object(opts, "opts")?;
-        let on_update = js::get(opts, "onUpdate");
-        let on_update =
-            if on_update.is_undefined() || on_update.is_null() {
-                None
-            } else {
-                Some(on_update.dyn_into::<Function>().map_err(|_| {
-                    invalid_argument("invalid argument `onUpdate`: must be a function")
-                })?)
-            };
-        let signal = wait_signal(opts)?;
-        finite_numbers(opts, "", &["timeoutMs"])?;
-        optional_object(&js::get(opts, "poll"), "poll")?;
-        finite_numbers(&js::get(opts, "poll"), "poll.", POLL_NUMBERS)?;
-        let timeout_ms = crate::convert::number(opts, "timeoutMs", "timeoutMs")?;
-        let poll = crate::convert::poll_options(opts)?;
-        // Hybrid completion (webhook module): the end comes through `deliver`, polling
-        // is only the slow safety net.
-        let expect_webhook = crate::convert::boolean(opts, "expectWebhook", "expectWebhook")?;
-        let w = WaitOptions {
-            timeout_ms,
-            poll,
-            expect_webhook: expect_webhook.unwrap_or(false),
-        };
-        let cancel_on_timeout =
-            crate::convert::boolean(opts, "cancelOnTimeout", "cancelOnTimeout")?;
-        Ok::<_, JsValue>((on_update, signal, w, cancel_on_timeout.unwrap_or(false)))
-    })()
+    optional_object(opts, "opts")?;
+    let on_update = function(opts, "onUpdate")?;
+    let signal = wait_signal(opts)?;
+    finite_numbers(opts, "", &["timeoutMs"])?;
+    let timeout_ms = crate::convert::number(opts, "timeoutMs", "timeoutMs")?;
+    let poll = crate::convert::poll_options(opts)?;
+    // Hybrid completion (webhook module): the end comes through `deliver`, polling
+    // is only the slow safety net.
+    let expect_webhook = crate::convert::boolean(opts, "expectWebhook", "expectWebhook")?;
+    let w = WaitOptions {
+        timeout_ms,
+        poll,
+        expect_webhook: expect_webhook.unwrap_or(false),
+    };
+    let cancel_on_timeout = crate::convert::boolean(opts, "cancelOnTimeout", "cancelOnTimeout")?;
+    Ok((on_update, signal, w, cancel_on_timeout.unwrap_or(false)))
 }
 
 /// `cancelOnTimeout`: when `waited` rejects with `wait_timeout`, cancels the task at the
@@ -560,9 +535,8 @@ fn task_ref(shared: &Shared, id: &JsValue, opts: &JsValue) -> Result<TaskRef, Js
         .borrow()
         .store
         .get_sync(&id)
-        .and_then(|r| record_from_js(&r))
-        .map(|r| TaskRef::from(&r));
-    let mut t = stored.unwrap_or_else(|| TaskRef::new(id.clone()));
+        .and_then(|r| record_from_js(&r));
+    let mut t = stored.map(|r| r.task).unwrap_or_default();
     t.id = id;
     if let Some(v) = string_field(opts, "model", "model")? {
         t.model = Some(v);
@@ -657,27 +631,29 @@ fn submit_request(req: &JsValue) -> Result<SubmitRequest, JsValue> {
             "invalid argument `input`: required, an object (e.g. {prompt})",
         ));
     }
-    optional_object(&js::get(req, "metadata"), "metadata")?;
+    let mut first = FirstError::default();
+    first.ok(optional_object(&js::get(req, "metadata"), "metadata"));
     let webhook = js::get(req, "webhook");
-    optional_object(&webhook, "webhook")?;
+    first.ok(optional_object(&webhook, "webhook"));
     let webhook = if webhook.is_object() {
-        let url = string_field(&webhook, "url", "webhook.url")?
-            .ok_or_else(|| invalid_argument("invalid argument `webhook.url`: required"))?;
-        Some(WebhookTarget {
-            url,
-            auth_token: string_field(&webhook, "authToken", "webhook.authToken")?,
-        })
+        let url = first.ok(string_field(&webhook, "url", "webhook.url").and_then(|v| {
+            v.ok_or_else(|| invalid_argument("invalid argument `webhook.url`: required"))
+        }));
+        let auth_token = first.opt(string_field(&webhook, "authToken", "webhook.authToken"));
+        url.map(|url| WebhookTarget { url, auth_token })
     } else {
         None
     };
-    Ok(SubmitRequest {
-        model: string_field(req, "model", "model")?,
-        operation: string_field(req, "operation", "operation")?,
-        endpoint: string_field(req, "endpoint", "endpoint")?,
-        task_type: string_field(req, "taskType", "taskType")?,
-        input: field(req, "input", "input")?.unwrap_or_default(),
+    let out = SubmitRequest {
+        model: first.opt(string_field(req, "model", "model")),
+        operation: first.opt(string_field(req, "operation", "operation")),
+        endpoint: first.opt(string_field(req, "endpoint", "endpoint")),
+        task_type: first.opt(string_field(req, "taskType", "taskType")),
+        input: first.opt(field(req, "input", "input")).unwrap_or_default(),
         webhook,
-        idempotency_key: string_field(req, "idempotencyKey", "idempotencyKey")?,
-        metadata: field(req, "metadata", "metadata")?,
-    })
+        idempotency_key: first.opt(string_field(req, "idempotencyKey", "idempotencyKey")),
+        metadata: first.opt(field(req, "metadata", "metadata")),
+    };
+    first.check()?;
+    Ok(out)
 }

@@ -13,8 +13,8 @@
 mod readers;
 #[cfg(feature = "client")]
 pub(crate) use readers::{
-    boolean, field, finite_numbers, headers, limits, number, poll_options, record, task_update,
-    whole, POLL_NUMBERS,
+    boolean, field, finite_numbers, function, headers, limits, number, poll_options, record,
+    task_update, whole, FirstError,
 };
 
 use crate::errors::invalid_argument;

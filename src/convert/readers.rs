@@ -22,6 +22,42 @@ pub(crate) fn field(obj: &JsValue, key: &str, path: &str) -> Result<Option<Value
     from_js(v, path).map(Some)
 }
 
+/// The first error of a run of reads that goes on after one fails, so that a reader of
+/// several owned values has one way out: at each early `?` the compiler wrote out the drop
+/// of every value read so far (as the core's profile reader found). Reads after a failed
+/// one are only JavaScript property reads and checks: what the caller sees is the first
+/// error, as with early returns.
+#[derive(Default)]
+pub(crate) struct FirstError(Option<JsValue>);
+
+impl FirstError {
+    /// `r`'s value, or `None` with its error noted when it is the first.
+    pub(crate) fn ok<T>(&mut self, r: Result<T, JsValue>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if self.0.is_none() {
+                    self.0 = Some(e);
+                }
+                None
+            }
+        }
+    }
+
+    /// An optional field's value: `None` when absent or bad (the error noted).
+    pub(crate) fn opt<T>(&mut self, r: Result<Option<T>, JsValue>) -> Option<T> {
+        self.ok(r).flatten()
+    }
+
+    /// `Err` with the first error, if any read failed.
+    pub(crate) fn check(self) -> Result<(), JsValue> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
 fn bad(path: &str, why: &str) -> JsValue {
     invalid_argument(&concat(&["invalid argument `", path, "`: ", why]))
 }
@@ -39,6 +75,17 @@ pub(crate) fn number(obj: &JsValue, key: &str, path: &str) -> Result<Option<f64>
     v.as_f64()
         .map(Some)
         .ok_or_else(|| bad(path, "must be a number"))
+}
+
+/// The optional function `key` of `obj`.
+pub(crate) fn function(obj: &JsValue, key: &str) -> Result<Option<js_sys::Function>, JsValue> {
+    let v = crate::js::get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.dyn_into()
+        .map(Some)
+        .map_err(|_| bad(key, "must be a function"))
 }
 
 /// The optional boolean `key` of `obj`.
@@ -67,29 +114,34 @@ pub(crate) fn whole(
     }
 }
 
-/// The `poll` option (`poll.*` in messages); `None` when absent.
+/// The `poll` option (`poll.*` in messages), checked to be an object of finite numbers
+/// (and a boolean `adaptive`); `None` when absent.
 pub(crate) fn poll_options(obj: &JsValue) -> Result<Option<PollOptions>, JsValue> {
     let p = crate::js::get(obj, "poll");
+    super::optional_object(&p, "poll")?;
+    finite_numbers(&p, "poll.", POLL_NUMBERS)?;
     if absent(&p) {
         return Ok(None);
     }
-    let n = |k: &str| number(&p, k, &concat(&["poll.", k]));
+    // Each is absent or a finite number, checked above.
+    let n = |k: &str| crate::js::get(&p, k).as_f64();
     Ok(Some(PollOptions {
-        initial_delay_ms: n("initialDelayMs")?,
-        max_delay_ms: n("maxDelayMs")?,
-        multiplier: n("multiplier")?,
-        jitter: n("jitter")?,
-        timeout_ms: n("timeoutMs")?,
-        request_timeout_ms: n("requestTimeoutMs")?,
-        max_retries: n("maxRetries")?,
-        safety_net_ms: n("safetyNetMs")?,
+        initial_delay_ms: n("initialDelayMs"),
+        max_delay_ms: n("maxDelayMs"),
+        multiplier: n("multiplier"),
+        jitter: n("jitter"),
+        timeout_ms: n("timeoutMs"),
+        request_timeout_ms: n("requestTimeoutMs"),
+        max_retries: n("maxRetries"),
+        safety_net_ms: n("safetyNetMs"),
         adaptive: boolean(&p, "adaptive", "poll.adaptive")?,
     }))
 }
 
-/// The `limits` option (defaults when absent).
+/// The `limits` option, checked to be an object (defaults when absent).
 pub(crate) fn limits(obj: &JsValue) -> Result<Limits, JsValue> {
     let l = crate::js::get(obj, "limits");
+    super::optional_object(&l, "limits")?;
     let mut out = Limits::default();
     if absent(&l) {
         return Ok(out);
@@ -102,10 +154,11 @@ pub(crate) fn limits(obj: &JsValue) -> Result<Limits, JsValue> {
     Ok(out)
 }
 
-/// The `headers` option: an object of strings (an `undefined` value leaves its key out,
+/// The `headers` option: an object (checked) of strings (an `undefined` value leaves its key out,
 /// as JSON would).
 pub(crate) fn headers(obj: &JsValue) -> Result<VecMap<String, String>, JsValue> {
     let h = crate::js::get(obj, "headers");
+    super::optional_object(&h, "headers")?;
     let mut out = VecMap::new();
     if absent(&h) {
         return Ok(out);
