@@ -412,7 +412,7 @@ impl TaskClient {
         on_update: Option<Function>,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        start(&self.shared, f, on_update, signal)
+        start(&self.shared, Box::new(f), on_update, signal)
     }
 
     /// The task `id` with the locator fields of `opts`, completed from the store's record.
@@ -421,10 +421,13 @@ impl TaskClient {
     }
 }
 
+/// A call that starts an engine operation, boxed: one `start` serves every caller.
+type Call<'a> = Box<dyn FnOnce(&mut Engine, u64) -> Result<tasklane_core::OpId, CoreError> + 'a>;
+
 /// Starts an operation on the engine and returns its promise.
 fn start(
     shared: &Shared,
-    f: impl FnOnce(&mut Engine, u64) -> Result<tasklane_core::OpId, CoreError>,
+    f: Call<'_>,
     on_update: Option<Function>,
     signal: Option<AbortSignal>,
 ) -> Promise {
@@ -453,11 +456,19 @@ fn wait_on(shared: &Shared, id: &JsValue, opts: &JsValue) -> Promise {
 /// Waits on `task` with the `signal`, `onUpdate` and `timeoutMs` of `opts`.
 fn wait_ref(shared: &Shared, task: TaskRef, opts: &JsValue) -> Promise {
     match parse_wait(opts) {
-        Ok((on_update, signal, w, false)) => {
-            start(shared, |e, now| e.wait(now, &task, w), on_update, signal)
-        }
+        Ok((on_update, signal, w, false)) => start(
+            shared,
+            Box::new(|e, now| e.wait(now, &task, w)),
+            on_update,
+            signal,
+        ),
         Ok((on_update, signal, w, true)) => {
-            let waited = start(shared, |e, now| e.wait(now, &task, w), on_update, signal);
+            let waited = start(
+                shared,
+                Box::new(|e, now| e.wait(now, &task, w)),
+                on_update,
+                signal,
+            );
             cancel_on_timeout(shared.clone(), task, waited)
         }
         Err(e) => rejected(e),
@@ -496,7 +507,12 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
     then(&waited, move |waited| match waited {
         Err(e) if js::get(&e, "code").as_string().as_deref() == Some("wait_timeout") => {
             let reason = Some("tasklane: wait timed out (cancelOnTimeout)".to_owned());
-            let canceled = start(&shared, |en, now| en.cancel(now, &task, reason), None, None);
+            let canceled = start(
+                &shared,
+                Box::new(|en, now| en.cancel(now, &task, reason)),
+                None,
+                None,
+            );
             // The cancel may find the task already ended (it finished as the wait ran
             // out). The client forgot the task when it saw that end, so the end is
             // returned here rather than lost behind the `wait_timeout`.
