@@ -57,7 +57,11 @@ impl Fetcher {
         // No fetch (removed from globalThis since): nothing left this process.
         let (func, this) = self.target().ok_or(TransportError::network(false))?;
         let ms = crate::js::timer_ms(request.timeout_ms);
-        let names = RESPONSE_NAMES.with(Clone::clone);
+        // Made at each request: a thread-local of them cost more code than the few strings.
+        let names = js_sys::Array::new();
+        for n in RESPONSE_HEADERS {
+            names.push(&JsValue::from_str(n));
+        }
         Ok(crate::client::exchange(
             &func,
             &this,
@@ -93,7 +97,7 @@ pub(crate) fn outcome(
             Some(_) => TransportError::network(sent),
         });
     };
-    // `exchange` answers one value per name of `RESPONSE_NAMES`.
+    // `exchange` answers one value per name of `RESPONSE_HEADERS`.
     let values: js_sys::Array = answer.get(1).unchecked_into();
     let mut headers = Vec::new();
     for (i, name) in (0u32..).zip(RESPONSE_HEADERS) {
@@ -117,17 +121,6 @@ const NOT_SENT: f64 = 0.0;
 const SENT: f64 = 1.0;
 /// ... or the request's `timeout_ms` ran out first (its controller was aborted).
 const TIMED_OUT: f64 = 2.0;
-
-thread_local! {
-    /// [`RESPONSE_HEADERS`] as a JavaScript array, made once.
-    static RESPONSE_NAMES: js_sys::Array = {
-        let names = js_sys::Array::new();
-        for n in RESPONSE_HEADERS {
-            names.push(&JsValue::from_str(n));
-        }
-        names
-    };
-}
 
 /// A new `AbortController`; `None` in a runtime without one (then requests cannot be aborted).
 pub(crate) fn controller() -> Option<AbortController> {

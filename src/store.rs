@@ -53,17 +53,19 @@ pub(crate) enum Store {
 impl Store {
     /// Builds the store the `store` option names; `invalid_argument` naming `store` otherwise.
     pub(crate) fn from_option(v: &JsValue) -> Result<Store, JsValue> {
-        if v.is_undefined() || v.is_null() || v.as_string().as_deref() == Some("memory") {
+        let name = v.as_string();
+        let name = name.as_deref();
+        if v.is_undefined() || v.is_null() || name == Some("memory") {
             return Ok(Store::Memory(Rc::default()));
         }
-        if v.as_string().as_deref() == Some("localStorage") {
+        if name == Some("localStorage") {
             return js::local_storage().map(Store::Local).ok_or_else(|| {
                 invalid_argument(
                     "invalid argument `store`: \"localStorage\" is not available in this runtime",
                 )
             });
         }
-        if v.as_string().as_deref() == Some("indexedDB") {
+        if name == Some("indexedDB") {
             let has_idb = js::get(&js::global(), "indexedDB").is_object();
             let factory = IDB_FACTORY.with(|f| f.borrow().clone());
             return match factory.filter(|_| has_idb) {
