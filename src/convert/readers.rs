@@ -204,43 +204,51 @@ fn count(obj: &JsValue, key: &str) -> Result<Option<u64>, ()> {
 /// A stored record (a plain object with its task fields at the top level); `None` when it
 /// is not one.
 pub(crate) fn record(r: &JsValue) -> Option<TaskRecord> {
-    // Checked first, then built: no partly built record to drop on each way out.
-    const TEXT: [&str; 10] = [
-        "provider",
-        "id",
-        "model",
-        "operation",
-        "endpoint",
-        "taskType",
-        "statusUrl",
-        "responseUrl",
-        "cancelUrl",
-        "idempotencyKey",
-    ];
-    if TEXT.iter().any(|k| text(r, k).is_err())
-        || ["submittedAt", "deadline"]
-            .iter()
-            .any(|k| count(r, k).is_err())
-    {
+    // Each field read once; a bad one is noted and reading goes on, so the fields read so
+    // far are dropped in one place.
+    let mut good = true;
+    let mut t = |key: &str| {
+        text(r, key).unwrap_or_else(|()| {
+            good = false;
+            None
+        })
+    };
+    let provider = t("provider");
+    let id = t("id");
+    let model = t("model");
+    let operation = t("operation");
+    let endpoint = t("endpoint");
+    let task_type = t("taskType");
+    let status_url = t("statusUrl");
+    let response_url = t("responseUrl");
+    let cancel_url = t("cancelUrl");
+    let idempotency_key = t("idempotencyKey");
+    let mut c = |key: &str| {
+        count(r, key).unwrap_or_else(|()| {
+            good = false;
+            None
+        })
+    };
+    let submitted_at = c("submittedAt");
+    let deadline = c("deadline");
+    let (true, Some(provider), Some(id)) = (good, provider, id) else {
         return None;
-    }
-    let t = |key: &str| text(r, key).ok().flatten();
-    let c = |key: &str| count(r, key).ok().flatten();
+    };
     Some(TaskRecord {
-        provider: t("provider")?,
+        provider,
         task: TaskRef {
-            id: t("id")?,
-            model: t("model"),
-            operation: t("operation"),
-            endpoint: t("endpoint"),
-            task_type: t("taskType"),
-            status_url: t("statusUrl"),
-            response_url: t("responseUrl"),
-            cancel_url: t("cancelUrl"),
-            submitted_at: c("submittedAt"),
+            id,
+            model,
+            operation,
+            endpoint,
+            task_type,
+            status_url,
+            response_url,
+            cancel_url,
+            submitted_at,
         },
-        deadline: c("deadline"),
-        idempotency_key: t("idempotencyKey"),
+        deadline,
+        idempotency_key,
     })
 }
 
