@@ -347,7 +347,7 @@ impl TaskClient {
 
     /// Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`.
     pub fn cancel(&self, id: JsValue, reason: JsValue, opts: JsValue) -> Promise {
-        let reason = if reason.is_undefined() || reason.is_null() {
+        let reason = if reason.is_null_or_undefined() {
             None
         } else if let Some(s) = reason.as_string() {
             Some(s)
@@ -527,7 +527,7 @@ fn cancel_on_timeout(shared: Shared, task: TaskRef, waited: Promise) -> Promise 
 /// The `signal` option, checked to be an `AbortSignal`.
 fn wait_signal(opts: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
     let s = js::get(opts, "signal");
-    if s.is_undefined() || s.is_null() {
+    if s.is_null_or_undefined() {
         return Ok(None);
     }
     if js::get(&s, "aborted").as_bool().is_none() || !js::get(&s, "addEventListener").is_function()
@@ -626,7 +626,7 @@ fn expect_webhook_opts(req: &JsValue, opts: JsValue) -> JsValue {
     if opts.is_object() {
         // A plain options object: its own fields are copied (signal, onUpdate, poll...).
         let _ = js_sys::Object::assign(&copy, opts.unchecked_ref());
-    } else if !opts.is_undefined() && !opts.is_null() {
+    } else if !opts.is_null_or_undefined() {
         // Not an object: leave it for wait's own argument check to refuse.
         return opts;
     }

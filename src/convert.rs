@@ -60,7 +60,7 @@ pub(crate) fn string_field(
     path: &str,
 ) -> Result<Option<String>, JsValue> {
     let v = crate::js::get(obj, key);
-    if v.is_undefined() || v.is_null() {
+    if v.is_null_or_undefined() {
         return Ok(None);
     }
     v.as_string().map(Some).ok_or_else(|| {
@@ -75,10 +75,7 @@ pub(crate) fn string_field(
 /// Checks that `value` (called `path`) is `undefined`, `null` or a plain object.
 #[cfg(any(feature = "client", feature = "proxy"))]
 pub(crate) fn optional_object(value: &JsValue, path: &str) -> Result<(), JsValue> {
-    if value.is_undefined()
-        || value.is_null()
-        || (value.is_object() && !js_sys::Array::is_array(value))
-    {
+    if value.is_null_or_undefined() || (value.is_object() && !js_sys::Array::is_array(value)) {
         Ok(())
     } else {
         Err(invalid_argument(&concat(&[

@@ -55,7 +55,7 @@ impl Store {
     pub(crate) fn from_option(v: &JsValue) -> Result<Store, JsValue> {
         let name = v.as_string();
         let name = name.as_deref();
-        if v.is_undefined() || v.is_null() || name == Some("memory") {
+        if v.is_null_or_undefined() || name == Some("memory") {
             return Ok(Store::Memory(Rc::default()));
         }
         if name == Some("localStorage") {

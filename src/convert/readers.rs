@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 /// it is `undefined` or `null`.
 pub(crate) fn field(obj: &JsValue, key: &str, path: &str) -> Result<Option<Value>, JsValue> {
     let v = crate::js::get(obj, key);
-    if v.is_undefined() || v.is_null() {
+    if v.is_null_or_undefined() {
         return Ok(None);
     }
     from_js(v, path).map(Some)
@@ -63,7 +63,7 @@ fn bad(path: &str, why: &str) -> JsValue {
 }
 
 fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
+    v.is_null_or_undefined()
 }
 
 /// The optional number `key` of `obj`.
@@ -316,7 +316,7 @@ pub(crate) fn task_update(u: &JsValue) -> Result<TaskUpdate, JsValue> {
 pub(crate) fn finite_numbers(obj: &JsValue, prefix: &str, keys: &[&str]) -> Result<(), JsValue> {
     for key in keys {
         let v = crate::js::get(obj, key);
-        if v.is_undefined() || v.is_null() {
+        if v.is_null_or_undefined() {
             continue;
         }
         if !v.as_f64().is_some_and(f64::is_finite) {
