@@ -13,7 +13,7 @@ use crate::store::Store;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use tasklane_core::engine::Output;
 use tasklane_core::estimate::{Estimate, EstimateEntry};
 use tasklane_core::vecmap::VecMap;
@@ -48,7 +48,6 @@ pub(crate) struct Driver {
     /// Holds the driver alive while operations run, even when JavaScript dropped the
     /// client (`new TaskClient(o).run(r)`); cleared when the last operation ends.
     keep_alive: Option<Shared>,
-    weak_self: Weak<RefCell<Driver>>,
     /// The store's answer to a submitted task's `put` that its submit's `Done` waits on:
     /// a pending promise, or the error it threw at once.
     puts: VecMap<String, Result<Promise, JsValue>>,
@@ -57,19 +56,16 @@ pub(crate) struct Driver {
 impl Driver {
     /// A driver for `engine`.
     pub(crate) fn new(engine: Engine, store: Store, fetcher: Fetcher) -> Shared {
-        Rc::new_cyclic(|weak_self| {
-            RefCell::new(Driver {
-                engine,
-                store,
-                fetcher,
-                ops: VecMap::new(),
-                in_flight: VecMap::new(),
-                timer: None,
-                keep_alive: None,
-                weak_self: weak_self.clone(),
-                puts: VecMap::new(),
-            })
-        })
+        Rc::new(RefCell::new(Driver {
+            engine,
+            store,
+            fetcher,
+            ops: VecMap::new(),
+            in_flight: VecMap::new(),
+            timer: None,
+            keep_alive: None,
+            puts: VecMap::new(),
+        }))
     }
 }
 
@@ -247,7 +243,7 @@ fn arm_timer(shared: &Shared) {
         (Some(at), Some((armed, _))) if *armed == at => {}
         (Some(at), _) => {
             let delay = at.saturating_sub(js::now());
-            let weak = d.weak_self.clone();
+            let weak = Rc::downgrade(shared);
             let timeout = Timeout::new(crate::js::timer_ms(delay), move || {
                 if let Some(shared) = weak.upgrade() {
                     // Dropping our own (fired) Timeout here is safe: wasm-bindgen defers
