@@ -347,14 +347,9 @@ impl TaskClient {
 
     /// Cancels where the dialect can; otherwise rejects `TaskError{code: "unsupported"}`.
     pub fn cancel(&self, id: JsValue, reason: JsValue, opts: JsValue) -> Promise {
-        let reason = if reason.is_null_or_undefined() {
-            None
-        } else if let Some(s) = reason.as_string() {
-            Some(s)
-        } else {
-            return rejected(invalid_argument(
-                "invalid argument `reason`: must be a string",
-            ));
+        let reason = match crate::convert::string(&reason, "reason") {
+            Ok(r) => r,
+            Err(e) => return rejected(e),
         };
         match self.task_ref(&id, &opts) {
             Ok(t) => self.start(|e, now| e.cancel(now, &t, reason), None, None),

@@ -59,7 +59,11 @@ pub(crate) fn string_field(
     key: &str,
     path: &str,
 ) -> Result<Option<String>, JsValue> {
-    let v = crate::js::get(obj, key);
+    string(&crate::js::get(obj, key), path)
+}
+
+/// `v` (called `path` in messages) as an optional string.
+pub(crate) fn string(v: &JsValue, path: &str) -> Result<Option<String>, JsValue> {
     if v.is_null_or_undefined() {
         return Ok(None);
     }

@@ -26,6 +26,11 @@ fn estimates_id(provider: &str) -> String {
     concat(&[ESTIMATES_PREFIX, provider])
 }
 
+/// The `localStorage` key of task `id`'s record.
+fn ls_key(id: &str) -> JsValue {
+    JsValue::from_str(&concat(&[LS_PREFIX, id]))
+}
+
 thread_local! {
     /// The package's `indexedDBStore` factory, handed over by `pkg/shared.js` at start.
     static IDB_FACTORY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
@@ -110,7 +115,7 @@ impl Store {
             }
             Store::Local(ls) => {
                 let text = js_sys::JSON::stringify(record)?;
-                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
+                let key = ls_key(id);
                 js::call_method(ls, "setItem", &[&key, &text]).map(|_| None)
             }
             Store::Custom(s) => js::call_method(s, "put", &[&id.into(), record])
@@ -177,7 +182,7 @@ impl Store {
                 m.borrow_mut().remove(id);
             }
             Store::Local(ls) => {
-                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
+                let key = ls_key(id);
                 let _ = js::call_method(ls, "removeItem", &[&key]);
             }
             Store::Custom(s) => report(js::call_method(s, "delete", &[&id.into()])),
@@ -189,7 +194,7 @@ impl Store {
         let text = match self {
             Store::Memory(m) => m.borrow().get(id).cloned(),
             Store::Local(ls) => {
-                let key = JsValue::from_str(&concat(&[LS_PREFIX, id]));
+                let key = ls_key(id);
                 js::call_method(ls, "getItem", &[&key]).ok()?.as_string()
             }
             Store::Custom(_) => None,
