@@ -158,8 +158,28 @@ for (const s of sections(bytes)) {
 parts.push(bytes.subarray(last));
 if (!modules.has(ownModule)) fail(`the wasm imports nothing from ${ownModule}`);
 
-// The glue: import keys `name: function(`, the import object's module keys, `wasm.<export>`.
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+// wasm-bindgen imports a snippet file once per function the wasm takes from it
+// (`import * as importN from "<file>"`) and lists each under the same key of the import
+// object, where the last one wins: one import and one key per file are kept.
+const firstAlias = new Map(); // file -> the alias kept
+const dropped = [];
+glue = glue.replace(/^import \* as (import\d+) from "([^"]+)"\n/gm, (line, alias, file) => {
+  if (!firstAlias.has(file)) {
+    firstAlias.set(file, alias);
+    return line;
+  }
+  dropped.push([alias, file]);
+  return "";
+});
+for (const [alias, file] of dropped) {
+  const key = new RegExp(`^ *${escape(JSON.stringify(file))}: ${alias},\n`, "m");
+  if (!key.test(glue)) fail(`${alias} (${file}) is not a key of the glue's imports`);
+  glue = glue.replace(key, "");
+}
+
+// The glue: import keys `name: function(`, the import object's module keys, `wasm.<export>`.
 for (const [old, now] of imports) {
   const re = new RegExp(`(?<![A-Za-z0-9_$])${escape(old)}(?![A-Za-z0-9_$])`, "g");
   const hits = glue.match(re)?.length ?? 0;
