@@ -101,7 +101,7 @@ pub fn expand<'a>(
     raw: &'a Value,
     json_string_fields: &[String],
 ) -> Result<Cow<'a, Value>, NormalizeError> {
-    let has_text = |p: &String| matches!(json_path::get(raw, p), Some(Value::String(s)) if !s.trim().is_empty());
+    let has_text = |p: &String| matches!(json_path::get(raw, p), Some(Value::String(s)) if !crate::text::trim(s).is_empty());
     if !json_string_fields.iter().any(has_text) {
         return Ok(Cow::Borrowed(raw));
     }
@@ -109,7 +109,7 @@ pub fn expand<'a>(
     for path in json_string_fields {
         if let Some(slot) = json_path::get_mut(&mut v, path) {
             if let Value::String(s) = slot {
-                if s.trim().is_empty() {
+                if crate::text::trim(s).is_empty() {
                     continue;
                 }
                 *slot = crate::json::parse(s)
@@ -232,7 +232,7 @@ pub fn status_fields(
 fn non_negative(v: &Value) -> Option<f64> {
     let x = match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => number_text(s.trim())?,
+        Value::String(s) => number_text(crate::text::trim(s))?,
         _ => return None,
     };
     (0.0..1e15).contains(&x).then_some(x)
@@ -272,7 +272,7 @@ pub fn outputs(v: &Value, rules: &[OutputRule]) -> Vec<Output> {
         }
         for &x in &json_path::collect(v, &rule.path) {
             let s = match x {
-                Value::String(s) if !s.trim().is_empty() => s.trim(),
+                Value::String(s) if !crate::text::trim(s).is_empty() => crate::text::trim(s),
                 Value::Object(m) => match m.get("url") {
                     Some(Value::String(s)) if !s.is_empty() => s.as_str(),
                     _ => continue,

@@ -7,7 +7,7 @@
 /// cannot stall a client beyond its own deadline handling.
 pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
     const CAP: u64 = 24 * 3600 * 1000;
-    let v = value.trim();
+    let v = crate::text::trim(value);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         let secs = crate::text::digits(v).unwrap_or(u64::MAX);
         // `min` before the product: `saturating_mul` links 128-bit multiplication.
@@ -21,7 +21,7 @@ pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
 pub fn http_date_ms(s: &str) -> Option<u64> {
     // After the weekday's comma every field has a fixed width, so each sits at a fixed
     // place: read by index rather than split (issue 7: the splitting cost the wasm ≈ 0.4 KB).
-    let rest = crate::text::cut(s.trim(), b',')?.1.as_bytes();
+    let rest = crate::text::cut(crate::text::trim(s), b',')?.1.as_bytes();
     const SHAPE: &[u8; 25] = b" 00 *** 0000 00:00:00 GMT";
     if rest.len() != SHAPE.len() {
         return None;

@@ -18,12 +18,12 @@ impl BaseUrl {
         let bad = |why: &str| {
             CoreError::invalid("baseUrl", crate::text::concat(&[why, " (got \"", s, "\")"]))
         };
-        let s = s.trim();
+        let s = crate::text::trim(s);
         let origin_len = origin_len(s).ok_or_else(|| bad("must be an absolute http(s) URL"))?;
         if crate::text::has_any(s, b"?#") {
             return Err(bad("must not have a query or fragment"));
         }
-        if s.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        if crate::text::has_space_or_control(s) {
             return Err(bad("must not contain spaces"));
         }
         Ok(BaseUrl {

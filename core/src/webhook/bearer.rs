@@ -10,9 +10,11 @@ use super::WebhookError;
 /// time (both sides hashed first, so the expected token's length does not leak either).
 pub fn verify_bearer(authorization: Option<&str>, expected: &str) -> Result<(), WebhookError> {
     let value = authorization.ok_or(WebhookError::MissingHeader("authorization"))?;
-    let value = value.trim();
+    let value = crate::text::trim(value);
     let token = match crate::text::cut(value, b' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim_start(),
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            crate::text::trim_start(token)
+        }
         _ => return Err(WebhookError::BadAuthToken),
     };
     if ct_eq_secret(token.as_bytes(), expected.as_bytes()) {

@@ -12,7 +12,7 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 1_048_576;
 /// streaming read enforces the limit); a malformed one is a 400.
 pub fn check_content_length(value: Option<&str>, limit: u64) -> Result<(), WebhookError> {
     let Some(value) = value else { return Ok(()) };
-    let value = value.trim();
+    let value = crate::text::trim(value);
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(WebhookError::MalformedContentLength);
     }

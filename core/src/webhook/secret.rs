@@ -24,7 +24,8 @@ impl WebhookSecret {
     /// packages). Refuses an empty key or text that is not standard base64, with an
     /// `invalid_argument` error saying which.
     pub fn parse(secret: &str) -> Result<Self, WebhookError> {
-        let b64 = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret).trim();
+        let b64 = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
+        let b64 = crate::text::trim(b64);
         if b64.is_empty() {
             return Err(WebhookError::InvalidArgument(
                 "secret: empty; expected whsec_<base64 key>".into(),
