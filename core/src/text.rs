@@ -138,11 +138,10 @@ pub fn digits(s: &str) -> Option<u64> {
         return None;
     }
     s.bytes().try_fold(0u64, |acc, b| {
-        if b.is_ascii_digit() {
-            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
+        let d = u64::from(b.wrapping_sub(b'0'));
+        // In range exactly when `acc * 10 + d` is: `checked_mul` would link the 128-bit
+        // multiplication routine `__multi3` (issue 7).
+        (d < 10 && acc <= (u64::MAX - d) / 10).then(|| acc * 10 + d)
     })
 }
 
@@ -304,6 +303,45 @@ mod tests {
         }
         for n in [0, 1, 0xf, 0x10, 0xdead_beef, 1 << 63, u64::MAX] {
             assert_eq!(hex16(n), format!("{n:016x}"));
+        }
+    }
+
+    #[test]
+    fn digits_is_parse() {
+        let mut r = crate::rng::SplitMix64::new(5);
+        let mut samples: Vec<String> = [
+            "",
+            "0",
+            "9",
+            "10",
+            "007",
+            "+1",
+            "-1",
+            "1a",
+            " 1",
+            "٣",
+            "18446744073709551615",
+            "18446744073709551616",
+            "18446744073709551619",
+            "18446744073709551610",
+            "99999999999999999999",
+            "1844674407370955161",
+            "184467440737095516150",
+        ]
+        .map(String::from)
+        .to_vec();
+        for _ in 0..10_000 {
+            let n = r.next_u64() >> (r.next_u64() % 64);
+            samples.push(n.to_string());
+            samples.push([n.to_string(), (r.next_u64() % 10).to_string()].concat());
+        }
+        for s in &samples {
+            let std = if s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<u64>().ok()
+            } else {
+                None
+            };
+            assert_eq!(digits(s), std, "{s:?}");
         }
     }
 

@@ -108,6 +108,28 @@ fn mul_div(a: u64, b: u64, c: u64) -> u64 {
     ((x / c) << 18) + (((x % c) << 18) + a * lo) / c
 }
 
+/// `a.saturating_mul(b)` from the operands' bit lengths: `u64::saturating_mul` of two
+/// variables links the 128-bit multiplication routine `__multi3` (issue 7), and so does a
+/// check by division, which LLVM turns back into the same overflowing multiplication.
+fn saturating_mul(a: u64, b: u64) -> u64 {
+    match a.leading_zeros() + b.leading_zeros() {
+        // The bit lengths add up to at most 64: the product fits.
+        64.. => a * b,
+        // To 65: the product is below 2^65. Half of it fits; double that if it can be.
+        63 => {
+            let half = (a >> 1) * b;
+            if half >> 63 != 0 {
+                u64::MAX
+            } else {
+                let odd = if a & 1 == 1 { b } else { 0 };
+                (half << 1).saturating_add(odd)
+            }
+        }
+        // 66 or more: at least 2^64.
+        _ => u64::MAX,
+    }
+}
+
 /// How long to sleep before the next poll of a live task (see [`Engine::poll_delay`]).
 pub(super) fn poll_delay(
     estimates: &Estimates,
@@ -167,7 +189,7 @@ pub(super) fn poll_delay(
                 None => op.queue_first = Some((now, p)),
                 Some((t0, p0)) if p < p0 && now > t0 => {
                     let per_position = (now - t0) / (p0 - p);
-                    let ahead = per_position.saturating_mul(p) / 10 * 7;
+                    let ahead = saturating_mul(per_position, p) / 10 * 7;
                     d = d.max(ahead.min(op.poll.max_delay_ms));
                 }
                 _ => {}
@@ -187,7 +209,36 @@ pub(super) fn poll_delay(
 
 #[cfg(test)]
 mod tests {
-    use super::mul_div;
+    use super::{mul_div, saturating_mul};
+
+    #[test]
+    fn saturating_mul_is_std() {
+        let mut r = crate::rng::SplitMix64::new(3);
+        let edges = [
+            0,
+            1,
+            2,
+            3,
+            7,
+            1 << 32,
+            (1 << 32) - 1,
+            u64::MAX / 2,
+            u64::MAX / 3,
+            u64::MAX,
+        ];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(saturating_mul(a, b), a.saturating_mul(b), "{a} {b}");
+            }
+        }
+        for _ in 0..100_000 {
+            let (a, b) = (
+                r.next_u64() >> (r.next_u64() % 64),
+                r.next_u64() >> (r.next_u64() % 64),
+            );
+            assert_eq!(saturating_mul(a, b), a.saturating_mul(b), "{a} {b}");
+        }
+    }
 
     #[test]
     fn mul_div_is_exact() {
