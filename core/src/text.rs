@@ -80,13 +80,17 @@ pub fn cut_last(s: &str, sep: u8) -> Option<(&str, &str)> {
 
 /// The part of `s` before the first of the ASCII bytes `any` (all of `s` without one).
 pub fn before_any<'a>(s: &'a str, any: &[u8]) -> &'a str {
-    let end = s.bytes().position(|b| one_of(b, any)).unwrap_or(s.len());
+    let b = s.as_bytes();
+    let mut end = 0;
+    while end < b.len() && !one_of(b[end], any) {
+        end += 1;
+    }
     s.get(..end).unwrap_or(s)
 }
 
 /// Whether `s` contains any of the ASCII bytes `any` (as `s.contains([chars])`).
 pub fn has_any(s: &str, any: &[u8]) -> bool {
-    s.bytes().any(|b| one_of(b, any))
+    before_any(s, any).len() < s.len()
 }
 
 /// Whether `b` is in `any`, by `iter().any`: `<[u8]>::contains` brings core's `memchr`
@@ -103,7 +107,11 @@ pub fn after_last(s: &str, sep: u8) -> &str {
 
 /// `s` without any run of `sep` at its end (as `trim_end_matches(sep)`).
 pub fn trim_end(s: &str, sep: u8) -> &str {
-    let end = s.bytes().rposition(|b| b != sep).map_or(0, |i| i + 1);
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && b[end - 1] == sep {
+        end -= 1;
+    }
     s.get(..end).unwrap_or(s)
 }
 
