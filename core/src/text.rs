@@ -93,11 +93,14 @@ pub fn has_any(s: &str, any: &[u8]) -> bool {
     before_any(s, any).len() < s.len()
 }
 
-/// Whether `b` is in `any`, by `iter().any`: `<[u8]>::contains` brings core's `memchr`
-/// (≈ 0.4 KB of wasm) to search a list of two bytes.
-#[allow(clippy::manual_contains)]
+/// Whether `b` is in `any`, by a plain loop: `<[u8]>::contains` brings core's `memchr`
+/// (≈ 0.4 KB of wasm) to search a list of two bytes, and `iter().any` an adapter.
 fn one_of(b: u8, any: &[u8]) -> bool {
-    any.iter().any(|&a| a == b)
+    let mut i = 0;
+    while i < any.len() && any[i] != b {
+        i += 1;
+    }
+    i < any.len()
 }
 
 /// The part of `s` after its last `sep` (all of `s` without one).
@@ -117,7 +120,11 @@ pub fn trim_end(s: &str, sep: u8) -> &str {
 
 /// `parts` joined, as `parts.concat()` gives them.
 pub fn concat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    let mut len = 0;
+    for p in parts {
+        len += p.len();
+    }
+    let mut s = String::with_capacity(len);
     for p in parts {
         s.push_str(p);
     }
@@ -182,7 +189,7 @@ pub fn parse_u64(s: &str) -> Option<u64> {
 
 /// Whether `s` contains the ASCII byte `b`.
 pub fn has_byte(s: &str, b: u8) -> bool {
-    s.bytes().any(|x| x == b)
+    cut(s, b).is_some()
 }
 
 /// The byte offset of the first occurrence of `needle` in `s` (as `find(&str)`).
