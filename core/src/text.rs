@@ -173,12 +173,17 @@ pub fn digits(s: &str) -> Option<u64> {
     if s.is_empty() {
         return None;
     }
-    s.bytes().try_fold(0u64, |acc, b| {
+    let mut n = 0u64;
+    for &b in s.as_bytes() {
         let d = u64::from(b.wrapping_sub(b'0'));
-        // In range exactly when `acc * 10 + d` is: `checked_mul` would link the 128-bit
+        // In range exactly when `n * 10 + d` is: `checked_mul` would link the 128-bit
         // multiplication routine `__multi3` (issue 7).
-        (d < 10 && acc <= (u64::MAX - d) / 10).then(|| acc * 10 + d)
-    })
+        if d >= 10 || n > (u64::MAX - d) / 10 {
+            return None;
+        }
+        n = n * 10 + d;
+    }
+    Some(n)
 }
 
 /// `s` as `s.parse::<u64>()` reads it: [`digits`] after an optional `+`. `str::parse`'s
@@ -195,10 +200,14 @@ pub fn has_byte(s: &str, b: u8) -> bool {
 /// The byte offset of the first occurrence of `needle` in `s` (as `find(&str)`).
 pub fn find(s: &str, needle: &str) -> Option<usize> {
     let (s, n) = (s.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return Some(0);
+    let mut i = 0;
+    while i + n.len() <= s.len() {
+        if s[i..i + n.len()] == *n {
+            return Some(i);
+        }
+        i += 1;
     }
-    s.windows(n.len()).position(|w| w == n)
+    None
 }
 
 /// Whether `needle` occurs in `s` (as `contains(&str)`).

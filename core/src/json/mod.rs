@@ -242,19 +242,33 @@ impl Map {
         Map(Vec::new())
     }
 
+    /// Where `key` is, by a plain loop that every lookup shares (`find`/`position`
+    /// adapters at each lookup cost the wasm more, issue 7).
+    fn index(&self, key: &str) -> Option<usize> {
+        let mut i = 0;
+        while i < self.0.len() {
+            if self.0[i].0 == key {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        Some(&self.0[self.index(key)?].1)
     }
 
     /// The value of `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        let i = self.index(key)?;
+        Some(&mut self.0[i].1)
     }
 
     /// The value of `key`, inserting `make()` first when it is missing.
     pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
-        let i = match self.0.iter().position(|(k, _)| k == key) {
+        let i = match self.index(key) {
             Some(i) => i,
             None => {
                 self.0.push((key.to_owned(), make()));
@@ -283,7 +297,7 @@ impl Map {
 
     /// Removes `key`; its value, if it was present.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let i = self.0.iter().position(|(k, _)| k == key)?;
+        let i = self.index(key)?;
         Some(self.0.remove(i).1)
     }
 
