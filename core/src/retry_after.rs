@@ -8,7 +8,7 @@
 pub fn retry_after_ms(value: &str, now: u64) -> Option<u64> {
     const CAP: u64 = 24 * 3600 * 1000;
     let v = crate::text::trim(value);
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+    if crate::text::all_digits(v) {
         let secs = crate::text::digits(v).unwrap_or(u64::MAX);
         // `min` before the product: `saturating_mul` links 128-bit multiplication.
         return Some(secs.min(CAP / 1000) * 1000);

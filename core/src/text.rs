@@ -168,6 +168,17 @@ pub fn hex16(n: u64) -> String {
     s
 }
 
+/// Whether `s` is one or more ASCII digits (as `!s.is_empty() &&
+/// s.bytes().all(|b| b.is_ascii_digit())`, by a plain loop shared by its callers).
+pub fn all_digits(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i == b.len() && i > 0
+}
+
 /// `s` as an unsigned integer when it is only ASCII digits (not empty, in range).
 pub fn digits(s: &str) -> Option<u64> {
     if s.is_empty() {
@@ -387,6 +398,8 @@ mod tests {
                 None
             };
             assert_eq!(digits(s), std, "{s:?}");
+            let only_digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            assert_eq!(all_digits(s), only_digits, "{s:?}");
         }
     }
 

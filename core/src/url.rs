@@ -78,7 +78,7 @@ fn origin_len(s: &str) -> Option<usize> {
         return None;
     }
     if let Some((_, port)) = crate::text::cut_last(host, b':') {
-        if !host.ends_with("]") && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())) {
+        if !host.ends_with("]") && !crate::text::all_digits(port) {
             return None;
         }
     }

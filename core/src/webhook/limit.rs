@@ -13,7 +13,7 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 1_048_576;
 pub fn check_content_length(value: Option<&str>, limit: u64) -> Result<(), WebhookError> {
     let Some(value) = value else { return Ok(()) };
     let value = crate::text::trim(value);
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if !crate::text::all_digits(value) {
         return Err(WebhookError::MalformedContentLength);
     }
     // All digits: a parse failure can only be overflow, which is certainly too large.

@@ -111,7 +111,7 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
 
 /// Parses `webhook-timestamp`: ASCII digits only (no sign, no spaces), at most 18 of them.
 pub fn parse_timestamp(value: &str) -> Result<i64, WebhookError> {
-    if value.is_empty() || value.len() > 18 || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if value.len() > 18 || !crate::text::all_digits(value) {
         return Err(WebhookError::MalformedTimestamp);
     }
     // At most 18 digits always fit an i64; the error arm is unreachable but kept typed.
