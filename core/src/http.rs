@@ -63,10 +63,12 @@ impl HttpResponse {
 
 /// The value of the first header in `headers` named `name` (ASCII case-insensitive).
 pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case(name) {
+            return Some(v);
+        }
+    }
+    None
 }
 
 /// Why there was no HTTP answer.

@@ -316,7 +316,7 @@ pub fn data_url(b64: &str) -> Option<String> {
     // wasm ≈ 0.5 KB): whitespace is dropped, any other byte outside the alphabet refuses
     // the text (a non-ASCII character's bytes are neither).
     let mut clean = String::with_capacity(b64.len());
-    for b in b64.bytes() {
+    for &b in b64.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
             clean.push(char::from(b));
         } else if !b.is_ascii_whitespace() {

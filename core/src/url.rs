@@ -109,7 +109,7 @@ pub fn is_absolute_http(url: &str) -> bool {
 pub fn encode(value: &str, keep_slash: bool) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
+    for &b in value.as_bytes() {
         let keep = b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b'.' | b'~')
             || (keep_slash && b == b'/');
