@@ -57,7 +57,13 @@ pub fn collect<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
                 None => return Vec::new(),
             },
             Some(name) => match child(one, name) {
-                Some(Value::Array(a)) => break a.iter().collect::<Vec<_>>(),
+                Some(Value::Array(a)) => {
+                    let mut all = Vec::with_capacity(a.len());
+                    for x in a {
+                        all.push(x);
+                    }
+                    break all;
+                }
                 _ => return Vec::new(),
             },
         }
@@ -73,7 +79,11 @@ pub fn collect<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
         let mut next = Vec::new();
         for &c in &cur {
             match (child(c, name), each) {
-                (Some(Value::Array(a)), true) => next.extend(a.iter()),
+                (Some(Value::Array(a)), true) => {
+                    for x in a {
+                        next.push(x);
+                    }
+                }
                 (Some(_), true) | (None, _) => {}
                 (Some(x), false) => next.push(x),
             }
