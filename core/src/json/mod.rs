@@ -341,13 +341,16 @@ impl Map {
             return;
         }
         // Indices sorted by key, then by position: repeats of a key are neighbours.
-        let mut by_key: Vec<usize> = (0..e.len()).collect();
+        let mut by_key = Vec::with_capacity(e.len());
+        for i in 0..e.len() {
+            by_key.push(i);
+        }
         by_key.sort_unstable_by(|&a, &b| e[a].0.cmp(&e[b].0).then(a.cmp(&b)));
         let mut drop = vec![false; e.len()];
         let mut any = false;
         let mut first = by_key[0];
-        for pair in by_key.windows(2) {
-            let (prev, next) = (pair[0], pair[1]);
+        for j in 1..by_key.len() {
+            let (prev, next) = (by_key[j - 1], by_key[j]);
             if e[prev].0 == e[next].0 {
                 // `next` repeats the key of `first`: its value moves to `first`'s place.
                 let value = std::mem::take(&mut e[next].1);
