@@ -98,7 +98,7 @@ impl Estimates {
             // The first of the least-seen (plain loops here and in `export`: iterator
             // chains cost the wasm an instantiation each, issue 7).
             let mut least: Option<(&String, u32)> = None;
-            for (k, s) in self.map.iter() {
+            for (k, s) in self.map.entries() {
                 if least.is_none_or(|(_, n)| s.est.count < n) {
                     least = Some((k, s.est.count));
                 }
@@ -139,7 +139,7 @@ impl Estimates {
     /// Every estimate, for persisting.
     pub fn export(&self) -> Vec<EstimateEntry> {
         let mut all = Vec::with_capacity(self.map.len());
-        for (k, s) in self.map.iter() {
+        for (k, s) in self.map.entries() {
             all.push(EstimateEntry {
                 key: k.clone(),
                 estimate: s.est,

@@ -108,6 +108,12 @@ impl<K: Ord, V> VecMap<K, V> {
         self.items.first()
     }
 
+    /// Entries in key order, as a slice: a `for` loop over it needs no iterator adapter
+    /// of its own per key and value type, as [`VecMap::iter`]'s `map` is (issue 7).
+    pub fn entries(&self) -> &[(K, V)] {
+        &self.items
+    }
+
     /// Entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.items.iter().map(|(k, v)| (k, v))

@@ -304,7 +304,7 @@ impl Engine {
     /// iterator instantiation each, issue 7).
     fn ops_where(&self, keep: &dyn Fn(&Op) -> bool) -> Vec<OpId> {
         let mut ids = Vec::new();
-        for (id, o) in self.ops.iter() {
+        for (id, o) in self.ops.entries() {
             if keep(o) {
                 ids.push(*id);
             }

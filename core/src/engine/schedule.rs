@@ -22,7 +22,7 @@ impl Engine {
     /// When the shell should call [`Engine::poll_output`] next if nothing else happens.
     pub fn next_wakeup(&self) -> Option<u64> {
         let mut t = self.timers.next();
-        for h in self.hosts.values() {
+        for (_, h) in self.hosts.entries() {
             // a queue blocked by time (pause or rate), not by requests in flight
             if let (false, Some(at)) = (h.queue.is_empty(), h.wake_at) {
                 t = Some(t.map_or(at, |x| x.min(at)));
@@ -33,7 +33,7 @@ impl Engine {
 
     pub(super) fn run_timers(&mut self, now: u64) {
         let mut busy = Vec::new();
-        for (name, h) in self.hosts.iter() {
+        for (name, h) in self.hosts.entries() {
             if !h.queue.is_empty() {
                 busy.push(name.clone());
             }
