@@ -75,9 +75,10 @@ pub(super) fn text_to_f64(s: &str) -> f64 {
             [_, b'+', d @ ..] | [_, d @ ..] => (false, d),
             [] => (false, exp),
         };
-        let mag = digits.iter().fold(0i32, |acc, &b| {
-            acc.saturating_mul(10).saturating_add(i32::from(b - b'0'))
-        });
+        let mut mag = 0i32;
+        for &b in digits {
+            mag = mag.saturating_mul(10).saturating_add(i32::from(b - b'0'));
+        }
         if eneg {
             -mag
         } else {
