@@ -11,8 +11,9 @@
 // Four builds, four ceilings. `tasklane/webhook` (pkg/webhook/dist/, the webhook receiver
 // alone) meets the budget since tasklane/edge was split into it and `tasklane/proxy`
 // (2026-11-26: 62,167 B; 60,072 B once the dedupe window left std's HashMap), so its
-// ceiling is the budget itself, 64 KiB: (b) meets it. The others are ratchets, each set at
-// its size rounded up to the next KiB:
+// ceiling is the budget itself, 64 KiB: (b) meets it. (a) meets it too since the end of
+// session 6 (2026-11-26, below), with the same ceiling. The others are ratchets, each set
+// at its size rounded up to the next KiB:
 // - `tasklane/proxy` (pkg/proxy/dist/, createProxyHandler alone): 46,408 B → 46 KiB.
 // - `tasklane/client` (pkg/client/dist/, the polling client alone) and `tasklane` (pkg/dist/,
 //   the full build): set when the subpaths came (2026-11-25, on 5f4179c: 91,642 /
@@ -50,7 +51,12 @@
 //   core::fmt and wasm-bindgen-futures too, and two dozen small cuts in the engine,
 //   normalizer and request builder (u64 instead of u128, no VecDeque, loops for iterator
 //   chains): full 104,093 B → 102 KiB, client 69,524 B → 68 KiB, webhook 50,529 B, proxy
-//   37,499 B → 37 KiB.
+//   37,499 B → 37 KiB. Then the client shell with fewer distinct imports and boxed
+//   closures, the core's byte loops without iterator adapters or Unicode tables, and every
+//   build without the reference-types and multivalue target features (wasm-bindgen's JS
+//   slab instead of an externref table): **the client meets the budget**, 65,483 B, so its
+//   ceiling is the budget itself, as the webhook receiver's (48,948 B); full 100,274 B →
+//   98 KiB, proxy 36,008 B → 36 KiB.
 // They only ever go down.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -62,10 +68,10 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 102 * 1024 },
-  { name: "tasklane/client", dist: "client/dist", ceiling: 68 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 98 * 1024 },
+  { name: "tasklane/client", dist: "client/dist", ceiling: TARGET_GZIP_BYTES },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
-  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 37 * 1024 },
+  { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 36 * 1024 },
 ];
 
 for (const { name, dist, ceiling } of BUILDS) {
