@@ -23,13 +23,13 @@ pub struct Estimate {
 impl Estimate {
     /// The median duration in ms.
     pub fn median_ms(&self) -> u64 {
-        self.log_mean.exp().round() as u64
+        exp(self.log_mean).round() as u64
     }
 
     /// The duration at `z` standard deviations (in log space) from the median, in ms.
     pub fn quantile_ms(&self, z: f64) -> u64 {
         let sd = self.log_var.max(0.0).sqrt();
-        (self.log_mean + z * sd).exp().round().min(1e12) as u64
+        exp(self.log_mean + z * sd).round().min(1e12) as u64
     }
 }
 
@@ -66,6 +66,70 @@ const TAU_MS: f64 = 300_000.0;
 /// Models remembered at most (the least-seen is dropped beyond it).
 const MAX_KEYS: usize = 256;
 
+/// `ln x` for a duration in ms (x ≥ 1 as used; 0 gives −∞, a negative NaN) to within a few
+/// units in the last place of `f64::ln`: `x = 2^k·m` with √½ ≤ m < √2 from its bits, then
+/// `ln m = 2·atanh(s)`, `s = (m − 1)/(m + 1)`, by its series to s^25 (|s| ≤ 0.172).
+/// libm's `log` is larger, as its `exp` is (below).
+fn ln(x: f64) -> f64 {
+    if !(x > 0.0) || x.is_infinite() {
+        return if x == 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            x + f64::NAN
+        };
+    }
+    let (mut k, mut bits) = (0i64, x.to_bits());
+    if bits >> 52 == 0 {
+        // subnormal: scale into the normal range first
+        bits = (x * f64::from_bits(0x4350_0000_0000_0000)).to_bits(); // 2^54
+        k = -54;
+    }
+    k += (bits >> 52) as i64 - 1023;
+    let mut m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+    if m > std::f64::consts::SQRT_2 {
+        m /= 2.0;
+        k += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let (mut term, mut sum, mut n) = (s, 0.0, 1.0);
+    while n < 26.0 {
+        sum += term / n;
+        term *= s2;
+        n += 2.0;
+    }
+    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let k = k as f64;
+    (k * LN2_HI + 2.0 * sum) + k * LN2_LO
+}
+
+/// `e^x` to within a few units in the last place of `f64::exp`, for durations in ms and
+/// recency weights: `x = k·ln 2 + r` with |r| ≤ ln 2 / 2, `e^r` by its Taylor series to
+/// degree 13 (truncation under 1e-17), times `2^k` built from its bits. Below −708 it is 0
+/// (`f64::exp` gives subnormals down to −745), above 709 infinity. libm's `exp`, which
+/// `f64::exp` links on wasm, costs ≈ 460 B gzip of the client build.
+fn exp(x: f64) -> f64 {
+    if x.is_nan() || x > 709.0 {
+        return x + f64::INFINITY;
+    }
+    if x < -708.0 {
+        return 0.0;
+    }
+    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let k = (x * std::f64::consts::LOG2_E + 0.5).floor();
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let (mut term, mut sum, mut i) = (1.0, 1.0, 1.0);
+    while i < 14.0 {
+        term *= r / i;
+        sum += term;
+        i += 1.0;
+    }
+    // -1021 <= k <= 1023 here, so 2^k is a normal f64.
+    sum * f64::from_bits(((k as i64 + 1023) as u64) << 52)
+}
+
 impl Estimates {
     /// No estimates.
     pub fn new() -> Self {
@@ -93,7 +157,7 @@ impl Estimates {
         if duration_ms == 0 || duration_ms > 30 * 24 * 3600 * 1000 {
             return;
         }
-        let x = (duration_ms as f64).ln();
+        let x = ln(duration_ms as f64);
         if !self.map.contains_key(key) && self.map.len() >= MAX_KEYS {
             // The first of the least-seen (plain loops here and in `export`: iterator
             // chains cost the wasm an instantiation each, issue 7).
@@ -117,7 +181,7 @@ impl Estimates {
         });
         let recency = match (slot.last_ms, now) {
             (Some(last), Some(now)) => {
-                (1.0 - (-(now.saturating_sub(last) as f64) / TAU_MS).exp()).min(ALPHA)
+                (1.0 - exp(-(now.saturating_sub(last) as f64) / TAU_MS)).min(ALPHA)
             }
             _ => ALPHA,
         };
@@ -170,6 +234,54 @@ impl Estimates {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ln_is_std_ln_to_a_few_ulp() {
+        let mut x = 1e-300_f64;
+        while x < 1e300 {
+            for y in [
+                x,
+                x * 1.000_000_1,
+                x * 1.414_213_5,
+                x * 1.414_213_6,
+                1.0 + x.min(1.0) * 1e-3,
+            ] {
+                let (ours, std) = (super::ln(y), y.ln());
+                assert!(
+                    (ours - std).abs() <= 4.0 * f64::EPSILON * std.abs().max(1e-300),
+                    "ln({y}) = {ours}, std {std}"
+                );
+            }
+            x *= 1.37;
+        }
+        for d in [1u64, 2, 999, 1000, 6000, 20_000, 86_400_000] {
+            let y = d as f64;
+            assert!((super::ln(y) - y.ln()).abs() <= 4.0 * f64::EPSILON * y.ln().max(1.0));
+        }
+        assert_eq!(super::ln(1.0), 0.0);
+        assert_eq!(super::ln(0.0), f64::NEG_INFINITY);
+        assert!(super::ln(-1.0).is_nan());
+        assert!(super::ln(5e-324) < -744.0);
+    }
+
+    #[test]
+    fn exp_is_std_exp_to_a_few_ulp() {
+        let mut x = -708.0;
+        while x < 709.0 {
+            for y in [x, x + 1e-9, -x * 1e-3, x * 1e-7] {
+                let (ours, std) = (super::exp(y), y.exp());
+                assert!(
+                    ((ours - std) / std).abs() <= 4.0 * f64::EPSILON,
+                    "exp({y}) = {ours}, std {std}"
+                );
+            }
+            x += 0.0137;
+        }
+        assert_eq!(super::exp(0.0), 1.0);
+        assert_eq!(super::exp(-800.0), 0.0);
+        assert_eq!(super::exp(800.0), f64::INFINITY);
+        assert!(super::exp(f64::NAN).is_nan());
+    }
+
     use super::*;
 
     #[test]
