@@ -66,17 +66,21 @@ const TAU_MS: f64 = 300_000.0;
 /// Models remembered at most (the least-seen is dropped beyond it).
 const MAX_KEYS: usize = 256;
 
-/// `ln x` for a duration in ms (x ≥ 1 as used; 0 gives −∞, a negative NaN) to within a few
+/// ln 2 in two parts, the first with its low bits zero, so `k·LN2_HI` is exact for the
+/// `k` of [`ln`] and [`exp`].
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+
+/// `ln x` for a duration in ms (x ≥ 1 as used; 0 gives −∞, a negative number NaN, ∞ itself) to within a few
 /// units in the last place of `f64::ln`: `x = 2^k·m` with √½ ≤ m < √2 from its bits, then
 /// `ln m = 2·atanh(s)`, `s = (m − 1)/(m + 1)`, by its series to s^25 (|s| ≤ 0.172).
 /// libm's `log` is larger, as its `exp` is (below).
 fn ln(x: f64) -> f64 {
-    if !(x > 0.0) || x.is_infinite() {
-        return if x == 0.0 {
-            f64::NEG_INFINITY
-        } else {
-            x + f64::NAN
-        };
+    if x.is_nan() || x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 || x.is_infinite() {
+        return if x == 0.0 { f64::NEG_INFINITY } else { x };
     }
     let (mut k, mut bits) = (0i64, x.to_bits());
     if bits >> 52 == 0 {
@@ -98,8 +102,6 @@ fn ln(x: f64) -> f64 {
         term *= s2;
         n += 2.0;
     }
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     let k = k as f64;
     (k * LN2_HI + 2.0 * sum) + k * LN2_LO
 }
@@ -116,8 +118,6 @@ fn exp(x: f64) -> f64 {
     if x < -708.0 {
         return 0.0;
     }
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     let k = (x * std::f64::consts::LOG2_E + 0.5).floor();
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let (mut term, mut sum, mut i) = (1.0, 1.0, 1.0);
@@ -241,8 +241,8 @@ mod tests {
             for y in [
                 x,
                 x * 1.000_000_1,
-                x * 1.414_213_5,
-                x * 1.414_213_6,
+                x * (std::f64::consts::SQRT_2 - 1e-9),
+                x * (std::f64::consts::SQRT_2 + 1e-9),
                 1.0 + x.min(1.0) * 1e-3,
             ] {
                 let (ours, std) = (super::ln(y), y.ln());
@@ -261,6 +261,8 @@ mod tests {
         assert_eq!(super::ln(0.0), f64::NEG_INFINITY);
         assert!(super::ln(-1.0).is_nan());
         assert!(super::ln(5e-324) < -744.0);
+        assert_eq!(super::ln(f64::INFINITY), f64::INFINITY);
+        assert!(super::ln(f64::NAN).is_nan());
     }
 
     #[test]
