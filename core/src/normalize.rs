@@ -120,6 +120,33 @@ pub fn expand<'a>(
     Ok(Cow::Owned(v))
 }
 
+/// The paths of a status (or webhook) body that [`status_fields`] reads, for
+/// [`crate::json::parse_wanted`]: a body parsed with these normalizes exactly as one parsed
+/// whole (tested for every dialect), without building the rest.
+pub fn status_paths(spec: &StatusSpec) -> crate::json::Wanted {
+    let mut w = crate::json::Wanted::new();
+    w.add(&spec.id_path);
+    w.add(&spec.state_path);
+    for p in [
+        &spec.queue_position_path,
+        &spec.error_message_path,
+        &spec.error_code_path,
+        &spec.cost_path,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        w.add(p);
+    }
+    for p in &spec.json_string_fields {
+        w.add(p);
+    }
+    for rule in &spec.outputs {
+        w.add(&rule.path);
+    }
+    w
+}
+
 /// Normalizes a status body (or a webhook body, which has the same shape) of the dialect
 /// `profile` describes. `known_id` is used when the body carries no id.
 ///

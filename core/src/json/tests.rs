@@ -24,37 +24,40 @@ fn escapes_decode() {
     assert_eq!(v.to_text(), "\"é😀/\\u0008\\u000c\\t\"");
 }
 
+/// Texts that are not JSON, each refused for its own reason.
+const BAD: [&str; 27] = [
+    "",
+    " ",
+    "nul",
+    "tru",
+    "[1,]",
+    "{\"a\":1,}",
+    "{a:1}",
+    "01",
+    "1.",
+    ".5",
+    "1e",
+    "-",
+    "+1",
+    "\"\\x\"",
+    "\"\\ud800\"",
+    "\"\\udc00\"",
+    "\"abc",
+    "[1 2]",
+    "{\"a\" 1}",
+    "\"\u{1}\"",
+    "1 2",
+    "NaN",
+    "Infinity",
+    "1e400",
+    "1e99999999999999999999",
+    "[",
+    "{\"a\":",
+];
+
 #[test]
 fn refuses_invalid_text() {
-    for bad in [
-        "",
-        " ",
-        "nul",
-        "tru",
-        "[1,]",
-        "{\"a\":1,}",
-        "{a:1}",
-        "01",
-        "1.",
-        ".5",
-        "1e",
-        "-",
-        "+1",
-        "\"\\x\"",
-        "\"\\ud800\"",
-        "\"\\udc00\"",
-        "\"abc",
-        "[1 2]",
-        "{\"a\" 1}",
-        "\"\u{1}\"",
-        "1 2",
-        "NaN",
-        "Infinity",
-        "1e400",
-        "1e99999999999999999999",
-        "[",
-        "{\"a\":",
-    ] {
+    for bad in BAD {
         assert!(parse(bad).is_err(), "{bad:?} parsed");
     }
     let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
@@ -155,6 +158,118 @@ fn agrees_with_serde_json_on_random_documents() {
         let back: serde_json::Value =
             serde_json::from_str(&ours.to_text()).expect("our output parses");
         assert_eq!(back, doc);
+    }
+}
+
+/// Sets of paths into [`nested_doc`]'s documents, as profiles write them (an empty set
+/// among them: nothing wanted).
+fn wanted_sets() -> Vec<(Vec<&'static str>, Wanted)> {
+    let sets: [&[&str]; 6] = [
+        &[],
+        &["k0"],
+        &["k0.k1", "k2[].k0"],
+        &["k1.0", "k3[].k1[]", "k1.k0.k2"],
+        &["k0..k1", "k0[]", "k1"],
+        &[""],
+    ];
+    sets.iter()
+        .map(|paths| {
+            let mut w = Wanted::new();
+            for p in paths.iter() {
+                w.add(p);
+            }
+            (paths.to_vec(), w)
+        })
+        .collect()
+}
+
+#[test]
+fn a_wanted_parse_reads_the_wanted_paths_as_a_whole_parse_does() {
+    let mut rng = crate::rng::SplitMix64::new(11);
+    let sets = wanted_sets();
+    for _ in 0..3000 {
+        let text = nested_doc(&mut rng, 0).to_string();
+        let whole = parse(&text).expect("serde_json's output parses");
+        for (paths, w) in &sets {
+            let some = parse_wanted(&text, w).expect("a wanted parse accepts it too");
+            for p in paths {
+                assert_eq!(
+                    crate::json_path::collect(&some, p),
+                    crate::json_path::collect(&whole, p),
+                    "{text} at {p:?}"
+                );
+                assert_eq!(
+                    crate::json_path::get(&some, p),
+                    crate::json_path::get(&whole, p),
+                    "{text} at {p:?}"
+                );
+            }
+        }
+        assert_eq!(parse_wanted(&text, &Wanted::everything()).unwrap(), whole);
+    }
+}
+
+#[test]
+fn a_wanted_parse_refuses_what_a_whole_parse_refuses_where_it_does() {
+    let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+    let deep_member = format!("{{\"x\":{deep}}}");
+    let mut texts: Vec<String> = BAD.iter().map(|t| t.to_string()).collect();
+    texts.push(deep);
+    texts.push(deep_member);
+    // Random documents with one byte changed or cut short: most are not JSON any more.
+    let mut rng = crate::rng::SplitMix64::new(13);
+    let swaps = [
+        b'"', b'\\', b',', b':', b'}', b']', b'e', b'-', 1, b'x', b'u',
+    ];
+    for _ in 0..3000 {
+        let text = format!(
+            "{{\"k0\":{},\"k1\":{}}}",
+            random_doc(&mut rng, 1),
+            random_doc(&mut rng, 1)
+        );
+        let mut b = text.into_bytes();
+        let at = below(&mut rng, b.len() as u64) as usize;
+        if below(&mut rng, 4) == 0 {
+            b.truncate(at);
+        } else {
+            b[at] = swaps[below(&mut rng, swaps.len() as u64) as usize];
+        }
+        if let Ok(t) = String::from_utf8(b) {
+            texts.push(t);
+        }
+    }
+    let mut refused = 0;
+    for text in &texts {
+        let whole = parse(text);
+        refused += usize::from(whole.is_err());
+        for (_, w) in wanted_sets() {
+            assert_eq!(
+                parse_wanted(text, &w).err(),
+                whole.clone().err(),
+                "{text:?}"
+            );
+        }
+    }
+    assert!(refused > texts.len() / 2, "{refused} of {}", texts.len());
+}
+
+/// A document of objects (keys `k0`–`k3`) and arrays nested a few levels, so [`PATHS`]
+/// reach into it through both.
+fn nested_doc(rng: &mut crate::rng::SplitMix64, depth: u32) -> serde_json::Value {
+    match below(rng, if depth >= 4 { 1 } else { 3 }) {
+        0 => random_doc(rng, 4),
+        1 => serde_json::json!((0..below(rng, 4))
+            .map(|_| nested_doc(rng, depth + 1))
+            .collect::<Vec<_>>()),
+        _ => {
+            let mut m = serde_json::Map::new();
+            for i in 0..4 {
+                if below(rng, 4) > 0 {
+                    m.insert(format!("k{i}"), nested_doc(rng, depth + 1));
+                }
+            }
+            serde_json::Value::Object(m)
+        }
     }
 }
 

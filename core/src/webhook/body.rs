@@ -19,10 +19,21 @@ pub fn body_text(body: &[u8]) -> Result<&str, WebhookError> {
 /// [`parse_json`] of a body that is text already (a caller that knows its bytes are UTF-8
 /// saves a pass over them).
 pub fn parse_json_text(text: &str) -> Result<crate::json::Value, WebhookError> {
+    parse_wanted_text(text, &ALL)
+}
+
+/// Everything: the whole document.
+static ALL: crate::json::Wanted = crate::json::Wanted::everything();
+
+/// [`parse_json_text`] building only the `wanted` paths ([`crate::json::parse_wanted`]).
+pub fn parse_wanted_text(
+    text: &str,
+    wanted: &crate::json::Wanted,
+) -> Result<crate::json::Value, WebhookError> {
     if text.bytes().all(|b| b.is_ascii_whitespace()) {
         return Err(WebhookError::EmptyBody);
     }
-    crate::json::parse(text).map_err(|e| WebhookError::MalformedJson(e.message()))
+    crate::json::parse_wanted(text, wanted).map_err(|e| WebhookError::MalformedJson(e.message()))
 }
 
 #[cfg(test)]

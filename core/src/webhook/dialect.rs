@@ -3,11 +3,13 @@
 //! work (the queue profile's output rules also look in the `payload` a queue webhook
 //! carries); this module only tells empty, non-JSON and wrong-shape bodies apart.
 
-use crate::json::{RawJson, Value};
+use crate::json::{RawJson, Value, Wanted};
 
-use super::body::parse_json;
+use super::body::{parse_json, parse_wanted_text};
 use super::WebhookError;
 use crate::normalize::status_fields;
+#[cfg(doc)]
+use crate::normalize::status_paths;
 use crate::profile::ProviderProfile;
 use crate::state::TaskUpdate;
 
@@ -21,6 +23,18 @@ pub fn parse_update(profile: &ProviderProfile, body: &[u8]) -> Result<TaskUpdate
     // `parse_json` accepted the bytes, so they are UTF-8 JSON text.
     u.raw = RawJson::parsed_text(String::from_utf8_lossy(body).into_owned());
     Ok(u)
+}
+
+/// [`parse_update`] of a body given as text, built only as far as the dialect reads it
+/// (`wanted`: [`status_paths`] of the profile's status spec, kept by the caller across
+/// deliveries); `raw` is left `null` (the caller has the body). Refuses what
+/// [`parse_update`] refuses, with the same codes and messages.
+pub fn update_from_text(
+    profile: &ProviderProfile,
+    wanted: &Wanted,
+    text: &str,
+) -> Result<TaskUpdate, WebhookError> {
+    update_from_value(profile, &parse_wanted_text(text, wanted)?)
 }
 
 /// [`parse_update`] for a body already parsed as JSON; `raw` is left `null` (the caller has

@@ -28,10 +28,10 @@ mod robustness;
 
 pub use bearer::verify_bearer;
 pub use dedupe::{dedupe_key, DedupeWindow, Seen};
-pub use dialect::{parse_update, update_from_value};
+pub use dialect::{parse_update, update_from_text, update_from_value};
 pub use error::WebhookError;
 pub use limit::{check_content_length, BodyLimit, DEFAULT_MAX_BODY_BYTES};
-pub use secret::{WebhookSecret, SECRET_PREFIX};
+pub use secret::{HmacHalves, WebhookSecret, SECRET_PREFIX};
 pub use signature::{
     parse_signature_header, sign, Prechecked, Verifier, WebhookHeaders, DEFAULT_TOLERANCE_SECS,
 };
