@@ -290,6 +290,18 @@ pub fn has_space_or_control(s: &str) -> bool {
     })
 }
 
+/// The length of `s` in UTF-16 code units (what a JavaScript string's `length` counts):
+/// one per character, two for one outside the Basic Multilingual Plane.
+pub fn utf16_len(s: &str) -> usize {
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        // A character's first byte starts it (continuation bytes are 0b10xxxxxx); a
+        // four-byte one (0b11110xxx) is a surrogate pair.
+        n += usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0);
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,6 +412,20 @@ mod tests {
             assert_eq!(digits(s), std, "{s:?}");
             let only_digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
             assert_eq!(all_digits(s), only_digits, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn utf16_len_is_encode_utf16_count() {
+        for s in [
+            "",
+            "abc",
+            "é",
+            "✓ ok",
+            "😀",
+            "a😀é✓\u{10FFFF}\u{7f}\u{80}\u{800}\u{FFFF}\u{10000}",
+        ] {
+            assert_eq!(utf16_len(s), s.encode_utf16().count(), "{s:?}");
         }
     }
 
