@@ -319,21 +319,27 @@ impl Proxy {
             return self.check(req, None);
         }
         let (request, headers) = (req.request.clone(), req.headers.clone());
-        read_body(&request, &headers, self.max_body, move |read| match read {
-            Ok(read) => self.check(req, Some(read)),
-            Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
-                error_response(&ProxyError::BodyTooLarge { limit }, &req.cors)
-            }
-            Err(Refusal::Webhook(e)) => {
-                error_response(&ProxyError::BadBody(e.message()), &req.cors)
-            }
-            // Answered, not thrown: a thrown error is the runtime's bare error page,
-            // without the JSON body or the CORS headers the caller can read.
-            Err(Refusal::Js(e)) => {
-                let why = js::get(&e, "message").as_string().unwrap_or_default();
-                error_response(&ProxyError::BodyUnreadable(why), &req.cors)
-            }
-        })
+        read_body(
+            &request,
+            &headers,
+            self.max_body,
+            0,
+            move |read| match read {
+                Ok(read) => self.check(req, Some(read)),
+                Err(Refusal::Webhook(WebhookError::BodyTooLarge { limit })) => {
+                    error_response(&ProxyError::BodyTooLarge { limit }, &req.cors)
+                }
+                Err(Refusal::Webhook(e)) => {
+                    error_response(&ProxyError::BadBody(e.message()), &req.cors)
+                }
+                // Answered, not thrown: a thrown error is the runtime's bare error page,
+                // without the JSON body or the CORS headers the caller can read.
+                Err(Refusal::Js(e)) => {
+                    let why = js::get(&e, "message").as_string().unwrap_or_default();
+                    error_response(&ProxyError::BodyUnreadable(why), &req.cors)
+                }
+            },
+        )
     }
 
     /// The allow lists (a submit's against its body), then [`Proxy::forward`].

@@ -195,20 +195,23 @@ pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
 /// The UTF-8 bytes of a JavaScript string, encoded by the runtime straight into a `Vec`
 /// (one native call; no intermediate `Uint8Array`, no copy). A string of more UTF-16 units
 /// than `counter` allows is refused unread: each unit is at least one byte.
-fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookError> {
+fn utf8_of(text: &JsValue, counter: &mut BodyLimit, front: usize) -> Result<Vec<u8>, WebhookError> {
     let units = text.unchecked_ref::<JsString>().length() as usize;
     // A copy of the counter: the bytes themselves are counted once encoded.
     let mut probe = *counter;
     probe.push(units)?;
     // ASCII fills exactly `units` bytes; otherwise three bytes per unit always suffice.
     for cap in [units, units.saturating_mul(3)] {
-        let mut out = Vec::<u8>::with_capacity(cap);
-        let written = MEMORY.with(|m| encode_into(text, m, out.as_mut_ptr() as u32, cap as u32));
+        let mut out = Vec::<u8>::with_capacity(front.saturating_add(cap));
+        out.resize(front, 0);
+        let at = out.as_mut_ptr() as usize + front;
+        let written = MEMORY.with(|m| encode_into(text, m, at as u32, cap as u32));
         if let Ok(n) = usize::try_from(written) {
             // SAFETY: encodeInto wrote `n <= cap` initialized bytes into `out`'s spare
-            // capacity, and nothing else touched wasm memory in between.
-            unsafe { out.set_len(n.min(cap)) };
-            counter.push(out.len())?;
+            // capacity after its `front` zeros, and nothing else touched wasm memory in
+            // between.
+            unsafe { out.set_len(front + n.min(cap)) };
+            counter.push(n.min(cap))?;
             return Ok(out);
         }
     }
@@ -218,8 +221,16 @@ fn utf8_of(text: &JsValue, counter: &mut BodyLimit) -> Result<Vec<u8>, WebhookEr
     ))
 }
 
-/// A body read: its bytes and the same body as a JavaScript value (see [`read_body`]).
+/// A body read: its bytes (after the `front` bytes [`read_body`] was asked to leave before
+/// them) and the same body as a JavaScript value.
 pub(crate) type Body = (Vec<u8>, JsValue);
+
+/// `bytes` copied into wasm memory after `front` zero bytes.
+fn bytes_after(front: usize, bytes: &Uint8Array) -> Vec<u8> {
+    let mut out = vec![0; front + bytes.length() as usize];
+    bytes.copy_to(&mut out[front..]);
+    out
+}
 
 /// Reads the body as bytes, never more than `limit` of them (413 beyond), and continues
 /// with `k`: at once when the body is at hand, once read when it streams.
@@ -231,19 +242,22 @@ pub(crate) type Body = (Vec<u8>, JsValue);
 /// (chunked), the stream is read chunk by chunk and cancelled past the limit. The read
 /// itself runs in JavaScript (`readBody`): one await instead of two per chunk.
 ///
-/// `k` gets the bytes and the same body as a JavaScript value (`string` or `Uint8Array`),
-/// which a native HMAC can read without another copy. When that value is a string, the
-/// bytes are its `TextEncoder` encoding, so they are valid UTF-8 (`verify` relies on it).
+/// `k` gets the bytes and the same body as a JavaScript value (`string` or `Uint8Array`).
+/// When that value is a string, the bytes are its `TextEncoder` encoding, so they are
+/// valid UTF-8 (`verify` relies on it). The bytes start `front` bytes into the `Vec` (zeros
+/// there, for the caller to fill: the webhook verifier puts the HMAC's key block and the
+/// signed prefix in front of the body, so one hash call covers the whole message).
 pub(crate) fn read_body(
     req: &JsValue,
     headers: &JsValue,
     limit: u64,
+    front: usize,
     k: impl FnOnce(Result<Body, Refusal>) -> Flow + 'static,
 ) -> Flow {
     let mut counter = BodyLimit::new(limit);
-    match start_body(req, headers, limit, &mut counter) {
+    match start_body(req, headers, limit, front, &mut counter) {
         Ok(Started::Read(body)) => k(Ok(body)),
-        Ok(Started::Reading(read)) => then(&read, move |read| k(end_body(read, counter))),
+        Ok(Started::Reading(read)) => then(&read, move |read| k(end_body(read, front, counter))),
         Err(r) => k(Err(r)),
     }
 }
@@ -261,16 +275,17 @@ fn start_body(
     req: &JsValue,
     headers: &JsValue,
     limit: u64,
+    front: usize,
     counter: &mut BodyLimit,
 ) -> Result<Started, Refusal> {
     let body = get(req, "body");
     if body.is_string() {
-        return Ok(Started::Read((utf8_of(&body, counter)?, body)));
+        return Ok(Started::Read((utf8_of(&body, counter, front)?, body)));
     }
     if body.is_instance_of::<Uint8Array>() || body.is_instance_of::<js_sys::ArrayBuffer>() {
         let bytes = Uint8Array::new(&body);
         counter.push(bytes.length() as usize)?;
-        return Ok(Started::Read((bytes.to_vec(), bytes.into())));
+        return Ok(Started::Read((bytes_after(front, &bytes), bytes.into())));
     }
     if !get(req, "arrayBuffer").is_function() {
         return Err(Refusal::Js(invalid_argument(
@@ -295,7 +310,11 @@ fn start_body(
 }
 
 /// The end of [`read_body`] once JavaScript's read settled.
-fn end_body(read: Result<JsValue, JsValue>, mut counter: BodyLimit) -> Result<Body, Refusal> {
+fn end_body(
+    read: Result<JsValue, JsValue>,
+    front: usize,
+    mut counter: BodyLimit,
+) -> Result<Body, Refusal> {
     let read = read.map_err(|e| unreadable(&e))?;
     if let Some(n) = read.as_f64() {
         // The stream went past the limit and was cancelled.
@@ -304,7 +323,7 @@ fn end_body(read: Result<JsValue, JsValue>, mut counter: BodyLimit) -> Result<Bo
     }
     let bytes: Uint8Array = read.unchecked_into();
     counter.push(bytes.length() as usize)?;
-    Ok((bytes.to_vec(), bytes.into()))
+    Ok((bytes_after(front, &bytes), bytes.into()))
 }
 
 fn unreadable(e: &JsValue) -> Refusal {

@@ -7,9 +7,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use tasklane_core::vecmap::VecMap;
 
-use js_sys::Uint8Array;
+use tasklane_core::json::Wanted;
+use tasklane_core::normalize::status_paths;
 use tasklane_core::profile::{ProviderProfile, ProviderSpec};
 use tasklane_core::text::concat;
+use tasklane_core::webhook::HmacHalves;
 use tasklane_core::webhook::{
     Verifier, WebhookError, WebhookSecret, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECS,
 };
@@ -22,14 +24,17 @@ use crate::errors::invalid_argument;
 /// What `verifyWebhook` and `createWebhookHandler` were configured with, parsed once.
 pub(super) struct Config {
     pub(super) profile: Rc<ProviderProfile>,
+    /// The body paths the profile's status fields read (`status_paths`).
+    pub(super) wanted: Wanted,
     pub(super) auth_token: Option<String>,
     pub(super) verifier: Option<Verifier>,
     pub(super) max_body: u64,
     pub(super) hmac: HmacMode,
     /// The imported Web Crypto key, once the first large body needed it.
     pub(super) crypto_key: RefCell<Option<JsValue>>,
-    /// The key bytes as a JS array, for `node:crypto`.
-    pub(super) node_key: RefCell<Option<Uint8Array>>,
+    /// The secret's HMAC in two halves, when one is configured (`node:crypto`'s one-shot
+    /// hash computes the inner one).
+    pub(super) halves: Option<HmacHalves>,
 }
 
 thread_local! {
@@ -127,13 +132,14 @@ impl Config {
             }
         };
         Ok(Config {
+            wanted: status_paths(&profile.status),
+            halves: verifier.as_ref().map(|v| v.secret().hmac_halves()),
             profile,
             auth_token,
             verifier,
             max_body,
             hmac,
             crypto_key: RefCell::new(None),
-            node_key: RefCell::new(None),
         })
     }
 }

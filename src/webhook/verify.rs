@@ -10,16 +10,16 @@
 
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Promise, Uint8Array};
 use tasklane_core::state::TaskUpdate;
-use tasklane_core::webhook::body::{body_text, parse_json_text};
+use tasklane_core::webhook::body::body_text;
 use tasklane_core::webhook::signature::{
     mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
-use tasklane_core::webhook::{update_from_value, verify_bearer, WebhookError, WebhookHeaders};
+use tasklane_core::webhook::{update_from_text, verify_bearer, WebhookError, WebhookHeaders};
 use wasm_bindgen::prelude::*;
 
-use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac};
+use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac, BLOCK};
 use super::options::{cached_config, Config};
 use super::{get, update_object};
 use crate::errors::invalid_argument;
@@ -34,6 +34,17 @@ pub(super) struct Front {
     webhook_id: Option<String>,
     /// When a secret is configured: the checked `webhook-timestamp` and the offered MACs.
     signed: Option<(String, Vec<[u8; MAC_LEN]>)>,
+}
+
+impl Front {
+    /// The bytes [`check_mac`] wants in front of the body: the HMAC's 64-byte key block
+    /// and the signed prefix `"{id}.{timestamp}."` (nothing for a delivery not signed).
+    fn gap(&self) -> usize {
+        match (&self.signed, &self.webhook_id) {
+            (Some((ts, _)), Some(id)) => BLOCK + id.len() + ts.len() + 2,
+            _ => 0,
+        }
+    }
 }
 
 /// Method, bearer token, Standard Webhooks headers and timestamp: everything checked before
@@ -80,16 +91,18 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
 pub(super) type Then = Box<dyn FnOnce(Result<Verified, Refusal>) -> Flow>;
 
 /// The MAC check, with whichever HMAC suits the body (only Web Crypto waits), then
-/// [`finish`].
-fn check_mac(cfg: Rc<Config>, front: Front, body: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
+/// [`finish`]. `buf` is the body after [`Front::gap`] bytes, which this fills with the
+/// HMAC's inner key block and the signed prefix: `buf[BLOCK..]` is the signed message.
+fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
+    let gap = front.gap();
     let Front {
         webhook_id, signed, ..
     } = front;
     let Some((timestamp, macs)) = signed else {
-        return k(finish(&cfg, webhook_id, &body, &body_js));
+        return k(finish(&cfg, webhook_id, &buf, &body_js));
     };
     // There is a timestamp only when a secret is configured; fail closed anyway.
-    let Some(verifier) = cfg.verifier.as_ref() else {
+    let (Some(verifier), Some(halves)) = (cfg.verifier.as_ref(), cfg.halves.as_ref()) else {
         return k(Err(WebhookError::BadSignature.into()));
     };
     let pre = Prechecked {
@@ -98,11 +111,13 @@ fn check_mac(cfg: Rc<Config>, front: Front, body: Vec<u8>, body_js: JsValue, k: 
         timestamp: &timestamp,
         macs,
     };
-    let expected = match choose_hmac(cfg.hmac, body.len()) {
-        Hmac::Node(nc) => node_mac(&cfg, &nc, &pre, &body),
-        Hmac::Wasm => Ok(mac(verifier.secret(), pre.id, pre.timestamp, &body)),
+    buf[..BLOCK].copy_from_slice(&halves.inner_block);
+    buf[BLOCK..gap].copy_from_slice(pre.signed_prefix().as_bytes());
+    let expected = match choose_hmac(cfg.hmac, buf.len() - gap) {
+        Hmac::Node(nc) => node_mac(halves, &nc, &buf),
+        Hmac::Wasm => Ok(mac(verifier.secret(), pre.id, pre.timestamp, &buf[gap..])),
         Hmac::WebCrypto(subtle) => {
-            let data = super::hmac::signed_data(&pre, &body);
+            let data = Uint8Array::from(&buf[BLOCK..]);
             let macs = pre.macs;
             let key_cfg = cfg.clone();
             return webcrypto_mac(&key_cfg, subtle, data, move |expected| {
@@ -112,12 +127,12 @@ fn check_mac(cfg: Rc<Config>, front: Front, body: Vec<u8>, body_js: JsValue, k: 
                     macs,
                 };
                 let checked = checked(&pre, expected);
-                k(checked.and_then(|()| finish(&cfg, webhook_id, &body, &body_js)))
+                k(checked.and_then(|()| finish(&cfg, webhook_id, &buf[gap..], &body_js)))
             });
         }
     };
     let checked = checked(&pre, expected);
-    k(checked.and_then(|()| finish(&cfg, webhook_id, &body, &body_js)))
+    k(checked.and_then(|()| finish(&cfg, webhook_id, &buf[gap..], &body_js)))
 }
 
 /// Whether the MAC computed (or the error computing it) matches one the sender offered.
@@ -149,8 +164,9 @@ fn finish(
         let text = body_text(body)?;
         (text, JsValue::from_str(text))
     };
-    let update = update_from_value(&cfg.profile, &parse_json_text(text)?)?;
-    let js = update_object(&update.to_json_text(), &text_js);
+    // Only the values the dialect reads are built; the rest is checked, not copied.
+    let update = update_from_text(&cfg.profile, &cfg.wanted, text)?;
+    let js = update_object(&update, &text_js);
     Ok(Verified {
         update,
         js,
@@ -167,10 +183,16 @@ pub(super) fn verify_request(cfg: Rc<Config>, req: &JsValue, k: Then) -> Flow {
         Err(r) => return k(Err(r)),
     };
     let headers = front.headers.clone();
-    read_body(req, &headers, cfg.max_body, move |read| match read {
-        Ok((body, body_js)) => check_mac(cfg, front, body, body_js, k),
-        Err(r) => k(Err(r)),
-    })
+    read_body(
+        req,
+        &headers,
+        cfg.max_body,
+        front.gap(),
+        move |read| match read {
+            Ok((body, body_js)) => check_mac(cfg, front, body, body_js, k),
+            Err(r) => k(Err(r)),
+        },
+    )
 }
 
 /// A delivery that passed every check.
