@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { bundleForWorkerd, workerdOptions } from "../../tests/js/runtimes/harness.mjs";
 import { Webhook } from "standardwebhooks";
-import * as tasklane from "tasklane";
+// The webhook receiver build users deploy at the edge (`tasklane/webhook`, compiled for
+// speed), and the full build for comparison.
+import * as tasklane from "tasklane/webhook";
+import * as full from "tasklane";
 import { makeBody, makeCases } from "./cases.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +36,7 @@ async function opsPerSec(fn) {
 async function runNode() {
   const out = {};
   for (const size of SIZES) {
-    const cases = await makeCases({ tasklane, Webhook, nodeCrypto, body: makeBody(size) });
+    const cases = await makeCases({ tasklane, full, Webhook, nodeCrypto, body: makeBody(size) });
     for (const c of cases) (out[c.name] ??= {})[size] = await opsPerSec(c.fn);
   }
   return out;

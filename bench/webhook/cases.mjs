@@ -42,10 +42,11 @@ function safeEqual(a, b) {
 
 /**
  * The contestants for one body: `{name, fn}` where `fn()` verifies and parses once.
- * `tasklane` is the package module, `Webhook` the standardwebhooks class, `nodeCrypto`
+ * `tasklane` is the webhook receiver build (`tasklane/webhook`), `full` the full build
+ * (`tasklane`, compiled for size), `Webhook` the standardwebhooks class, `nodeCrypto`
  * node:crypto when running in Node (else undefined).
  */
-export async function makeCases({ tasklane, Webhook, nodeCrypto, body }) {
+export async function makeCases({ tasklane, full, Webhook, nodeCrypto, body }) {
   const headers = tasklane.signWebhook(body, { secret: SECRET });
   const id = headers["webhook-id"];
   const ts = headers["webhook-timestamp"];
@@ -94,6 +95,10 @@ export async function makeCases({ tasklane, Webhook, nodeCrypto, body }) {
       fn: () => tasklane.verifyWebhook({ headers, body }, opts(hmac)),
     });
   }
+  cases.push({
+    name: "tasklane verifyWebhook, full build (hmac: auto)",
+    fn: () => full.verifyWebhook({ headers, body }, opts("auto")),
+  });
   // `raw` (the body as parsed JSON) is parsed on first read: the same delivery with that read.
   cases.push({
     name: "tasklane verifyWebhook, then read `raw` (hmac: auto)",

@@ -253,6 +253,34 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     assert.equal(delete v.raw, true);
   });
 
+  test("the update has TaskUpdate's keys in its order, absent ones left out, text of any script intact", async () => {
+    const cases = [
+      [
+        "queue",
+        { status: "COMPLETED", request_id: "q-😀-ü", payload: { images: [{ url: "https://cdn.example/狐.png" }, "https://cdn.example/b.webm"], seed: 1 }, metrics: { inference_time: 1.5 } },
+        { id: "q-😀-ü", state: "succeeded", rawStatus: "COMPLETED", outputs: [{ url: "https://cdn.example/狐.png", kind: "image" }, { url: "https://cdn.example/b.webm", kind: "image" }], costMs: 1500 },
+      ],
+      ["queue", { status: "IN_QUEUE", request_id: "q2", queue_position: 3 }, { id: "q2", state: "queued", rawStatus: "IN_QUEUE", queuePosition: 3 }],
+      [
+        "mindproxy",
+        { task_id: "d-é", status: 5, error_code: "NSFW ✗", error_message: "заблокировано 😀" },
+        { id: "d-é", state: "failed", rawStatus: "5", error: { code: "NSFW ✗", message: "заблокировано 😀" } },
+      ],
+      ["mirako", { data: { task_id: "m9", status: "IN_PROGRESS" } }, { id: "m9", state: "running", rawStatus: "IN_PROGRESS" }],
+      [
+        "apixo",
+        { code: 200, data: { taskId: "a9", state: "failed", failCode: "", failMsg: "", costTime: 20 } },
+        { id: "a9", state: "failed", rawStatus: "failed", error: { code: "failed", message: "task ended failed (status failed)" }, costMs: 20 },
+      ],
+    ];
+    for (const [provider, raw, expected] of cases) {
+      const body = JSON.stringify(raw);
+      const u = await verifyWebhook({ headers: signWebhook(body, { secret: SECRET }), body }, { provider, secret: SECRET });
+      // JSON.stringify shows the keys in order and reads `raw`, which comes last.
+      assert.equal(JSON.stringify(u), JSON.stringify({ ...expected, raw }), provider);
+    }
+  });
+
   test("a non-ASCII body is signed and parsed as its UTF-8 bytes", async () => {
     const raw = { status: "COMPLETED", request_id: "q-ü", payload: { prompt: "ein Fuchs im Schnee ❄️ — 狐", images: [{ url: "https://cdn.example/ü.png" }] } };
     const text = JSON.stringify(raw);
