@@ -141,8 +141,10 @@ pub fn status_paths(spec: &StatusSpec) -> crate::json::Wanted {
     for p in &spec.json_string_fields {
         w.add(p);
     }
+    // Of an output, [`outputs`] reads the value itself when it is text, and only its `url`
+    // when it is an object: the rest of an output object (sizes, content types) is skipped.
     for rule in &spec.outputs {
-        w.add(&rule.path);
+        w.add(&concat(&[&rule.path, ".url"]));
     }
     w
 }

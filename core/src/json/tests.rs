@@ -109,6 +109,28 @@ fn numbers() {
         };
         assert!(rel < 1e-15, "{t}: {got} vs {x}");
     }
+    // Only long integer parts or exponents can leave f64's range; the check is exact at the
+    // edge (308 digits stay below 1e308; 309 may or may not).
+    let digits = |k: usize, lead: &str| format!("{lead}{}", "9".repeat(k - 1));
+    assert!(parse(&digits(308, "9")).is_ok());
+    assert!(parse(&format!("-{}.5", digits(308, "9"))).is_ok());
+    assert!(
+        parse(&format!("1{}", "0".repeat(308))).is_ok(),
+        "1e308 written out"
+    );
+    assert_eq!(
+        parse(&digits(309, "9")).unwrap_err().what,
+        "number out of range"
+    );
+    assert_eq!(
+        parse(&format!("[2{}]", "0".repeat(308))).unwrap_err(),
+        ParseError {
+            what: "number out of range",
+            at: 1
+        }
+    );
+    assert_eq!(parse("1e309").unwrap_err().what, "number out of range");
+    assert!(parse(&format!("0.{}", "9".repeat(400))).is_ok());
     // Exactly rounded on the fast path.
     assert_eq!(n("0.3").as_f64(), Some(0.3));
     assert_eq!(n("1234.5678").as_f64(), Some(1234.5678));
