@@ -21,7 +21,7 @@ use crate::request::{then, Flow};
 /// smaller ones in wasm (see [`choose_hmac`] for why).
 const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
 /// In workerd, bodies at least this large are checked with Web Crypto, smaller ones in wasm.
-const WORKERD_WEBCRYPTO_MIN_BYTES: usize = 6 * 1024;
+const WORKERD_WEBCRYPTO_MIN_BYTES: usize = 2 * 1024;
 
 /// Which HMAC implementation to use (the `hmac` option exists for the benchmark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,18 +64,19 @@ thread_local! {
 
 /// Picks the HMAC for a body of `len` bytes.
 ///
-/// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md) and a sweep of body
-/// sizes (1–16 KiB) on 2026-11-25: RustCrypto's SHA-256 compiled to wasm (sha2 is built at
-/// opt-level 3, Cargo.toml: about twice its speed at the package's `opt-level = "z"` for
-/// +0.5 KB gzip) is slower than the runtime's native code, but costs nothing to call, and a
-/// delivery checked in wasm (or with `node:crypto`) settles without waiting on a promise.
-/// Node's Web Crypto hops to the libuv thread pool for every `sign` (tens of microseconds),
-/// so in Node the synchronous native `node:crypto` HMAC is used at every size (wasm only
-/// ties it at 1 KiB). workerd's Web Crypto is native and resolves at once, but that promise
-/// and the Rust wait around it cost about as much as hashing a few KiB in wasm: wasm wins
-/// up to about 6 KiB (1 KiB: ~76k vs ~51k ops/s; 4 KiB: 42k vs 36k; 8 KiB: 28k vs 31k), Web
-/// Crypto from there on. Elsewhere (browsers, Deno) Web Crypto's fixed cost loses to wasm
-/// for small bodies and wins from a few KiB.
+/// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md) and sweeps of body
+/// sizes. RustCrypto's SHA-256 compiled to wasm (sha2 is built at opt-level 3, Cargo.toml)
+/// is slower than the runtime's native code, but costs nothing to call, and a delivery
+/// checked in wasm (or with `node:crypto`) settles without waiting on a promise. Node's Web
+/// Crypto hops to the libuv thread pool for every `sign` (tens of microseconds), so in Node
+/// `node:crypto` is used at every size (its `hash`, with the outer half in wasm: 1 KiB
+/// 6.3 µs a delivery against 7.5 µs in wasm, 4 KiB 8.1 against 13.7; 2026-11-26, the
+/// webhook build). workerd's Web Crypto is native and resolves at once, but that promise and
+/// the wait around it cost about as much as hashing 2 KiB in wasm (2026-11-26, the webhook
+/// build, a delivery: 1 KiB 8.4 µs in wasm against 9.2 with Web Crypto; 2 KiB 9.8 / 9.6;
+/// 3 KiB 13.4 / 10.4; 6 KiB 18.6 / 12.7), so Web Crypto from 2 KiB on. Elsewhere
+/// (browsers, Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a
+/// few KiB.
 pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
     let node = || NODE_CRYPTO.with(Clone::clone).map(Hmac::Node);
     let web = || subtle().map(Hmac::WebCrypto);

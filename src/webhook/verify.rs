@@ -14,7 +14,7 @@ use js_sys::{Promise, Uint8Array};
 use tasklane_core::state::TaskUpdate;
 use tasklane_core::webhook::body::body_text;
 use tasklane_core::webhook::signature::{
-    mac, Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
+    Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
 use tasklane_core::webhook::{update_from_text, verify_bearer, WebhookError, WebhookHeaders};
 use wasm_bindgen::prelude::*;
@@ -102,7 +102,7 @@ fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, 
         return k(finish(&cfg, webhook_id, &buf, &body_js));
     };
     // There is a timestamp only when a secret is configured; fail closed anyway.
-    let (Some(verifier), Some(halves)) = (cfg.verifier.as_ref(), cfg.halves.as_ref()) else {
+    let Some(halves) = cfg.halves.as_ref() else {
         return k(Err(WebhookError::BadSignature.into()));
     };
     let pre = Prechecked {
@@ -115,7 +115,7 @@ fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, 
     buf[BLOCK..gap].copy_from_slice(pre.signed_prefix().as_bytes());
     let expected = match choose_hmac(cfg.hmac, buf.len() - gap) {
         Hmac::Node(nc) => node_mac(halves, &nc, &buf),
-        Hmac::Wasm => Ok(mac(verifier.secret(), pre.id, pre.timestamp, &buf[gap..])),
+        Hmac::Wasm => Ok(halves.mac(&buf)),
         Hmac::WebCrypto(subtle) => {
             let data = Uint8Array::from(&buf[BLOCK..]);
             let macs = pre.macs;

@@ -36,6 +36,14 @@ pub struct HmacHalves {
 }
 
 impl HmacHalves {
+    /// The HMAC of a message handed over as `inner_block ‖ message` in one buffer (the
+    /// wasm shell reads a body right after that block): the inner hash in one pass, the
+    /// outer from the kept state, with no key setup per message.
+    pub fn mac(&self, inner_block_and_message: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        self.finish(&sha2::Sha256::digest(inner_block_and_message).into())
+    }
+
     /// The HMAC, given `SHA256(inner_block ‖ message)`.
     pub fn finish(&self, inner_hash: &[u8; 32]) -> [u8; 32] {
         // The last block: the inner hash, SHA-256's padding, and the length of all that was
@@ -164,6 +172,9 @@ mod tests {
                 let expected =
                     super::super::signature::mac(&secret, "msg_1", "1700000000", payload);
                 assert_eq!(halves.finish(&inner), expected, "key of {len} bytes");
+                let mut buf = halves.inner_block.to_vec();
+                buf.extend_from_slice(&message);
+                assert_eq!(halves.mac(&buf), expected, "key of {len} bytes");
             }
         }
     }
