@@ -21,7 +21,10 @@ use crate::errors::invalid_argument;
 /// each function does in one call what would otherwise be several crossings of the wasm
 /// boundary (property reads, string copies, promise plumbing).
 #[wasm_bindgen(inline_js = r#"
-const read = (o, k) => { try { return o[k]; } catch {} };
+export const read = (o, k) => {
+  if (o === null || (typeof o !== "object" && typeof o !== "function")) return;
+  try { return o[k]; } catch {}
+};
 const lower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 export function headerOf(headers, name) {
   const get = read(headers, "get");
@@ -67,6 +70,8 @@ export async function readBody(req, body, whole, limit) {
 }
 "#)]
 extern "C" {
+    /// `o[k]`, or `undefined` when `o` is no object or reading it throws: one call.
+    fn read(o: &JsValue, k: &JsValue) -> JsValue;
     /// One header of a `Headers` object or a plain `{name: value}` object (any
     /// capitalization), in one call instead of a property read per step.
     #[wasm_bindgen(js_name = headerOf)]
@@ -138,19 +143,29 @@ thread_local! {
 
 /// The JS string for `s`, made once.
 pub(crate) fn name(s: &'static str) -> JsValue {
+    with_name(s, JsValue::clone)
+}
+
+/// `f` of the JS string for `s`, made once, lent rather than cloned (a clone and its drop
+/// are two calls into JavaScript each). `f` may call back into JavaScript, and that into
+/// this module again: the table is only borrowed shared around `f`, and a name first asked
+/// for while it is lent is made afresh instead of stored.
+fn with_name<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
     NAMES.with(|m| {
-        m.borrow_mut()
-            .get_or_insert_with(s, || JsValue::from_str(s))
-            .clone()
+        if let Ok(mut table) = m.try_borrow_mut() {
+            table.get_or_insert_with(s, || JsValue::from_str(s));
+        }
+        match m.borrow().get(&s) {
+            Some(v) => f(v),
+            None => f(&JsValue::from_str(s)),
+        }
     })
 }
 
-/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object.
+/// `obj[key]` with a cached key string; `undefined` when missing or `obj` is no object (or
+/// its getter throws).
 pub(crate) fn get(obj: &JsValue, key: &'static str) -> JsValue {
-    if !obj.is_object() && !obj.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    js_sys::Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+    with_name(key, |k| read(obj, k))
 }
 
 /// Why a request was not accepted: a refusal with a status (the webhook receiver answers
@@ -189,7 +204,7 @@ pub(crate) fn known_keys(options: &JsValue, path: &str, known: &str) -> Result<(
 /// Reads one header from a `Headers` object or a plain `{name: value}` object (a plain
 /// object may spell the name with other capitalization, `Webhook-Id`).
 pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
-    header_of(headers, &name(key)).as_string()
+    with_name(key, |k| header_of(headers, k)).as_string()
 }
 
 /// The UTF-8 bytes of a JavaScript string, encoded by the runtime straight into a `Vec`

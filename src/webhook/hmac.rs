@@ -39,7 +39,8 @@ thread_local! {
 
 /// The HMAC implementation one verification uses.
 pub(super) enum Hmac {
-    Node(NodeCrypto),
+    /// `node:crypto` (the module stays in [`NODE_CRYPTO`]: lent, not cloned, per message).
+    Node,
     WebCrypto(Subtle),
     Wasm,
 }
@@ -78,7 +79,7 @@ thread_local! {
 /// (browsers, Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a
 /// few KiB.
 pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
-    let node = || NODE_CRYPTO.with(Clone::clone).map(Hmac::Node);
+    let node = || NODE_CRYPTO.with(Option::is_some).then_some(Hmac::Node);
     let web = || subtle().map(Hmac::WebCrypto);
     let picked = match mode {
         HmacMode::Wasm => None,
@@ -110,21 +111,22 @@ pub(super) const BLOCK: usize = 64;
 /// than another call into `node:crypto`). One `hash` call costs less than a `createHmac`
 /// object with its updates and digest (1 KiB: ≈1.2 µs against ≈2.3 µs in Node 20), and
 /// reads the bytes in place.
-pub(super) fn node_mac(
-    halves: &HmacHalves,
-    nc: &NodeCrypto,
-    buf: &[u8],
-) -> Result<[u8; MAC_LEN], JsValue> {
+pub(super) fn node_mac(halves: &HmacHalves, buf: &[u8]) -> Result<[u8; MAC_LEN], JsValue> {
     let mut inner = [0u8; MAC_LEN];
     let addr = |p: *const u8| p as usize as u32;
-    MEMORY.with(|m| {
-        node_hash(
-            nc,
-            m,
-            addr(buf.as_ptr()),
-            buf.len() as u32,
-            addr(inner.as_mut_ptr()),
-        )
+    NODE_CRYPTO.with(|nc| {
+        let Some(nc) = nc else {
+            return Err(JsValue::from_str("node:crypto is not available"));
+        };
+        MEMORY.with(|m| {
+            node_hash(
+                nc,
+                m,
+                addr(buf.as_ptr()),
+                buf.len() as u32,
+                addr(inner.as_mut_ptr()),
+            )
+        })
     })?;
     Ok(halves.finish(&inner))
 }

@@ -42,7 +42,6 @@ extern "C" {
     ) -> Result<Promise, JsValue>;
 
     /// Node's `node:crypto` module.
-    #[derive(Clone)]
     type NodeCrypto;
 
     /// The global `Response` class.
@@ -110,7 +109,9 @@ export function optionFields(o) {
   return FIELDS.map((k) => read(o, k));
 }
 export function sameOptions(o, seen) {
-  return FIELDS.every((k, i) => Object.is(read(o, k), seen[i]));
+  if (o === null || typeof o !== "object") return false;
+  for (let i = 0; i < FIELDS.length; i++) if (!Object.is(read(o, FIELDS[i]), seen[i])) return false;
+  return true;
 }
 export function deferred() {
   const d = [];
@@ -145,7 +146,8 @@ extern "C" {
     /// The option fields a config is built from, as an array.
     #[wasm_bindgen(js_name = optionFields)]
     fn option_fields(options: &JsValue) -> JsValue;
-    /// Whether each of those fields is the same value (`Object.is`) as in `seen`.
+    /// Whether `options` is an object whose fields are each the same value (`Object.is`)
+    /// as in `seen`.
     #[wasm_bindgen(js_name = sameOptions)]
     fn same_options(options: &JsValue, seen: &JsValue) -> bool;
     /// `[promise, resolve]`: a new promise and the function that resolves it (without a

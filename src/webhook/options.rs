@@ -167,9 +167,7 @@ thread_local! {
 /// JavaScript, so a hit costs well under a microsecond; a changed field (a rotated secret,
 /// another provider) always parses anew.
 pub(super) fn cached_config(options: &JsValue) -> Result<Rc<Config>, JsValue> {
-    if !options.is_object() {
-        return Config::parse(options).map(Rc::new);
-    }
+    // Options that are no object never match (`sameOptions`), and fail to parse below.
     let hit = LAST_CONFIG.with(|last| {
         let last = last.borrow();
         let (seen, cfg) = last.as_ref()?;
