@@ -141,16 +141,11 @@ thread_local! {
     static NAMES: RefCell<VecMap<&'static str, JsValue>> = const { RefCell::new(VecMap::new()) };
 }
 
-/// The JS string for `s`, made once.
-pub(crate) fn name(s: &'static str) -> JsValue {
-    with_name(s, JsValue::clone)
-}
-
-/// `f` of the JS string for `s`, made once, lent rather than cloned (a clone and its drop
+/// `f` of the JS string for `s` (made once), lent rather than cloned (a clone and its drop
 /// are two calls into JavaScript each). `f` may call back into JavaScript, and that into
 /// this module again: the table is only borrowed shared around `f`, and a name first asked
 /// for while it is lent is made afresh instead of stored.
-fn with_name<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+pub(crate) fn with_name<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
     NAMES.with(|m| {
         if let Ok(mut table) = m.try_borrow_mut() {
             table.get_or_insert_with(s, || JsValue::from_str(s));

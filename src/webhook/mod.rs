@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::{invalid_argument, webhook_error};
 use crate::request::{get, MEMORY};
-use crate::request::{name, Refusal};
+use crate::request::{with_name, Refusal};
 
 #[wasm_bindgen]
 extern "C" {
@@ -210,7 +210,7 @@ fn update_object(u: &TaskUpdate, raw: &JsValue) -> JsValue {
 
 /// `obj[key] = value` with a cached key string, on an object this module created (cannot fail).
 fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(obj, &name(key), value);
+    let _ = with_name(key, |k| js_sys::Reflect::set(obj, k, value));
 }
 
 impl Refusal {
