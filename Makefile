@@ -31,6 +31,8 @@ lint:
 
 test-native:
 	cargo test --workspace
+	# the core as the polling client's build has it (without the `wanted` feature)
+	cargo test -p tasklane-core --no-default-features --lib
 
 test-wasm:
 	@bash scripts/test-wasm.sh

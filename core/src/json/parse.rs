@@ -44,8 +44,11 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 /// builds only the values on the `wanted` paths: a reader that needs a few fields of a large
 /// body (a webhook's status fields) does not copy the rest (issue 4: building every value of
 /// a 1 KiB delivery was a fifth of its time). Members off those paths are left out of their
-/// objects.
+/// objects. (Built without the core's `wanted` feature, the whole document is built.)
 pub fn parse_wanted(text: &str, wanted: &Wanted) -> Result<Value, ParseError> {
+    if cfg!(not(feature = "wanted")) {
+        return parse(text);
+    }
     parse_as(text, Build::Some(wanted).below(wanted))
 }
 
@@ -145,6 +148,10 @@ impl<'w> Build<'w> {
 
     /// What to build of an object's member `key`.
     fn member(self, key: &str) -> Build<'w> {
+        // Without the feature every parse builds `All` (and the compiler drops the rest).
+        if cfg!(not(feature = "wanted")) {
+            return Build::All;
+        }
         let Build::Some(w) = self else {
             return self;
         };
@@ -156,6 +163,9 @@ impl<'w> Build<'w> {
 
     /// What to build of an array's elements.
     fn element(self) -> Build<'w> {
+        if cfg!(not(feature = "wanted")) {
+            return Build::All;
+        }
         match self {
             Build::Some(w) if w.indexed => Build::All,
             other => other,
@@ -317,8 +327,11 @@ impl<'a> Parser<'a> {
         let text = self.text.get(start..self.i).unwrap_or_default();
         // Without an exponent, fewer than 309 integer digits stay below 1e308, under f64's
         // largest finite value: no need to convert it (a third of a small webhook body's
-        // parse was converting numbers only to check this).
-        if (exponent || whole > 308) && !text_to_f64(text).is_finite() {
+        // parse was converting numbers only to check this). Builds without the `wanted`
+        // feature (the polling client's, at its size budget) convert every number.
+        if (exponent || whole > 308 || cfg!(not(feature = "wanted")))
+            && !text_to_f64(text).is_finite()
+        {
             return Err(ParseError {
                 what: "number out of range",
                 at: start,
@@ -344,24 +357,33 @@ impl<'a> Parser<'a> {
     /// and value), so a string that is only compared or skipped is never copied.
     fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         self.i += 1; // the opening quote
-                     // The run of plain characters up to the next quote, backslash or control character.
-                     // Those three are ASCII, so each run ends on a char boundary of the `&str` the parser
-                     // was given and is itself valid UTF-8.
-        let start = self.i;
-        self.i = plain_run_end(self.s, self.i);
-        let run = self.text.get(start..self.i).unwrap_or_default();
-        if self.eat(b'"') {
-            return Ok(Cow::Borrowed(run));
-        }
-        let mut out = String::from(run);
+                     // The text before the current run, once an escape was met (until then it is empty:
+                     // every escape adds a character).
+        let mut out = String::new();
         loop {
+            // The run of plain characters up to the next quote, backslash or control
+            // character. Those three are ASCII, so each run ends on a char boundary of the
+            // `&str` the parser was given and is itself valid UTF-8.
+            let start = self.i;
+            self.i = plain_run_end(self.s, self.i);
+            let run = self.text.get(start..self.i).unwrap_or_default();
             let Some(b) = self.peek() else {
                 return Err(self.fail("unterminated string"));
             };
             self.i += 1;
             match b {
-                b'"' => return Ok(Cow::Owned(out)),
+                b'"' => {
+                    // No escape: the string is the run itself, borrowed (only in builds
+                    // with the `wanted` feature, which skip strings; the others keep the
+                    // smaller code that always copies).
+                    if cfg!(feature = "wanted") && out.is_empty() {
+                        return Ok(Cow::Borrowed(run));
+                    }
+                    out.push_str(run);
+                    return Ok(Cow::Owned(out));
+                }
                 b'\\' => {
+                    out.push_str(run);
                     let Some(e) = self.peek() else {
                         return Err(self.fail("unterminated string"));
                     };
@@ -382,9 +404,6 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Err(self.fail("control character in string")),
             }
-            let start = self.i;
-            self.i = plain_run_end(self.s, self.i);
-            out.push_str(self.text.get(start..self.i).unwrap_or_default());
         }
     }
 
