@@ -59,7 +59,9 @@ extern "C" {
 const read = (o, k) => { try { return o[k]; } catch {} };
 export function nodeHash(crypto, memory, data, len, out) {
   const m = new Uint8Array(memory.buffer);
-  m.set(crypto.hash("sha256", m.subarray(data, data + len), "buffer"), out);
+  // As a latin1 string (one char per byte): a Buffer for the 32 bytes cost a third more.
+  const h = crypto.hash("sha256", m.subarray(data, data + len), "latin1");
+  for (let i = 0; i < 32; i++) m[out + i] = h.charCodeAt(i);
 }
 const settle = (o, value) =>
   Object.defineProperty(o, "raw", { value, writable: true, enumerable: true, configurable: true });
