@@ -101,8 +101,9 @@ fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, 
     let Some((timestamp, macs)) = signed else {
         return k(finish(&cfg, webhook_id, &buf, &body_js));
     };
-    // There is a timestamp only when a secret is configured; fail closed anyway.
-    let Some(halves) = cfg.halves.as_ref() else {
+    // There is a timestamp only when a secret is configured, and an id (so a gap) whenever
+    // there is a timestamp; fail closed anyway, rather than index out of the buffer.
+    let (Some(halves), true) = (cfg.halves.as_ref(), gap > BLOCK) else {
         return k(Err(WebhookError::BadSignature.into()));
     };
     let pre = Prechecked {
