@@ -116,7 +116,7 @@ fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, 
     buf[BLOCK..gap].copy_from_slice(pre.signed_prefix().as_bytes());
     let expected = match choose_hmac(cfg.hmac, buf.len() - gap) {
         Hmac::Node => node_mac(halves, &buf),
-        Hmac::Wasm => Ok(halves.mac(&buf)),
+        Hmac::Wasm => Ok(halves.mac(&[&buf[BLOCK..]])),
         Hmac::WebCrypto(subtle) => {
             let data = Uint8Array::from(&buf[BLOCK..]);
             let macs = pre.macs;

@@ -7,9 +7,6 @@
 //! also split in two ([`Verifier::precheck`] then [`Prechecked::check_mac`]) so a shell can
 //! compute the HMAC elsewhere (Web Crypto) and still compare it here in constant time.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use super::ct::ct_eq;
 use super::{WebhookError, WebhookSecret};
 use crate::text::{concat, signed_decimal};
@@ -31,8 +28,6 @@ pub const MAX_SIGNATURES: usize = 32;
 
 /// Length of an HMAC-SHA256 tag.
 pub const MAC_LEN: usize = 32;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The three Standard Webhooks headers of one delivery, as found (each may be absent).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -145,14 +140,9 @@ pub fn check_timestamp(
 
 /// Computes the raw HMAC-SHA256 of `"{id}.{timestamp}.{payload}"` without concatenating.
 pub fn mac(secret: &WebhookSecret, id: &str, timestamp: &str, payload: &[u8]) -> [u8; MAC_LEN] {
-    // HMAC accepts keys of any length, so new_from_slice cannot fail.
-    let mut m = HmacSha256::new_from_slice(secret.key()).expect("HMAC takes keys of any length");
-    m.update(id.as_bytes());
-    m.update(b".");
-    m.update(timestamp.as_bytes());
-    m.update(b".");
-    m.update(payload);
-    m.finalize().into_bytes().into()
+    secret
+        .hmac_halves()
+        .mac(&[id.as_bytes(), b".", timestamp.as_bytes(), b".", payload])
 }
 
 /// The `webhook-signature` value (`v1,<base64>`) for one message.
