@@ -166,6 +166,8 @@ extern "C" {
 /// kind.
 fn update_object(u: &TaskUpdate, raw: &JsValue) -> JsValue {
     const NONE: u32 = u32::MAX;
+    // The text's length, so it is allocated once: the state's name and each output's
+    // kind are short words (at most 9 and 5 bytes).
     let mut len = u.id.len() + u.raw_status.len() + 16;
     if let Some(e) = &u.error {
         len += e.code.len() + e.message.len();
@@ -175,6 +177,7 @@ fn update_object(u: &TaskUpdate, raw: &JsValue) -> JsValue {
     }
     let mut text = String::with_capacity(len);
     let mut lens: Vec<u32> = Vec::with_capacity(12);
+    // `lens` is passed in, not captured, so NONE can be pushed between two `put`s.
     let mut put = |s: &str, lens: &mut Vec<u32>| {
         text.push_str(s);
         lens.push(tasklane_core::text::utf16_len(s) as u32);
