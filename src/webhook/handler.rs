@@ -107,7 +107,10 @@ impl Handler {
                     Err(r) => return refusal_response(r),
                 };
                 let args = Array::of4(&update_js, &request, &env, &ctx);
-                self.dedupe(Delivery { update, args }, webhook_id.as_deref())
+                self.dedupe(
+                    Delivery { update, args },
+                    webhook_id.as_ref().map(|id| id.as_str()),
+                )
             }),
         )
     }

@@ -16,7 +16,9 @@ use tasklane_core::webhook::body::body_text;
 use tasklane_core::webhook::signature::{
     Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
-use tasklane_core::webhook::{update_from_text, verify_bearer, WebhookError, WebhookHeaders};
+use tasklane_core::webhook::{
+    update_from_text, verify_bearer, Verifier, WebhookError, WebhookHeaders,
+};
 use wasm_bindgen::prelude::*;
 
 use super::hmac::{choose_hmac, node_mac, webcrypto_mac, Hmac, BLOCK};
@@ -24,27 +26,119 @@ use super::options::{cached_config, Config};
 use super::{get, update_object};
 use crate::errors::invalid_argument;
 use crate::js;
-use crate::request::{header, read_body, Flow, Refusal};
+use crate::request::{ascii_headers, header, read_body, Flow, Refusal};
 
 /// What the checks before the body found.
 pub(super) struct Front {
     /// The request's `headers` object (the body reader looks at `Content-Length`).
     headers: JsValue,
     /// The delivery's `webhook-id`, when it had one.
-    webhook_id: Option<String>,
-    /// When a secret is configured: the checked `webhook-timestamp` and the offered MACs.
-    signed: Option<(String, Vec<[u8; MAC_LEN]>)>,
+    id: Option<WebhookId>,
+    /// When a secret is configured: the offered MACs (the checked timestamp is in `id`).
+    macs: Option<Vec<[u8; MAC_LEN]>>,
+}
+
+/// A delivery's `webhook-id`. Of a signed delivery it is kept as the signed prefix
+/// `"{id}.{timestamp}."`, which [`check_mac`] puts in front of the body.
+pub(super) struct WebhookId {
+    text: String,
+    /// The id's length in `text`.
+    len: usize,
+}
+
+impl WebhookId {
+    /// The id.
+    pub(super) fn as_str(&self) -> &str {
+        self.text.get(..self.len).unwrap_or_default()
+    }
+
+    /// The timestamp of the signed prefix (empty when there is none).
+    fn timestamp(&self) -> &str {
+        let end = self.text.len().saturating_sub(1);
+        self.text.get(self.len + 1..end).unwrap_or_default()
+    }
 }
 
 impl Front {
     /// The bytes [`check_mac`] wants in front of the body: the HMAC's 64-byte key block
     /// and the signed prefix `"{id}.{timestamp}."` (nothing for a delivery not signed).
     fn gap(&self) -> usize {
-        match (&self.signed, &self.webhook_id) {
-            (Some((ts, _)), Some(id)) => BLOCK + id.len() + ts.len() + 2,
+        match (&self.macs, &self.id) {
+            (Some(_), Some(id)) => BLOCK + id.text.len(),
             _ => 0,
         }
     }
+}
+
+thread_local! {
+    /// The three Standard Webhooks header names, as a JS array for [`ascii_headers`].
+    static SIGNATURE_HEADERS: JsValue = js_sys::Array::of3(
+        &HEADER_ID.into(),
+        &HEADER_TIMESTAMP.into(),
+        &HEADER_SIGNATURE.into(),
+    )
+    .into();
+}
+
+/// The signature headers checked against `verifier` at `now_secs`: the id with the signed
+/// prefix, and the offered MACs. Read in one call when they are ASCII (as Standard Webhooks'
+/// are), else one by one.
+fn signature_front(
+    verifier: &Verifier,
+    headers: &JsValue,
+    now_secs: i64,
+) -> Result<(WebhookId, Vec<[u8; MAC_LEN]>), WebhookError> {
+    let fast = SIGNATURE_HEADERS.with(|names| {
+        ascii_headers(headers, names, |buf, [id, ts, sig]| {
+            // The spare byte after each value makes the id and the timestamp (adjacent:
+            // an absent one takes no room) the signed prefix.
+            for span in [&id, &ts].into_iter().flatten() {
+                if let Some(b) = buf.get_mut(span.end) {
+                    *b = b'.';
+                }
+            }
+            let text = |span: &Option<std::ops::Range<usize>>| {
+                span.clone()
+                    .and_then(|r| buf.get(r))
+                    .and_then(|b| std::str::from_utf8(b).ok())
+            };
+            let h = WebhookHeaders {
+                id: text(&id),
+                timestamp: text(&ts),
+                signature: text(&sig),
+            };
+            let macs = verifier.precheck(&h, now_secs)?.macs;
+            // precheck refused a missing id or timestamp: the arm that errs is unreachable.
+            let prefix = (id.zip(ts))
+                .and_then(|(id, ts)| Some((buf.get(id.start..=ts.end)?, id.len())))
+                .and_then(|(p, len)| Some((std::str::from_utf8(p).ok()?, len)));
+            let Some((prefix, len)) = prefix else {
+                return Err(WebhookError::MissingHeader(HEADER_ID));
+            };
+            let id = WebhookId {
+                text: prefix.to_owned(),
+                len,
+            };
+            Ok((id, macs))
+        })
+    });
+    if let Some(front) = fast {
+        return front;
+    }
+    let id = header(headers, HEADER_ID);
+    let ts = header(headers, HEADER_TIMESTAMP);
+    let sig = header(headers, HEADER_SIGNATURE);
+    let h = WebhookHeaders {
+        id: id.as_deref(),
+        timestamp: ts.as_deref(),
+        signature: sig.as_deref(),
+    };
+    let pre = verifier.precheck(&h, now_secs)?;
+    let id = WebhookId {
+        text: pre.signed_prefix(),
+        len: pre.id.len(),
+    };
+    Ok((id, pre.macs))
 }
 
 /// Method, bearer token, Standard Webhooks headers and timestamp: everything checked before
@@ -63,26 +157,21 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
     if let Some(token) = &cfg.auth_token {
         verify_bearer(header(&headers, "authorization").as_deref(), token)?;
     }
-    let webhook_id = header(&headers, HEADER_ID);
-    let mut signed = None;
-    if let Some(verifier) = &cfg.verifier {
-        let ts = header(&headers, HEADER_TIMESTAMP);
-        let sig = header(&headers, HEADER_SIGNATURE);
-        let h = WebhookHeaders {
-            id: webhook_id.as_deref(),
-            timestamp: ts.as_deref(),
-            signature: sig.as_deref(),
-        };
-        let now_secs = (js::now() / 1000) as i64;
-        let macs = verifier.precheck(&h, now_secs)?.macs;
-        // precheck refused a missing timestamp, so `ts` is Some here.
-        signed = Some((ts.unwrap_or_default(), macs));
-    }
-    Ok(Front {
-        headers,
-        webhook_id,
-        signed,
-    })
+    let (id, macs) = match &cfg.verifier {
+        Some(verifier) => {
+            let now_secs = (js::now() / 1000) as i64;
+            let (id, macs) = signature_front(verifier, &headers, now_secs)?;
+            (Some(id), Some(macs))
+        }
+        None => {
+            let id = header(&headers, HEADER_ID).map(|text| WebhookId {
+                len: text.len(),
+                text,
+            });
+            (id, None)
+        }
+    };
+    Ok(Front { headers, id, macs })
 }
 
 /// What a verification continues with, given the verified delivery or the refusal. Boxed:
@@ -95,50 +184,45 @@ pub(super) type Then = Box<dyn FnOnce(Result<Verified, Refusal>) -> Flow>;
 /// HMAC's inner key block and the signed prefix: `buf[BLOCK..]` is the signed message.
 fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
     let gap = front.gap();
-    let Front {
-        webhook_id, signed, ..
-    } = front;
-    let Some((timestamp, macs)) = signed else {
-        return k(finish(&cfg, webhook_id, &buf, &body_js));
+    let Front { id, macs, .. } = front;
+    let Some(macs) = macs else {
+        return k(finish(&cfg, id, &buf, &body_js));
     };
-    // There is a timestamp only when a secret is configured, and an id (so a gap) whenever
-    // there is a timestamp; fail closed anyway, rather than index out of the buffer.
-    let (Some(halves), true) = (cfg.halves.as_ref(), gap > BLOCK) else {
+    // There are MACs only when a secret is configured, and an id (so a gap) whenever
+    // there are; fail closed anyway, rather than index out of the buffer.
+    let (Some(halves), Some(signed), true) = (cfg.halves.as_ref(), &id, gap > BLOCK) else {
         return k(Err(WebhookError::BadSignature.into()));
     };
-    let pre = Prechecked {
-        // `signed` is only set once the id was found (precheck refuses a missing one).
-        id: webhook_id.as_deref().unwrap_or_default(),
-        timestamp: &timestamp,
-        macs,
-    };
     buf[..BLOCK].copy_from_slice(&halves.inner_block);
-    buf[BLOCK..gap].copy_from_slice(pre.signed_prefix().as_bytes());
+    buf[BLOCK..gap].copy_from_slice(signed.text.as_bytes());
     let expected = match choose_hmac(cfg.hmac, buf.len() - gap) {
         Hmac::Node => node_mac(halves, &buf),
         Hmac::Wasm => Ok(halves.mac(&[&buf[BLOCK..]])),
         Hmac::WebCrypto(subtle) => {
             let data = Uint8Array::from(&buf[BLOCK..]);
-            let macs = pre.macs;
             let key_cfg = cfg.clone();
             return webcrypto_mac(&key_cfg, subtle, data, move |expected| {
-                let pre = Prechecked {
-                    id: webhook_id.as_deref().unwrap_or_default(),
-                    timestamp: &timestamp,
-                    macs,
-                };
-                let checked = checked(&pre, expected);
-                k(checked.and_then(|()| finish(&cfg, webhook_id, &buf[gap..], &body_js)))
+                let checked = checked(id.as_ref(), macs, expected);
+                k(checked.and_then(|()| finish(&cfg, id, &buf[gap..], &body_js)))
             });
         }
     };
-    let checked = checked(&pre, expected);
-    k(checked.and_then(|()| finish(&cfg, webhook_id, &buf[gap..], &body_js)))
+    let checked = checked(id.as_ref(), macs, expected);
+    k(checked.and_then(|()| finish(&cfg, id, &buf[gap..], &body_js)))
 }
 
 /// Whether the MAC computed (or the error computing it) matches one the sender offered.
-fn checked(pre: &Prechecked<'_>, expected: Result<[u8; MAC_LEN], JsValue>) -> Result<(), Refusal> {
+fn checked(
+    id: Option<&WebhookId>,
+    macs: Vec<[u8; MAC_LEN]>,
+    expected: Result<[u8; MAC_LEN], JsValue>,
+) -> Result<(), Refusal> {
     let expected = expected.map_err(Refusal::Js)?;
+    let pre = Prechecked {
+        id: id.map_or("", WebhookId::as_str),
+        timestamp: id.map_or("", WebhookId::timestamp),
+        macs,
+    };
     pre.check_mac(&expected).map_err(Refusal::from)
 }
 
@@ -146,7 +230,7 @@ fn checked(pre: &Prechecked<'_>, expected: Result<[u8; MAC_LEN], JsValue>) -> Re
 /// as the caller gave it (a string is parsed as `raw` without another copy).
 fn finish(
     cfg: &Config,
-    webhook_id: Option<String>,
+    webhook_id: Option<WebhookId>,
     body: &[u8],
     body_js: &JsValue,
 ) -> Result<Verified, Refusal> {
@@ -203,7 +287,7 @@ pub(super) struct Verified {
     /// The `TaskUpdate` object handed to JavaScript.
     pub(super) js: JsValue,
     /// The delivery's `webhook-id`, when it had one.
-    pub(super) webhook_id: Option<String>,
+    pub(super) webhook_id: Option<WebhookId>,
 }
 
 /// Verifies a webhook delivery and returns its normalized `TaskUpdate`.

@@ -294,6 +294,51 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     assert.equal(err?.code, "bad_signature");
   });
 
+  test("headers are read the same whether ASCII and short (one call) or not (one by one)", async () => {
+    // The receiver reads the three headers in one call when they are ASCII and under 1 KiB
+    // in all, else one by one: both ways must check the same bytes.
+    // A live update: the handler deduplicates it by webhook-id (a terminal one by task).
+    const body = JSON.stringify({ status: "IN_PROGRESS", request_id: "q1" });
+    const opts = { provider: "queue", secret: SECRET };
+    const wrong = signWebhook(body, { secret: OTHER_SECRET })["webhook-signature"];
+    const cases = {
+      "ascii": signWebhook(body, { secret: SECRET, id: "msg_ascii" }),
+      // signWebhook sends only printable ASCII ids; another sender may not.
+      "a Latin-1 id": (() => {
+        const at = nowSec();
+        const sig = new Webhook(SECRET).sign("msg_été", new Date(at * 1000), body);
+        return { "webhook-id": "msg_été", "webhook-timestamp": String(at), "webhook-signature": sig };
+      })(),
+      "a 1.2 KiB signature header": (() => {
+        const h = signWebhook(body, { secret: SECRET, id: "msg_long" });
+        h["webhook-signature"] = Array(24).fill(wrong).concat(h["webhook-signature"]).join(" ");
+        assert.ok(h["webhook-signature"].length > 1024);
+        return h;
+      })(),
+    };
+    for (const [name, headers] of Object.entries(cases)) {
+      for (const form of [headers, new Headers(headers)]) {
+        const u = await verifyWebhook({ headers: form, body }, opts);
+        assert.deepEqual([u.id, u.state], ["q1", "running"], name);
+        // Tampering with any signed part is refused either way.
+        const tampered = { ...headers, "webhook-id": headers["webhook-id"] + "x" };
+        const e1 = await verifyWebhook({ headers: tampered, body }, opts).then(() => null, (e) => e.code);
+        assert.equal(e1, "bad_signature", name);
+        const older = { ...headers, "webhook-timestamp": String(Number(headers["webhook-timestamp"]) - 1) };
+        const e2 = await verifyWebhook({ headers: older, body }, opts).then(() => null, (e) => e.code);
+        assert.equal(e2, "bad_signature", name);
+      }
+      const e3 = await verifyWebhook({ headers: { ...headers, "webhook-signature": wrong }, body }, opts).then(() => null, (e) => e.code);
+      assert.equal(e3, "bad_signature", name);
+    }
+    // A handler deduplicates by the id either way.
+    const { handler, calls } = recording({ provider: "queue" });
+    for (const headers of Object.values(cases)) {
+      for (let i = 0; i < 2; i++) assert.equal((await handler(post(body, headers))).status, 200);
+    }
+    assert.equal(calls.length, 3);
+  });
+
   test("refusals keep their order: headers before size, size before signature, signature before shape", async () => {
     const opts = { provider: "queue", secret: SECRET, maxBodyBytes: 64 };
     const big = JSON.stringify({ ...BODIES.queue[0], pad: "x".repeat(100) });
