@@ -26,7 +26,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
-	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features webhook -- -D warnings
+	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features webhook,fast-alloc -- -D warnings
 	cargo clippy -p tasklane --target wasm32-unknown-unknown --no-default-features --features proxy -- -D warnings
 
 test-native:

@@ -125,7 +125,7 @@ OPT_EXTRA="--flatten --rereloop -Oz" build_variant "tasklane/client" pkg/client/
 # under issue 7's 64 KiB budget. And with wasm's SIMD (simd128: Node 16.4+, Deno, workerd,
 # browsers since 2021-2023), which scans a body's long strings sixteen bytes per step
 # (json::parse). The other builds are compiled for size and for WebAssembly 1.0.
-VARIANT_FLAGS="-Ctarget-feature=+simd128" OPT_FEATURES="--enable-simd" build_variant "tasklane/webhook" pkg/webhook/dist tasklane_webhook --no-default-features --features webhook --config profile.release.opt-level=3
+VARIANT_FLAGS="-Ctarget-feature=+simd128" OPT_FEATURES="--enable-simd" build_variant "tasklane/webhook" pkg/webhook/dist tasklane_webhook --no-default-features --features webhook,fast-alloc --config profile.release.opt-level=3
 build_variant "tasklane/proxy" pkg/proxy/dist tasklane_proxy --no-default-features --features proxy
 build_variant "tasklane (full)" pkg/dist tasklane
 

@@ -47,9 +47,32 @@ pub use errors::set_error_classes;
 pub use wasm::*;
 
 /// The allocator: talc instead of the standard library's dlmalloc, for size (issue 7).
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "fast-alloc")
+))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+#[cfg(any(
+    test,
+    all(
+        target_arch = "wasm32",
+        not(target_feature = "atomics"),
+        feature = "fast-alloc"
+    )
+))]
+mod alloc;
+/// The allocator of the builds compiled for speed: talc, with free lists for small blocks.
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    feature = "fast-alloc"
+))]
+#[global_allocator]
+static ALLOCATOR: alloc::SizeClasses<talc::wasm::WasmDynamicTalc> =
+    alloc::SizeClasses::new(talc::wasm::new_wasm_dynamic_allocator());
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
