@@ -160,7 +160,9 @@ mod tests {
         // (pointer, layout, fill byte)
         let mut live: Vec<(*mut u8, Layout, u8)> = Vec::new();
         let check = |p: *mut u8, l: Layout, fill: u8| unsafe {
-            assert!(std::slice::from_raw_parts(p, l.size()).iter().all(|&b| b == fill));
+            assert!(std::slice::from_raw_parts(p, l.size())
+                .iter()
+                .all(|&b| b == fill));
             assert_eq!(p as usize % l.align(), 0);
         };
         for step in 0..20_000u32 {
@@ -189,7 +191,11 @@ mod tests {
                     let q = unsafe { a.realloc(p, l, size) };
                     assert!(!q.is_null());
                     let nl = Layout::from_size_align(size, l.align()).unwrap();
-                    check(q, Layout::from_size_align(size.min(l.size()), l.align()).unwrap(), f);
+                    check(
+                        q,
+                        Layout::from_size_align(size.min(l.size()), l.align()).unwrap(),
+                        f,
+                    );
                     unsafe { q.write_bytes(fill, size) };
                     live[i] = (q, nl, fill);
                 }

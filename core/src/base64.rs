@@ -68,12 +68,22 @@ pub fn decode_prefix(b64: &str, n: usize) -> Vec<u8> {
 
 /// The bytes of standard, padded base64 `text`; `None` when it is not exactly that.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = vec![0; text.len() / 4 * 3];
+    let n = decode_into(text, &mut out)?;
+    out.truncate(n);
+    Some(out)
+}
+
+/// [`decode`] into `out`, without allocating: the number of bytes written, or `None` when
+/// `text` is not standard, padded base64 or its bytes do not fit `out` (a `v1,` signature
+/// decodes straight into its 32-byte array).
+pub fn decode_into(text: &str, out: &mut [u8]) -> Option<usize> {
     let s = text.as_bytes();
     if !s.len().is_multiple_of(4) {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
     let quads = s.len() / 4;
+    let mut n = 0;
     for (q, quad) in s.chunks(4).enumerate() {
         let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
         if pad > 2 || (pad > 0 && q + 1 != quads) {
@@ -89,9 +99,11 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         if pad > 0 && bytes[3 - pad..].iter().any(|&b| b != 0) {
             return None;
         }
-        out.extend_from_slice(&bytes[..3 - pad]);
+        out.get_mut(n..n + 3 - pad)?
+            .copy_from_slice(&bytes[..3 - pad]);
+        n += 3 - pad;
     }
-    Some(out)
+    Some(n)
 }
 
 #[cfg(test)]
@@ -120,5 +132,12 @@ mod tests {
         ] {
             assert_eq!(decode(bad), None, "{bad}");
         }
+        // Into a buffer: the count written; too small a buffer is `None`, not a panic.
+        let mut out = [0u8; 4];
+        assert_eq!(decode_into("Zm9vYg==", &mut out), Some(4));
+        assert_eq!(&out, b"foob");
+        assert_eq!(decode_into("Zm9vYmE=", &mut out), None);
+        assert_eq!(decode_into("Zm9v", &mut out[..2]), None);
+        assert_eq!(decode_into("Zm8", &mut out), None);
     }
 }

@@ -32,6 +32,12 @@ use crate::request::{ascii_headers, header, read_body, Flow, Refusal};
 pub(super) struct Front {
     /// The request's `headers` object (the body reader looks at `Content-Length`).
     headers: JsValue,
+    /// What the MAC check needs.
+    signed: Signed,
+}
+
+/// What [`check_mac`] needs from the headers.
+struct Signed {
     /// The delivery's `webhook-id`, when it had one.
     id: Option<WebhookId>,
     /// When a secret is configured: the offered MACs (the checked timestamp is in `id`).
@@ -59,7 +65,7 @@ impl WebhookId {
     }
 }
 
-impl Front {
+impl Signed {
     /// The bytes [`check_mac`] wants in front of the body: the HMAC's 64-byte key block
     /// and the signed prefix `"{id}.{timestamp}."` (nothing for a delivery not signed).
     fn gap(&self) -> usize {
@@ -171,7 +177,10 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
             (id, None)
         }
     };
-    Ok(Front { headers, id, macs })
+    Ok(Front {
+        headers,
+        signed: Signed { id, macs },
+    })
 }
 
 /// What a verification continues with, given the verified delivery or the refusal. Boxed:
@@ -180,11 +189,11 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
 pub(super) type Then = Box<dyn FnOnce(Result<Verified, Refusal>) -> Flow>;
 
 /// The MAC check, with whichever HMAC suits the body (only Web Crypto waits), then
-/// [`finish`]. `buf` is the body after [`Front::gap`] bytes, which this fills with the
+/// [`finish`]. `buf` is the body after [`Signed::gap`] bytes, which this fills with the
 /// HMAC's inner key block and the signed prefix: `buf[BLOCK..]` is the signed message.
-fn check_mac(cfg: Rc<Config>, front: Front, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
-    let gap = front.gap();
-    let Front { id, macs, .. } = front;
+fn check_mac(cfg: Rc<Config>, signed: Signed, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
+    let gap = signed.gap();
+    let Signed { id, macs } = signed;
     let Some(macs) = macs else {
         return k(finish(&cfg, id, &buf, &body_js));
     };
@@ -237,21 +246,20 @@ fn finish(
     // `raw` is left null: it goes to JavaScript through the runtime's own JSON.parse of the
     // body text (native speed) rather than copied and written back out by the core.
     // The body as text, once: a string body as given, bytes checked as UTF-8.
+    let made;
     let (text, text_js) = if body_js.is_string() {
         // SAFETY: a string body's bytes are the runtime's `TextEncoder` encoding of that
         // string (`read_body`), which is always valid UTF-8 (a lone surrogate becomes
         // U+FFFD): no second pass to check it (~5 % of a 64 KiB delivery).
-        (
-            unsafe { std::str::from_utf8_unchecked(body) },
-            body_js.clone(),
-        )
+        (unsafe { std::str::from_utf8_unchecked(body) }, body_js)
     } else {
         let text = body_text(body)?;
-        (text, JsValue::from_str(text))
+        made = JsValue::from_str(text);
+        (text, &made)
     };
     // Only the values the dialect reads are built; the rest is checked, not copied.
     let update = update_from_text(&cfg.profile, &cfg.wanted, text)?;
-    let js = update_object(&update, &text_js);
+    let js = update_object(&update, text_js);
     Ok(Verified {
         update,
         js,
@@ -267,14 +275,14 @@ pub(super) fn verify_request(cfg: Rc<Config>, req: &JsValue, k: Then) -> Flow {
         Ok(f) => f,
         Err(r) => return k(Err(r)),
     };
-    let headers = front.headers.clone();
+    let Front { headers, signed } = front;
     read_body(
         req,
         &headers,
         cfg.max_body,
-        front.gap(),
+        signed.gap(),
         move |read| match read {
-            Ok((body, body_js)) => check_mac(cfg, front, body, body_js, k),
+            Ok((body, body_js)) => check_mac(cfg, signed, body, body_js, k),
             Err(r) => k(Err(r)),
         },
     )

@@ -88,9 +88,9 @@ pub fn parse_signature_header(header: &str) -> Result<Vec<[u8; MAC_LEN]>, Webhoo
         if version != "v1" {
             continue;
         }
-        match crate::base64::decode(b64).and_then(|m| <[u8; MAC_LEN]>::try_from(m).ok()) {
-            Some(mac) => macs.push(mac),
-            None => continue,
+        let mut mac = [0; MAC_LEN];
+        if crate::base64::decode_into(b64, &mut mac) == Some(MAC_LEN) {
+            macs.push(mac);
         }
     }
     if entries == 0 {
