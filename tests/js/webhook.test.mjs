@@ -251,6 +251,13 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     v.raw = "mine";
     assert.equal(v.raw, "mine");
     assert.equal(delete v.raw, true);
+    // A plain object: Object.prototype, no symbols, equal to its own fields written out.
+    const w = await deliver();
+    assert.equal(Object.getPrototypeOf(w), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertySymbols(w), []);
+    assert.deepStrictEqual(w, { id: "q1", state: "succeeded", rawStatus: "COMPLETED", outputs: [{ url: "https://cdn.example/q.png", kind: "image" }], raw: BODIES.queue[0] });
+    // Read through an object inheriting from an update, `raw` is the body too.
+    assert.deepEqual(Object.create(await deliver()).raw, BODIES.queue[0]);
   });
 
   test("the update has TaskUpdate's keys in its order, absent ones left out, text of any script intact", async () => {
