@@ -37,20 +37,22 @@ export function headerOf(headers, name) {
   return key === undefined ? undefined : read(headers, key);
 }
 let bytes = null;
-export function headersInto(headers, names, memory, at, cap) {
+const lists = new Map();
+export function headersInto(headers, list, memory, at, cap) {
+  let names = lists.get(list);
+  if (names === undefined) lists.set(list, (names = list.split(" ")));
   if (bytes === null || bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
   const end = at + cap;
   let i = at, packed = 0, scale = 1;
   for (let k = 0; k < names.length; k++, scale *= 2048) {
     const v = headerOf(headers, names[k]);
     if (typeof v !== "string") continue;
-    if (i + v.length >= end) return -1;
+    if (i + v.length > end) return -1;
     for (let j = 0; j < v.length; j++) {
       const c = v.charCodeAt(j);
       if (c > 127) return -1;
       bytes[i++] = c;
     }
-    i++;
     packed += (v.length + 1) * scale;
   }
   return packed;
@@ -95,9 +97,8 @@ extern "C" {
     /// capitalization), in one call instead of a property read per step.
     #[wasm_bindgen(js_name = headerOf)]
     fn header_of(headers: &JsValue, name: &JsValue) -> JsValue;
-    /// The values of the headers `names` (a JS array of at most three lowercase names),
-    /// written one after the other from `at` in wasm memory, each followed by a spare byte;
-    /// their lengths packed in the result (`len + 1` for each, 0 when absent, in base 2048,
+    /// The values of the headers `list` names (at most three lowercase names separated by
+    /// spaces), written one after the other from `at` in wasm memory; their lengths packed in the result (`len + 1` for each, 0 when absent, in base 2048,
     /// the first name lowest), or -1 when a value is not ASCII or they do not fit in `cap`.
     #[wasm_bindgen(js_name = headersInto)]
     fn headers_into(headers: &JsValue, names: &JsValue, memory: &JsValue, at: u32, cap: u32)
@@ -239,41 +240,41 @@ thread_local! {
     static SCRATCH: RefCell<[u8; SCRATCH_LEN]> = const { RefCell::new([0; SCRATCH_LEN]) };
 }
 
-/// `f` of three headers' values (`names`: a JS array of three lowercase names), read in one
-/// call into JavaScript and written straight into wasm memory: where a value is absent,
-/// `None`. `f` gets the values' bytes (mutable: each value is followed by one spare byte,
-/// for `f` to fill) and each one's span in them. `None` when a value is not ASCII or they
-/// are longer in all than 1 KiB: read them with [`header`] then. Reading them one by one
-/// is a call, a `String` and a copy each, a tenth of a small webhook delivery's time.
+/// `f` of three headers' values (`names`: their lowercase names, separated by spaces), read
+/// in one call into JavaScript and written straight into wasm memory (`None` where a value
+/// is absent). `None` when a value is not ASCII or they are longer in all than 1 KiB: read
+/// them with [`header`] then. Reading them one by one is a call, a `String` and a copy
+/// each: a tenth of a small webhook delivery's time.
 #[cfg(feature = "webhook")]
 pub(crate) fn ascii_headers<R>(
     headers: &JsValue,
-    names: &JsValue,
-    f: impl FnOnce(&mut [u8], [Option<std::ops::Range<usize>>; 3]) -> R,
+    names: &'static str,
+    f: impl FnOnce([Option<&str>; 3]) -> R,
 ) -> Option<R> {
     SCRATCH.with(|cell| {
         let mut buf = cell.try_borrow_mut().ok()?;
         let at = buf.as_mut_ptr() as u32;
-        let packed = MEMORY.with(|m| headers_into(headers, names, m, at, SCRATCH_LEN as u32));
+        let packed = with_name(names, |names| {
+            MEMORY.with(|m| headers_into(headers, names, m, at, SCRATCH_LEN as u32))
+        });
         if !(packed >= 0.0 && packed < (1u64 << 33) as f64) {
             return None;
         }
         let mut packed = packed as u64;
         let mut start = 0;
-        let spans = [(); 3].map(|()| {
+        let mut values = [None; 3];
+        for value in &mut values {
             let n = (packed % 2048) as usize;
             packed /= 2048;
-            let len = n.checked_sub(1)?;
-            let span = start..start + len;
-            start += n;
-            Some(span)
-        });
-        // JavaScript wrote at most `SCRATCH_LEN` bytes; a span past it would be a bug there:
-        // refuse it rather than index out of bounds.
-        if start > SCRATCH_LEN {
-            return None;
+            if n > 0 {
+                // JavaScript wrote ASCII within the scratch; anything else is refused here
+                // (and read the slow way) rather than trusted.
+                let bytes = buf.get(start..start + n - 1)?;
+                *value = Some(std::str::from_utf8(bytes).ok()?);
+                start += n - 1;
+            }
         }
-        Some(f(&mut buf[..], spans))
+        Some(f(values))
     })
 }
 

@@ -14,7 +14,7 @@ use js_sys::{Promise, Uint8Array};
 use tasklane_core::state::TaskUpdate;
 use tasklane_core::webhook::body::body_text;
 use tasklane_core::webhook::signature::{
-    Prechecked, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
+    self, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAC_LEN,
 };
 use tasklane_core::webhook::{
     update_from_text, verify_bearer, Verifier, WebhookError, WebhookHeaders,
@@ -57,12 +57,6 @@ impl WebhookId {
     pub(super) fn as_str(&self) -> &str {
         self.text.get(..self.len).unwrap_or_default()
     }
-
-    /// The timestamp of the signed prefix (empty when there is none).
-    fn timestamp(&self) -> &str {
-        let end = self.text.len().saturating_sub(1);
-        self.text.get(self.len + 1..end).unwrap_or_default()
-    }
 }
 
 impl Signed {
@@ -76,16 +70,6 @@ impl Signed {
     }
 }
 
-thread_local! {
-    /// The three Standard Webhooks header names, as a JS array for [`ascii_headers`].
-    static SIGNATURE_HEADERS: JsValue = js_sys::Array::of3(
-        &HEADER_ID.into(),
-        &HEADER_TIMESTAMP.into(),
-        &HEADER_SIGNATURE.into(),
-    )
-    .into();
-}
-
 /// The signature headers checked against `verifier` at `now_secs`: the id with the signed
 /// prefix, and the offered MACs. Read in one call when they are ASCII (as Standard Webhooks'
 /// are), else one by one.
@@ -94,38 +78,21 @@ fn signature_front(
     headers: &JsValue,
     now_secs: i64,
 ) -> Result<(WebhookId, Vec<[u8; MAC_LEN]>), WebhookError> {
-    let fast = SIGNATURE_HEADERS.with(|names| {
-        ascii_headers(headers, names, |buf, [id, ts, sig]| {
-            // The spare byte after each value makes the id and the timestamp (adjacent:
-            // an absent one takes no room) the signed prefix.
-            for span in [&id, &ts].into_iter().flatten() {
-                if let Some(b) = buf.get_mut(span.end) {
-                    *b = b'.';
-                }
-            }
-            let text = |span: &Option<std::ops::Range<usize>>| {
-                span.clone()
-                    .and_then(|r| buf.get(r))
-                    .and_then(|b| std::str::from_utf8(b).ok())
-            };
-            let h = WebhookHeaders {
-                id: text(&id),
-                timestamp: text(&ts),
-                signature: text(&sig),
-            };
-            let macs = verifier.precheck(&h, now_secs)?.macs;
-            // precheck refused a missing id or timestamp: the arm that errs is unreachable.
-            let prefix = (id.zip(ts))
-                .and_then(|(id, ts)| Some((buf.get(id.start..=ts.end)?, id.len())))
-                .and_then(|(p, len)| Some((std::str::from_utf8(p).ok()?, len)));
-            let Some((prefix, len)) = prefix else {
-                return Err(WebhookError::MissingHeader(HEADER_ID));
-            };
-            let id = WebhookId {
-                text: prefix.to_owned(),
-                len,
-            };
-            Ok((id, macs))
+    let check = |h: &WebhookHeaders<'_>| {
+        let pre = verifier.precheck(h, now_secs)?;
+        let id = WebhookId {
+            text: pre.signed_prefix(),
+            len: pre.id.len(),
+        };
+        Ok((id, pre.macs))
+    };
+    // HEADER_ID, HEADER_TIMESTAMP and HEADER_SIGNATURE.
+    const NAMES: &str = "webhook-id webhook-timestamp webhook-signature";
+    let fast = ascii_headers(headers, NAMES, |[id, timestamp, signature]| {
+        check(&WebhookHeaders {
+            id,
+            timestamp,
+            signature,
         })
     });
     if let Some(front) = fast {
@@ -134,17 +101,11 @@ fn signature_front(
     let id = header(headers, HEADER_ID);
     let ts = header(headers, HEADER_TIMESTAMP);
     let sig = header(headers, HEADER_SIGNATURE);
-    let h = WebhookHeaders {
+    check(&WebhookHeaders {
         id: id.as_deref(),
         timestamp: ts.as_deref(),
         signature: sig.as_deref(),
-    };
-    let pre = verifier.precheck(&h, now_secs)?;
-    let id = WebhookId {
-        text: pre.signed_prefix(),
-        len: pre.id.len(),
-    };
-    Ok((id, pre.macs))
+    })
 }
 
 /// Method, bearer token, Standard Webhooks headers and timestamp: everything checked before
@@ -211,28 +172,22 @@ fn check_mac(cfg: Rc<Config>, signed: Signed, mut buf: Vec<u8>, body_js: JsValue
             let data = Uint8Array::from(&buf[BLOCK..]);
             let key_cfg = cfg.clone();
             return webcrypto_mac(&key_cfg, subtle, data, move |expected| {
-                let checked = checked(id.as_ref(), macs, expected);
+                let checked = checked(&macs, expected);
                 k(checked.and_then(|()| finish(&cfg, id, &buf[gap..], &body_js)))
             });
         }
     };
-    let checked = checked(id.as_ref(), macs, expected);
+    let checked = checked(&macs, expected);
     k(checked.and_then(|()| finish(&cfg, id, &buf[gap..], &body_js)))
 }
 
 /// Whether the MAC computed (or the error computing it) matches one the sender offered.
 fn checked(
-    id: Option<&WebhookId>,
-    macs: Vec<[u8; MAC_LEN]>,
+    macs: &[[u8; MAC_LEN]],
     expected: Result<[u8; MAC_LEN], JsValue>,
 ) -> Result<(), Refusal> {
     let expected = expected.map_err(Refusal::Js)?;
-    let pre = Prechecked {
-        id: id.map_or("", WebhookId::as_str),
-        timestamp: id.map_or("", WebhookId::timestamp),
-        macs,
-    };
-    pre.check_mac(&expected).map_err(Refusal::from)
+    signature::check_mac(macs, &expected).map_err(Refusal::from)
 }
 
 /// The dialect's shape, and the `TaskUpdate` object for JavaScript. `body_js` is the body

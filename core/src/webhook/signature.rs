@@ -168,18 +168,23 @@ impl Prechecked<'_> {
         concat(&[self.id, ".", self.timestamp, "."])
     }
 
-    /// Accepts when `expected` (the MAC we computed) equals any offered MAC. Every offered
-    /// MAC is compared in constant time, and all of them are compared.
+    /// Accepts when `expected` (the MAC we computed) equals any offered MAC: [`check_mac`].
     pub fn check_mac(&self, expected: &[u8]) -> Result<(), WebhookError> {
-        let mut ok = false;
-        for offered in &self.macs {
-            ok |= ct_eq(offered, expected);
-        }
-        if ok {
-            Ok(())
-        } else {
-            Err(WebhookError::BadSignature)
-        }
+        check_mac(&self.macs, expected)
+    }
+}
+
+/// Accepts when `expected` (the MAC we computed) equals any of the `offered` MACs. Every
+/// offered MAC is compared in constant time, and all of them are compared.
+pub fn check_mac(offered: &[[u8; MAC_LEN]], expected: &[u8]) -> Result<(), WebhookError> {
+    let mut ok = false;
+    for mac in offered {
+        ok |= ct_eq(mac, expected);
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(WebhookError::BadSignature)
     }
 }
 
