@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use tasklane_core::vecmap::VecMap;
 
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::{Array, Object, Promise, Uint8Array};
 use tasklane_core::webhook::signature::MAC_LEN;
 use tasklane_core::webhook::HmacHalves;
 use wasm_bindgen::prelude::*;
@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use super::options::Config;
 use super::{get, node_hash, set, NodeCrypto, Subtle, MEMORY};
 use crate::js;
-use crate::request::{then, Flow};
+use crate::request::{then, with_name, Flow};
 
 /// Outside Node and workerd, bodies at least this large are checked with Web Crypto,
 /// smaller ones in wasm (see [`choose_hmac`] for why).
@@ -66,9 +66,9 @@ thread_local! {
 /// Picks the HMAC for a body of `len` bytes.
 ///
 /// Measured with `scripts/bench-webhook.sh` (bench/results/webhook.md) and sweeps of body
-/// sizes, with the `tasklane/webhook` build (compiled at opt-level 3; the full build
-/// compiles sha2 for size, its wasm HMAC ≈ 1.3× slower at 1 KiB). RustCrypto's SHA-256
-/// compiled to wasm is slower than the runtime's native code, but costs nothing to call, and a delivery
+/// sizes, with the `tasklane/webhook` build. RustCrypto's SHA-256 compiled to wasm (sha2 is
+/// built at opt-level 3 in every build, Cargo.toml) is slower than the runtime's native
+/// code, but costs nothing to call, and a delivery
 /// checked in wasm (or with `node:crypto`) settles without waiting on a promise. Node's Web
 /// Crypto hops to the libuv thread pool for every `sign` (tens of microseconds), so in Node
 /// `node:crypto` is used at every size (its `hash`, with the outer half in wasm: 1 KiB
@@ -138,26 +138,29 @@ fn subtle() -> Option<Subtle> {
     subtle.is_object().then(|| subtle.unchecked_into())
 }
 
-/// HMAC-SHA256 of `data` (the signed message) with Web Crypto, the key imported once;
-/// `k` gets the tag.
+/// HMAC-SHA256 with Web Crypto of `buf[from..]` (the signed message), the key imported
+/// once; `k` gets the tag and `buf` back.
 pub(super) fn webcrypto_mac(
     cfg: &Rc<Config>,
     subtle: Subtle,
-    data: Uint8Array,
-    k: impl FnOnce(Result<[u8; MAC_LEN], JsValue>) -> Flow + 'static,
+    buf: Vec<u8>,
+    from: usize,
+    k: impl FnOnce(Result<[u8; MAC_LEN], JsValue>, Vec<u8>) -> Flow + 'static,
 ) -> Flow {
-    let cached = cfg.crypto_key.borrow().clone();
-    if let Some(key) = cached {
-        return sign(&subtle, &key, &data, k);
-    }
     // `cfg.verifier` is Some whenever a MAC is computed at all.
     let Some(verifier) = cfg.verifier.as_ref() else {
-        return k(Err(JsValue::from_str("no secret")));
+        return k(Err(JsValue::from_str("no secret")), buf);
     };
-    let cache_key = verifier.secret().to_whsec();
-    if let Some(key) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
+    let mut cache_key = None;
+    let cached = cfg.crypto_key.borrow().clone().or_else(|| {
+        let whsec = verifier.secret().to_whsec();
+        let key = KEYS.with(|m| m.borrow().get(&whsec).cloned());
+        cache_key = Some(whsec);
+        key
+    });
+    if let Some(key) = cached {
         *cfg.crypto_key.borrow_mut() = Some(key.clone());
-        return sign(&subtle, &key, &data, k);
+        return tag_then(sign(&subtle, &key, &buf[from..]), move |tag| k(tag, buf));
     }
     let alg = Object::new();
     set(&alg, "name", &"HMAC".into());
@@ -167,34 +170,45 @@ pub(super) fn webcrypto_mac(
     let key_bytes = Uint8Array::from(verifier.secret().key());
     let imported = match subtle.import_key("raw", &key_bytes, &alg, false, &usages) {
         Ok(p) => p,
-        Err(e) => return k(Err(e)),
+        Err(e) => return k(Err(e), buf),
     };
     let cfg = cfg.clone();
     then(&imported, move |key| {
         let key = match key {
             Ok(key) => key,
-            Err(e) => return k(Err(e)),
+            Err(e) => return k(Err(e), buf),
         };
         KEYS.with(|m| {
             let mut m = m.borrow_mut();
             if m.len() >= 64 {
                 m.clear();
             }
-            m.insert(cache_key, key.clone());
+            m.insert(cache_key.unwrap_or_default(), key.clone());
         });
         *cfg.crypto_key.borrow_mut() = Some(key.clone());
-        sign(&subtle, &key, &data, k)
+        tag_then(sign(&subtle, &key, &buf[from..]), move |tag| k(tag, buf))
     })
 }
 
-/// Web Crypto's `sign` with `key`; `k` gets the tag.
-fn sign(
-    subtle: &Subtle,
-    key: &JsValue,
-    data: &Uint8Array,
+/// Web Crypto's `sign` of `msg` with `key`, handed a view of wasm memory (no copy).
+fn sign(subtle: &Subtle, key: &JsValue, msg: &[u8]) -> Result<Promise, JsValue> {
+    with_name("HMAC", |alg| {
+        // SAFETY: a view of wasm memory is valid until the wasm allocates, and `sign` copies
+        // the bytes before it returns (Web Crypto's sign(), step 2: "getting a copy of the
+        // bytes held by the data parameter"), with no wasm running in between: the name is
+        // looked up (and perhaps stored) before the view is made. A copy of our own first
+        // was ≈ 5 % of a 64 KiB delivery in workerd.
+        let data = unsafe { Uint8Array::view(msg) };
+        subtle.sign(alg, key, &data)
+    })
+}
+
+/// `k` of the tag once `signed` (Web Crypto's `sign`) settles.
+fn tag_then(
+    signed: Result<Promise, JsValue>,
     k: impl FnOnce(Result<[u8; MAC_LEN], JsValue>) -> Flow + 'static,
 ) -> Flow {
-    match subtle.sign("HMAC", key, data) {
+    match signed {
         Ok(signed) => then(&signed, move |sig| k(sig.and_then(|sig| tag(&sig)))),
         Err(e) => k(Err(e)),
     }

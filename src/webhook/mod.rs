@@ -36,7 +36,7 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn sign(
         this: &Subtle,
-        algorithm: &str,
+        algorithm: &JsValue,
         key: &JsValue,
         data: &Uint8Array,
     ) -> Result<Promise, JsValue>;

@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use tasklane_core::state::TaskUpdate;
 use tasklane_core::webhook::body::body_text;
 use tasklane_core::webhook::signature::{
@@ -169,9 +169,8 @@ fn check_mac(cfg: Rc<Config>, signed: Signed, mut buf: Vec<u8>, body_js: JsValue
         Hmac::Node => node_mac(halves, &buf),
         Hmac::Wasm => Ok(halves.mac(&[&buf[BLOCK..]])),
         Hmac::WebCrypto(subtle) => {
-            let data = Uint8Array::from(&buf[BLOCK..]);
             let key_cfg = cfg.clone();
-            return webcrypto_mac(&key_cfg, subtle, data, move |expected| {
+            return webcrypto_mac(&key_cfg, subtle, buf, BLOCK, move |expected, buf| {
                 let checked = checked(&macs, expected);
                 k(checked.and_then(|()| finish(&cfg, id, &buf[gap..], &body_js)))
             });

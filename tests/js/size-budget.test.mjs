@@ -64,6 +64,12 @@
 //   feature). The webhook receiver is now compiled at opt-level 3 (build-pkg.sh) and stays
 //   under the budget. Then one HMAC in the core (HmacHalves, no hmac crate): full 101,930 B,
 //   webhook 59,614 B.
+//   Raised again (session 8, 2026-11-26) for issue 4: the signature headers read in one call
+//   straight into wasm memory, `raw` one shared accessor over a private field, Web Crypto
+//   handed a view of wasm memory instead of a copy: full 102,884 B → 101 KiB. sha2 stays at
+//   opt-level 3 in every build (Cargo.toml): at "z" the full build was 0.7 KB smaller but its
+//   wasm HMAC half as fast. The webhook receiver 61,137 B (with the small-block free lists
+//   of src/alloc.rs, not inlined: inlined they were 2.4 KB more), proxy 36,580 B.
 // They only ever go down, but for a reason written here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -75,7 +81,7 @@ import { fileURLToPath } from "node:url";
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const TARGET_GZIP_BYTES = 64 * 1024;
 const BUILDS = [
-  { name: "tasklane", dist: "dist", ceiling: 100 * 1024 },
+  { name: "tasklane", dist: "dist", ceiling: 101 * 1024 },
   { name: "tasklane/client", dist: "client/dist", ceiling: TARGET_GZIP_BYTES },
   { name: "tasklane/webhook", dist: "webhook/dist", ceiling: TARGET_GZIP_BYTES },
   { name: "tasklane/proxy", dist: "proxy/dist", ceiling: 36 * 1024 },

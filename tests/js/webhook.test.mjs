@@ -346,6 +346,29 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     assert.equal(calls.length, 3);
   });
 
+  test("every HMAC path (wasm, Web Crypto, node:crypto) gives the same answers at every size", async () => {
+    const webhook = await import("tasklane/webhook");
+    for (const build of [{ verifyWebhook }, webhook]) {
+      for (const hmac of ["wasm", "webcrypto", "node", "auto"]) {
+        for (const size of [100, 3000, 70_000]) {
+          const raw = { status: "COMPLETED", request_id: `q${size}`, payload: { images: [{ url: "https://cdn.example/q.png" }], pad: "y".repeat(size) } };
+          const body = JSON.stringify(raw);
+          const opts = { provider: "queue", secret: SECRET, hmac };
+          const where = `${hmac}, ${size} B`;
+          // Twice: the first imports the Web Crypto key, the second reuses it.
+          for (let i = 0; i < 2; i++) {
+            const u = await build.verifyWebhook({ headers: signWebhook(body, { secret: SECRET }), body }, opts);
+            assert.deepEqual([u.id, u.state], [`q${size}`, "succeeded"], where);
+          }
+          const e1 = await build.verifyWebhook({ headers: signWebhook(body, { secret: SECRET }), body: body.replace("yyy", "yzy") }, opts).then(() => null, (e) => e.code);
+          assert.equal(e1, "bad_signature", where);
+          const e2 = await build.verifyWebhook({ headers: signWebhook(body, { secret: OTHER_SECRET }), body }, opts).then(() => null, (e) => e.code);
+          assert.equal(e2, "bad_signature", where);
+        }
+      }
+    }
+  });
+
   test("refusals keep their order: headers before size, size before signature, signature before shape", async () => {
     const opts = { provider: "queue", secret: SECRET, maxBodyBytes: 64 };
     const big = JSON.stringify({ ...BODIES.queue[0], pad: "x".repeat(100) });
