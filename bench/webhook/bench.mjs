@@ -125,7 +125,7 @@ const md = [
   "with a `Content-Length` header, as a delivery over HTTP carries (the body is read whole, bounded by it), and",
   "chunked, without one (tasklane reads the stream chunk by chunk and stops past `maxBodyBytes`).",
   "`hmac:` forces tasklane's HMAC path (wasm RustCrypto or Web Crypto); `auto` is the default: node:crypto in Node,",
-  "Web Crypto in workerd from 2 KiB and elsewhere from 4 KiB, wasm below (RustCrypto's sha2, built at opt-level 3).",
+  "Web Crypto in workerd from 1.25 KiB and elsewhere from 4 KiB, wasm below (RustCrypto's sha2, built at opt-level 3).",
   "The tasklane rows are `tasklane/webhook`, the receiver build for servers and the edge (compiled at opt-level 3",
   "with wasm SIMD); the \"full build\" row is the `tasklane` entry, compiled for size.",
   "The `bound:` rows are not verifiers: each computes only the HMAC of the message, encoded before the timing",

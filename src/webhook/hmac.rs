@@ -21,7 +21,7 @@ use crate::request::{then, with_name, Flow};
 /// smaller ones in wasm (see [`choose_hmac`] for why).
 const WEBCRYPTO_MIN_BYTES: usize = 4 * 1024;
 /// In workerd, bodies at least this large are checked with Web Crypto, smaller ones in wasm.
-const WORKERD_WEBCRYPTO_MIN_BYTES: usize = 2 * 1024;
+const WORKERD_WEBCRYPTO_MIN_BYTES: usize = 1280;
 
 /// Which HMAC implementation to use (the `hmac` option exists for the benchmark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +74,10 @@ thread_local! {
 /// `node:crypto` is used at every size (its `hash`, with the outer half in wasm: 1 KiB
 /// 6.3 µs a delivery against 7.5 µs in wasm, 4 KiB 8.1 against 13.7; 2026-11-26, the
 /// webhook build). workerd's Web Crypto is native and resolves at once, but that promise and
-/// the wait around it cost about as much as hashing 2 KiB in wasm (2026-11-26, the webhook
-/// build, a delivery: 1 KiB 8.4 µs in wasm against 9.2 with Web Crypto; 2 KiB 9.8 / 9.6;
-/// 3 KiB 13.4 / 10.4; 6 KiB 18.6 / 12.7), so Web Crypto from 2 KiB on. Elsewhere
+/// the wait around it cost about as much as hashing 1.2 KiB in wasm (2026-11-26, the
+/// webhook build, a delivery, `node bench/webhook/sweep.mjs`: 512 B
+/// 4.7 µs in wasm against 5.6 with Web Crypto; 1 KiB 5.8-6.0 / 5.9-6.5; 1.25 KiB 6.5 / 6.1;
+/// 2 KiB 7.8-8.0 / 6.6-6.7; 3 KiB 9.9 / 6.9), so Web Crypto from 1.25 KiB on. Elsewhere
 /// (browsers, Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a
 /// few KiB.
 pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
