@@ -77,9 +77,13 @@ thread_local! {
 /// the wait around it cost about as much as hashing 1.2 KiB in wasm (2026-11-26, the
 /// webhook build, a delivery, `node bench/webhook/sweep.mjs`: 512 B
 /// 4.7 µs in wasm against 5.6 with Web Crypto; 1 KiB 5.8-6.0 / 5.9-6.5; 1.25 KiB 6.5 / 6.1;
-/// 2 KiB 7.8-8.0 / 6.6-6.7; 3 KiB 9.9 / 6.9), so Web Crypto from 1.25 KiB on. Elsewhere
-/// (browsers, Deno) Web Crypto's fixed cost loses to wasm for small bodies and wins from a
-/// few KiB.
+/// 2 KiB 7.8-8.0 / 6.6-6.7; 3 KiB 9.9 / 6.9), so Web Crypto from 1.25 KiB on. Under
+/// workerd's `nodejs_compat` flag `node:crypto` is there too, no faster than wasm for small
+/// bodies and a little faster than Web Crypto above (`NODEJS_COMPAT=1 node
+/// bench/webhook/sweep.mjs`, node:crypto / wasm / Web Crypto: 512 B 5.5 / 4.9 / 6.4 µs;
+/// 1 KiB 5.7 / 5.8 / 6.3; 2 KiB 6.3 / 8.1 / 6.9; 8 KiB 9.8 / 20.7 / 10.3; 64 KiB 41 / 139
+/// / 40), so there it takes Web Crypto's place. Elsewhere (browsers, Deno) Web Crypto's
+/// fixed cost loses to wasm for small bodies and wins from a few KiB.
 pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
     let node = || NODE_CRYPTO.with(Option::is_some).then_some(Hmac::Node);
     let web = || subtle().map(Hmac::WebCrypto);
@@ -87,18 +91,12 @@ pub(super) fn choose_hmac(mode: HmacMode, len: usize) -> Hmac {
         HmacMode::Wasm => None,
         HmacMode::Node => node(),
         HmacMode::WebCrypto => web(),
-        HmacMode::Auto => node().or_else(|| {
-            let web_from = if WORKERD.with(|w| *w) {
-                WORKERD_WEBCRYPTO_MIN_BYTES
-            } else {
-                WEBCRYPTO_MIN_BYTES
-            };
-            if len >= web_from {
-                web()
-            } else {
-                None
-            }
-        }),
+        // workerd: wasm for small bodies, then node:crypto (under `nodejs_compat`) or Web
+        // Crypto. Elsewhere node:crypto at every size where there is one (Node).
+        HmacMode::Auto if WORKERD.with(|w| *w) => (len >= WORKERD_WEBCRYPTO_MIN_BYTES)
+            .then(|| node().or_else(web))
+            .flatten(),
+        HmacMode::Auto => node().or_else(|| (len >= WEBCRYPTO_MIN_BYTES).then(web).flatten()),
     };
     // Whatever is missing in this runtime falls back to wasm, which is always there.
     picked.unwrap_or(Hmac::Wasm)
