@@ -8,6 +8,8 @@
 //! - [`body`] and [`dialect`]: the body as JSON, normalized by the dialect's profile like
 //!   a status response.
 //! - [`dedupe`]: duplicate deliveries.
+//! - [`sha256`]: SHA-256 over a message in parts, on sha2's compression function (the
+//!   HMAC's halves, [`HmacHalves`], and the constant-time comparison of secrets).
 //!
 //! [`answer`] holds the JSON bodies a receiver answers with. Every refusal is a [`WebhookError`] with a stable `code()` and the HTTP `status()` to
 //! answer with. Comparisons of secrets are constant-time ([`ct`]).
@@ -21,6 +23,7 @@ pub mod dialect;
 mod error;
 pub mod limit;
 mod secret;
+pub mod sha256;
 pub mod signature;
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Standard Webhooks signing secrets: `whsec_` followed by the base64 of the key bytes.
 
+use super::sha256::{compress, digest_of, hash_from, sha256, IV};
 use super::WebhookError;
 
 /// The prefix Standard Webhooks puts in front of a base64 signing key.
@@ -19,11 +20,6 @@ impl core::fmt::Debug for WebhookSecret {
     }
 }
 
-/// SHA-256's initial state (FIPS 180-4, 5.3.3).
-const SHA256_IV: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
-
 /// HMAC-SHA256 of one key as two halves: the caller hashes `inner_block ‖ message` with
 /// any SHA-256, and [`HmacHalves::finish`] turns that hash into the HMAC (the outer hash,
 /// from a state that has already taken in the outer key block: one compression).
@@ -31,22 +27,19 @@ const SHA256_IV: [u32; 8] = [
 pub struct HmacHalves {
     /// The key padded to 64 bytes, XORed with `0x36`: what the inner hash starts with.
     pub inner_block: [u8; 64],
+    /// SHA-256's state after `inner_block`.
+    inner_state: [u32; 8],
     /// SHA-256's state after the outer key block (the key XORed with `0x5c`).
     outer_state: [u32; 8],
 }
 
 impl HmacHalves {
     /// The HMAC of the message made of `parts` one after another (not copied into one
-    /// buffer): the inner hash from the key block on, the outer from the kept state. The
-    /// core's one HMAC: signing and every verification go through it.
+    /// buffer): the inner hash from the state kept after the key block (one compression
+    /// less per message than hashing the block again), the outer from its kept state. The
+    /// core's one HMAC: signing and every verification in wasm go through it.
     pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        use sha2::Digest;
-        let mut inner = sha2::Sha256::new();
-        inner.update(self.inner_block);
-        for part in parts {
-            inner.update(part);
-        }
-        self.finish(&inner.finalize().into())
+        self.finish(&hash_from(self.inner_state, 64, parts))
     }
 
     /// The HMAC, given `SHA256(inner_block ‖ message)`.
@@ -58,12 +51,8 @@ impl HmacHalves {
         block[32] = 0x80;
         block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
         let mut state = self.outer_state;
-        sha2::compress256(&mut state, &[block.into()]);
-        let mut tag = [0u8; 32];
-        for (i, w) in state.iter().enumerate() {
-            tag[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
-        }
-        tag
+        compress(&mut state, &block);
+        digest_of(&state)
     }
 }
 
@@ -110,10 +99,9 @@ impl WebhookSecret {
     /// HMAC-SHA256 split around its inner hash (RFC 2104), for a runtime whose one-shot
     /// hash is faster than its HMAC object (`node:crypto`'s `hash`): see [`HmacHalves`].
     pub fn hmac_halves(&self) -> HmacHalves {
-        use sha2::Digest;
         let mut block = [0u8; 64];
         if self.key.len() > 64 {
-            block[..32].copy_from_slice(&sha2::Sha256::digest(&self.key));
+            block[..32].copy_from_slice(&sha256(&[&self.key]));
         } else {
             block[..self.key.len()].copy_from_slice(&self.key);
         }
@@ -122,10 +110,12 @@ impl WebhookSecret {
             inner_block[i] = block[i] ^ 0x36;
             outer[i] = block[i] ^ 0x5c;
         }
-        let mut outer_state = SHA256_IV;
-        sha2::compress256(&mut outer_state, &[outer.into()]);
+        let (mut inner_state, mut outer_state) = (IV, IV);
+        compress(&mut inner_state, &inner_block);
+        compress(&mut outer_state, &outer);
         HmacHalves {
             inner_block,
+            inner_state,
             outer_state,
         }
     }
@@ -166,7 +156,14 @@ mod tests {
             let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             let secret = WebhookSecret::from_bytes(key.clone()).unwrap();
             let halves = secret.hmac_halves();
-            for payload in [&b""[..], br#"{"a":1}"#, &[0xAB; 1000]] {
+            let long: Vec<u8> = (0..300u32).map(|i| (i * 31 % 251) as u8).collect();
+            let mut payloads: Vec<&[u8]> = vec![&b""[..], br#"{"a":1}"#, &[0xAB; 1000]];
+            // Every length across the first block boundaries of the message (the prefix is
+            // 17 bytes, so the padding lands in every position of a block).
+            for n in 0..=200 {
+                payloads.push(&long[..n]);
+            }
+            for payload in payloads {
                 let mut message = b"msg_1.1700000000.".to_vec();
                 message.extend_from_slice(payload);
                 let mut reference = Hmac::<Sha256>::new_from_slice(&key).unwrap();
@@ -184,6 +181,19 @@ mod tests {
                     expected,
                     "key of {len} bytes"
                 );
+                // The message cut anywhere into two or three parts, or whole.
+                assert_eq!(halves.mac(&[&message]), expected);
+                for cut in [1, 30, 63, 64, 65, 100] {
+                    let cut = cut.min(message.len());
+                    let (a, b) = message.split_at(cut);
+                    assert_eq!(halves.mac(&[a, b]), expected, "cut at {cut}");
+                    let (b1, b2) = b.split_at(b.len() / 2);
+                    assert_eq!(
+                        halves.mac(&[a, &[], b1, b2]),
+                        expected,
+                        "cut at {cut}, thrice"
+                    );
+                }
             }
         }
     }
