@@ -49,7 +49,9 @@ const lists = new Map();
 export function headersInto(headers, list, memory, at, cap) {
   let names = lists.get(list);
   if (names === undefined) lists.set(list, (names = list.split(" ")));
-  if (bytes === null || bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
+  // A view of this memory, made again when it grew (or is another instance's memory).
+  const buffer = memory.buffer;
+  if (bytes === null || bytes.buffer !== buffer) bytes = new Uint8Array(buffer);
   const end = at + cap;
   let i = at, packed = 0, scale = 1;
   for (let k = 0; k < names.length; k++, scale *= 2048) {

@@ -369,6 +369,22 @@ describe("verifyWebhook on a plain {headers, body} (checked without a Request)",
     }
   });
 
+  test("deliveries keep verifying after wasm memory grew under them", async () => {
+    // The snippets keep a view of wasm memory; a large body grows the memory (detaching
+    // that view), and the next small delivery must be read through a fresh one.
+    const webhook = await import("tasklane/webhook");
+    for (const build of [{ verifyWebhook }, webhook]) {
+      for (const size of [50, 4_000_000, 50, 8_000_000, 50]) {
+        const body = JSON.stringify({ status: "COMPLETED", request_id: `g${size}`, pad: "z".repeat(size) });
+        const opts = { provider: "queue", secret: SECRET, maxBodyBytes: 16 * 1024 * 1024 };
+        const u = await build.verifyWebhook({ headers: signWebhook(body, { secret: SECRET, id: `msg_${size}` }), body }, opts);
+        assert.equal(u.id, `g${size}`);
+        const e = await build.verifyWebhook({ headers: signWebhook(body, { secret: OTHER_SECRET }), body }, opts).then(() => null, (e) => e.code);
+        assert.equal(e, "bad_signature");
+      }
+    }
+  });
+
   test("refusals keep their order: headers before size, size before signature, signature before shape", async () => {
     const opts = { provider: "queue", secret: SECRET, maxBodyBytes: 64 };
     const big = JSON.stringify({ ...BODIES.queue[0], pad: "x".repeat(100) });
