@@ -17,9 +17,9 @@ pub(crate) fn header(headers: &JsValue, key: &'static str) -> Option<String> {
     with_name(key, |k| header_of(headers, k)).as_string()
 }
 
-#[cfg(feature = "webhook")]
 /// Room for [`ascii_headers`]' values: Standard Webhooks' three headers take about 120
 /// bytes; longer ones go the slower way.
+#[cfg(feature = "webhook")]
 const SCRATCH_LEN: usize = 1024;
 
 #[cfg(feature = "webhook")]

@@ -150,14 +150,12 @@ pub(super) fn webcrypto_mac(
     let Some(verifier) = cfg.verifier.as_ref() else {
         return k(Err(JsValue::from_str("no secret")), buf);
     };
-    let mut cache_key = None;
-    let cached = cfg.crypto_key.borrow().clone().or_else(|| {
-        let whsec = verifier.secret().to_whsec();
-        let key = KEYS.with(|m| m.borrow().get(&whsec).cloned());
-        cache_key = Some(whsec);
-        key
-    });
+    let cached = cfg.crypto_key.borrow().clone();
     if let Some(key) = cached {
+        return tag_then(sign(&subtle, &key, &buf[from..]), move |tag| k(tag, buf));
+    }
+    let cache_key = verifier.secret().to_whsec();
+    if let Some(key) = KEYS.with(|m| m.borrow().get(&cache_key).cloned()) {
         *cfg.crypto_key.borrow_mut() = Some(key.clone());
         return tag_then(sign(&subtle, &key, &buf[from..]), move |tag| k(tag, buf));
     }
@@ -182,7 +180,7 @@ pub(super) fn webcrypto_mac(
             if m.len() >= 64 {
                 m.clear();
             }
-            m.insert(cache_key.unwrap_or_default(), key.clone());
+            m.insert(cache_key, key.clone());
         });
         *cfg.crypto_key.borrow_mut() = Some(key.clone());
         tag_then(sign(&subtle, &key, &buf[from..]), move |tag| k(tag, buf))

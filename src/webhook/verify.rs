@@ -32,12 +32,12 @@ use crate::request::{ascii_headers, header, read_body, Flow, Refusal};
 pub(super) struct Front {
     /// The request's `headers` object (the body reader looks at `Content-Length`).
     headers: JsValue,
-    /// What the MAC check needs.
-    signed: Signed,
+    /// What the delivery claims.
+    claims: Claims,
 }
 
-/// What [`check_mac`] needs from the headers.
-struct Signed {
+/// What a delivery's headers claim, for [`check_mac`]: its id, and the MACs it offers.
+struct Claims {
     /// The delivery's `webhook-id`, when it had one.
     id: Option<WebhookId>,
     /// When a secret is configured: the offered MACs (the checked timestamp is in `id`).
@@ -59,7 +59,7 @@ impl WebhookId {
     }
 }
 
-impl Signed {
+impl Claims {
     /// The bytes [`check_mac`] wants in front of the body: the HMAC's 64-byte key block
     /// and the signed prefix `"{id}.{timestamp}."` (nothing for a delivery not signed).
     fn gap(&self) -> usize {
@@ -140,7 +140,7 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
     };
     Ok(Front {
         headers,
-        signed: Signed { id, macs },
+        claims: Claims { id, macs },
     })
 }
 
@@ -150,21 +150,21 @@ fn front(cfg: &Config, req: &JsValue) -> Result<Front, Refusal> {
 pub(super) type Then = Box<dyn FnOnce(Result<Verified, Refusal>) -> Flow>;
 
 /// The MAC check, with whichever HMAC suits the body (only Web Crypto waits), then
-/// [`finish`]. `buf` is the body after [`Signed::gap`] bytes, which this fills with the
+/// [`finish`]. `buf` is the body after [`Claims::gap`] bytes, which this fills with the
 /// HMAC's inner key block and the signed prefix: `buf[BLOCK..]` is the signed message.
-fn check_mac(cfg: Rc<Config>, signed: Signed, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
-    let gap = signed.gap();
-    let Signed { id, macs } = signed;
+fn check_mac(cfg: Rc<Config>, claims: Claims, mut buf: Vec<u8>, body_js: JsValue, k: Then) -> Flow {
+    let gap = claims.gap();
+    let Claims { id, macs } = claims;
     let Some(macs) = macs else {
         return k(finish(&cfg, id, &buf, &body_js));
     };
     // There are MACs only when a secret is configured, and an id (so a gap) whenever
     // there are; fail closed anyway, rather than index out of the buffer.
-    let (Some(halves), Some(signed), true) = (cfg.halves.as_ref(), &id, gap > BLOCK) else {
+    let (Some(halves), Some(prefixed), true) = (cfg.halves.as_ref(), &id, gap > BLOCK) else {
         return k(Err(WebhookError::BadSignature.into()));
     };
     buf[..BLOCK].copy_from_slice(&halves.inner_block);
-    buf[BLOCK..gap].copy_from_slice(signed.text.as_bytes());
+    buf[BLOCK..gap].copy_from_slice(prefixed.text.as_bytes());
     let expected = match choose_hmac(cfg.hmac, buf.len() - gap) {
         Hmac::Node => node_mac(halves, &buf),
         Hmac::Wasm => Ok(halves.mac(&[&buf[BLOCK..]])),
@@ -229,14 +229,14 @@ pub(super) fn verify_request(cfg: Rc<Config>, req: &JsValue, k: Then) -> Flow {
         Ok(f) => f,
         Err(r) => return k(Err(r)),
     };
-    let Front { headers, signed } = front;
+    let Front { headers, claims } = front;
     read_body(
         req,
         &headers,
         cfg.max_body,
-        signed.gap(),
+        claims.gap(),
         move |read| match read {
-            Ok((body, body_js)) => check_mac(cfg, signed, body, body_js, k),
+            Ok((body, body_js)) => check_mac(cfg, claims, body, body_js, k),
             Err(r) => k(Err(r)),
         },
     )
