@@ -1,6 +1,6 @@
 //! Standard Webhooks signing secrets: `whsec_` followed by the base64 of the key bytes.
 
-use super::sha256::{compress, digest_of, hash_from, sha256, IV};
+use super::sha256::{compress, hash_from, sha256, IV};
 use super::WebhookError;
 
 /// The prefix Standard Webhooks puts in front of a base64 signing key.
@@ -42,17 +42,10 @@ impl HmacHalves {
         self.finish(&hash_from(self.inner_state, 64, parts))
     }
 
-    /// The HMAC, given `SHA256(inner_block ‖ message)`.
+    /// The HMAC, given `SHA256(inner_block ‖ message)`: the outer hash of it, continued
+    /// from the kept state (one compression).
     pub fn finish(&self, inner_hash: &[u8; 32]) -> [u8; 32] {
-        // The last block: the inner hash, SHA-256's padding, and the length of all that was
-        // hashed (64 + 32 bytes) in bits.
-        let mut block = [0u8; 64];
-        block[..32].copy_from_slice(inner_hash);
-        block[32] = 0x80;
-        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
-        let mut state = self.outer_state;
-        compress(&mut state, &block);
-        digest_of(&state)
+        hash_from(self.outer_state, 64, &[inner_hash])
     }
 }
 

@@ -14,7 +14,7 @@ pub(crate) fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
 }
 
 /// A state as the 32-byte digest.
-pub(crate) fn digest_of(state: &[u32; 8]) -> [u8; 32] {
+fn digest_of(state: &[u32; 8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, w) in state.iter().enumerate() {
         out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
